@@ -1,0 +1,90 @@
+// Context: the per-parameter-set precomputation, built once and shared (shared_ptr<const>).
+//
+// Limb indexing ("QP index"): 0..L are the Q primes q_0..q_L, L+1..L+k the special primes.
+// A ciphertext at level l holds limbs 0..l. An extended polynomial during key switching holds
+// limbs 0..l followed by the k special primes.
+#pragma once
+#include <complex>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "hnn/ckks/parameters.h"
+#include "hnn/ntt/ntt.h"
+#include "hnn/rns/rns_base.h"
+
+namespace hnn::ckks {
+
+class Context {
+ public:
+  static std::shared_ptr<const Context> create(const Parameters& params);
+
+  const Parameters& params() const { return params_; }
+  std::size_t n() const { return params_.n(); }
+  int max_level() const { return params_.max_level(); }
+  std::size_t special_count() const { return params_.p().size(); }
+  uint64_t digest() const { return params_.digest(); }
+
+  const rns::Modulus& modulus(std::size_t qp_index) const { return moduli_[qp_index]; }
+  const ntt::NttTables& ntt_tables(std::size_t qp_index) const { return ntt_[qp_index]; }
+  std::size_t p_index(std::size_t j) const { return params_.q().size() + j; }
+
+  // Base of Q_l = q_0..q_l.
+  const rns::RnsBase& q_base(int level) const { return q_bases_[level]; }
+  const rns::RnsBase& p_base() const { return p_base_; }
+
+  // NTT plan for the first `limbs` Q limbs, or for an explicit list of QP indices.
+  ntt::NttPlan plan_q(std::size_t limbs, ntt::Direction dir) const;
+  ntt::NttPlan plan(const std::vector<std::size_t>& qp_indices, ntt::Direction dir) const;
+  // QP indices of the extended basis at level l: 0..l then the special primes.
+  std::vector<std::size_t> extended_indices(int level) const;
+
+  // Rescale from level l: q_l^{-1} mod q_i (i < l) and its Shoup companion.
+  uint64_t inv_q_last(int level, std::size_t i) const { return inv_q_last_[level][2 * i]; }
+  uint64_t inv_q_last_shoup(int level, std::size_t i) const { return inv_q_last_[level][2 * i + 1]; }
+
+  // Hybrid key switching (Han-Ki 2020). Digit j covers Q limbs [j*alpha, (j+1)*alpha).
+  int digits_at_level(int level) const { return (level + params_.alpha()) / params_.alpha(); }
+  struct ModUpStep {
+    std::size_t begin, end;                   // the digit's limbs (clipped to the level)
+    std::vector<std::size_t> target_limbs;    // positions in the extended poly it converts to
+    rns::BaseConverter converter;             // digit base -> (Q_l \ digit) u P
+  };
+  const ModUpStep& mod_up_step(int level, int digit) const { return mod_up_[level][digit]; }
+  const rns::BaseConverter& mod_down_converter(int level) const { return mod_down_[level]; }
+  uint64_t p_inv_mod_q(std::size_t i) const { return p_inv_mod_q_[i]; }
+  uint64_t p_inv_mod_q_shoup(std::size_t i) const { return p_inv_mod_q_shoup_[i]; }
+  uint64_t p_mod_q(std::size_t i) const { return p_mod_q_[i]; }
+
+  // Encoding: rotation group 5^j mod 2N (j < N/2) and the 2N-th complex roots of unity.
+  const std::vector<uint32_t>& rot_group() const { return rot_group_; }
+  const std::vector<std::complex<double>>& ksi_pows() const { return ksi_pows_; }
+
+  // Galois elements: 5^step mod 2N for rotations (left by `step`, negative = right), 2N-1 for
+  // conjugation. The NTT-domain permutation of an automorphism is cached on first use.
+  uint32_t galois_element(int step) const;
+  uint32_t conjugation_element() const { return static_cast<uint32_t>(2 * n() - 1); }
+  const std::vector<uint32_t>& galois_permutation(uint32_t galois_elt) const;
+
+ private:
+  explicit Context(const Parameters& p);
+  Parameters params_;
+  std::vector<rns::Modulus> moduli_;
+  std::vector<ntt::NttTables> ntt_;
+  std::vector<rns::RnsBase> q_bases_;
+  rns::RnsBase p_base_;
+  std::vector<std::vector<uint64_t>> inv_q_last_;
+  std::vector<std::vector<ModUpStep>> mod_up_;
+  std::vector<rns::BaseConverter> mod_down_;
+  std::vector<uint64_t> p_inv_mod_q_, p_inv_mod_q_shoup_, p_mod_q_;
+  std::vector<uint32_t> rot_group_;
+  std::vector<std::complex<double>> ksi_pows_;
+  mutable std::mutex galois_mutex_;
+  mutable std::map<uint32_t, std::vector<uint32_t>> galois_perms_;
+};
+
+using ContextPtr = std::shared_ptr<const Context>;
+
+}  // namespace hnn::ckks

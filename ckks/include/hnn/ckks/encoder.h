@@ -1,0 +1,44 @@
+// CKKS encoding: HEAAN's canonical embedding with the special FFT.
+//
+// A vector of n slots (n a power of two, n <= N/2) becomes the polynomial
+//   m(X) = round(scale * sum ...) with m(zeta^(5^j)) ~ scale * z_j,  zeta = exp(i pi / N),
+// packed sparsely when n < N/2 (non-zero coefficients every N/(2n)). Slot j moves to slot j - k
+// under the automorphism X -> X^(5^k) (a left rotation by k).
+//
+// Decoding composes each needed coefficient exactly through the CRT (GMP) before dividing by the
+// scale, so precision does not depend on the level.
+#pragma once
+#include <complex>
+#include <span>
+#include <vector>
+
+#include "hnn/ckks/ciphertext.h"
+
+namespace hnn::ckks {
+
+class Encoder {
+ public:
+  explicit Encoder(ContextPtr ctx);
+
+  // level < 0 means the top level L; scale <= 0 means the parameters' default scale.
+  Plaintext encode(std::span<const std::complex<double>> values, int level = -1,
+                   double scale = 0) const;
+  Plaintext encode(std::span<const double> values, int level = -1, double scale = 0) const;
+  // Every slot equal to `value` (a constant polynomial), `slots` slots.
+  Plaintext encode_constant(std::complex<double> value, std::size_t slots, int level = -1,
+                            double scale = 0) const;
+
+  std::vector<std::complex<double>> decode(const Plaintext& pt) const;
+  std::vector<double> decode_real(const Plaintext& pt) const;
+
+  // The special FFT and its inverse on n = values.size() slots (exposed for tests and bootstrapping).
+  void special_fft(std::span<std::complex<double>> values) const;
+  void special_inverse_fft(std::span<std::complex<double>> values) const;
+
+  const ContextPtr& context() const { return ctx_; }
+
+ private:
+  ContextPtr ctx_;
+};
+
+}  // namespace hnn::ckks

@@ -1,0 +1,70 @@
+// Homomorphic operations. Every public entry validates its operands' context, level, scale and
+// shape, and says how to fix a mismatched call. The evaluator holds no secret and no keys: keys
+// are passed to the operations that need them.
+#pragma once
+#include <complex>
+#include <vector>
+
+#include "hnn/ckks/ciphertext.h"
+#include "hnn/ckks/keys.h"
+
+namespace hnn::ckks {
+
+class Evaluator {
+ public:
+  explicit Evaluator(ContextPtr ctx);
+  const ContextPtr& context() const { return ctx_; }
+
+  // ---- additive ----------------------------------------------------------------------------
+  void add_inplace(Ciphertext& a, const Ciphertext& b) const;
+  void sub_inplace(Ciphertext& a, const Ciphertext& b) const;
+  void negate_inplace(Ciphertext& a) const;
+  void add_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  void sub_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  // Adds `c` to every slot (exact: the constant is encoded at the ciphertext's scale).
+  void add_const_inplace(Ciphertext& a, std::complex<double> c) const;
+  Ciphertext add(const Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext sub(const Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext negate(const Ciphertext& a) const;
+
+  // ---- multiplicative ----------------------------------------------------------------------
+  // ct x ct then relinearization; the result's scale is the product (call rescale next).
+  Ciphertext multiply(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const;
+  Ciphertext square(const Ciphertext& a, const RelinKey& rk) const;
+  // ct x ct without relinearization: a 3-component ciphertext.
+  Ciphertext multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const;
+  void relinearize_inplace(Ciphertext& a, const RelinKey& rk) const;
+  void multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  // Multiplies every slot by c, encoded at scale q_l (the prime the next rescale divides by), so
+  // that multiply_const followed by rescale leaves the scale unchanged.
+  void multiply_const_inplace(Ciphertext& a, std::complex<double> c) const;
+  // Multiplies by an integer: no scale change, no level consumed.
+  void multiply_integer_inplace(Ciphertext& a, int64_t k) const;
+
+  // ---- levels ------------------------------------------------------------------------------
+  // Divides by the last prime q_l (exact rounding in RNS): level l -> l-1, scale / q_l.
+  void rescale_inplace(Ciphertext& a) const;
+  Ciphertext rescale(const Ciphertext& a) const;
+  // Drops moduli without scaling: level -> `level` (lower), scale unchanged.
+  void drop_to_level_inplace(Ciphertext& a, int level) const;
+  void drop_to_level_inplace(Plaintext& p, int level) const;
+
+  // ---- automorphisms -----------------------------------------------------------------------
+  // Left rotation by `step` slots (negative: right); needs the Galois key for that step.
+  Ciphertext rotate(const Ciphertext& a, int step, const GaloisKeys& gk) const;
+  // Many rotations of one input sharing one decomposition (hoisting, Halevi-Shoup 2018).
+  std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps,
+                                         const GaloisKeys& gk) const;
+  Ciphertext conjugate(const Ciphertext& a, const GaloisKeys& gk) const;
+  Ciphertext apply_galois(const Ciphertext& a, uint32_t galois_elt, const GaloisKeys& gk) const;
+
+ private:
+  void check(const Ciphertext& a, const char* what) const;
+  void check(const Plaintext& p, const char* what) const;
+  void check_pair(const Ciphertext& a, const Ciphertext& b) const;
+  void check_pair(const Ciphertext& a, const Plaintext& p) const;
+  const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step) const;
+  ContextPtr ctx_;
+};
+
+}  // namespace hnn::ckks

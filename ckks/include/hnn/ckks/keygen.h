@@ -1,0 +1,36 @@
+// Key generation: secret, public, relinearization and Galois keys.
+#pragma once
+#include <vector>
+
+#include "hnn/ckks/keys.h"
+#include "hnn/rns/random.h"
+
+namespace hnn::ckks {
+
+class KeyGenerator {
+ public:
+  // Fresh secret from OS entropy.
+  explicit KeyGenerator(ContextPtr ctx);
+  // Deterministic, for tests only (the name says so).
+  static KeyGenerator insecure_from_seed_for_testing(ContextPtr ctx, const rns::Prng::Seed& seed);
+  // Reuse an existing secret (e.g. to add Galois keys later).
+  KeyGenerator(ContextPtr ctx, const SecretKey& sk);
+
+  const SecretKey& secret_key() const { return sk_; }
+  PublicKey create_public_key();
+  RelinKey create_relin_key();
+  // Keys for rotations by each step (negative = right) and, if asked, for conjugation.
+  GaloisKeys create_galois_keys(const std::vector<int>& steps, bool conjugation = false);
+  // Add keys for more Galois elements to an existing set.
+  void add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& galois_elements);
+  // A switching key from `from` (NTT over QP) to this generator's secret.
+  SwitchingKey create_switching_key(const rns::RnsPoly& from);
+
+ private:
+  KeyGenerator(ContextPtr ctx, rns::Prng prng);
+  ContextPtr ctx_;
+  rns::Prng prng_;
+  SecretKey sk_;
+};
+
+}  // namespace hnn::ckks

@@ -1,0 +1,97 @@
+// Keys are explicit objects; nothing is registered globally.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "hnn/ckks/context.h"
+#include "hnn/rns/rns_poly.h"
+
+namespace hnn::ckks {
+
+// The secret s, in the NTT domain over all QP limbs. Wiped on destruction. Only the key generator,
+// the encryptor's symmetric mode and the decryptor accept it; the evaluator never sees one.
+class SecretKey {
+ public:
+  SecretKey() = default;
+  SecretKey(ContextPtr ctx, rns::RnsPoly s) : ctx_(std::move(ctx)), s_(std::move(s)) {}
+  SecretKey(SecretKey&&) noexcept = default;
+  SecretKey& operator=(SecretKey&& o) noexcept;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  ~SecretKey();
+
+  const ContextPtr& context() const { return ctx_; }
+  const rns::RnsPoly& poly() const { return s_; }
+
+ private:
+  ContextPtr ctx_;
+  rns::RnsPoly s_;
+};
+
+// (b, a) = (-a s + e, a) over all QP limbs, NTT domain.
+class PublicKey {
+ public:
+  PublicKey() = default;
+  PublicKey(ContextPtr ctx, rns::RnsPoly b, rns::RnsPoly a)
+      : ctx_(std::move(ctx)), b_(std::move(b)), a_(std::move(a)) {}
+  const ContextPtr& context() const { return ctx_; }
+  const rns::RnsPoly& b() const { return b_; }
+  const rns::RnsPoly& a() const { return a_; }
+
+ private:
+  ContextPtr ctx_;
+  rns::RnsPoly b_, a_;
+};
+
+// Hybrid switching key from s' to s: for each digit j, (b_j, a_j) over QP (NTT domain) with
+// b_j = -a_j s + e_j + P * [j-th gadget factor] * s'.
+class SwitchingKey {
+ public:
+  SwitchingKey() = default;
+  SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vector<rns::RnsPoly> a)
+      : ctx_(std::move(ctx)), b_(std::move(b)), a_(std::move(a)) {}
+  const ContextPtr& context() const { return ctx_; }
+  std::size_t digits() const { return b_.size(); }
+  const rns::RnsPoly& b(std::size_t j) const { return b_[j]; }
+  const rns::RnsPoly& a(std::size_t j) const { return a_[j]; }
+  std::size_t size_bytes() const;
+
+ private:
+  ContextPtr ctx_;
+  std::vector<rns::RnsPoly> b_, a_;
+};
+
+// Switches s^2 -> s after a multiplication.
+class RelinKey {
+ public:
+  RelinKey() = default;
+  explicit RelinKey(SwitchingKey k) : key_(std::move(k)) {}
+  const SwitchingKey& key() const { return key_; }
+  const ContextPtr& context() const { return key_.context(); }
+
+ private:
+  SwitchingKey key_;
+};
+
+// One switching key sigma_g(s) -> s per Galois element g.
+class GaloisKeys {
+ public:
+  GaloisKeys() = default;
+  explicit GaloisKeys(ContextPtr ctx) : ctx_(std::move(ctx)) {}
+  const ContextPtr& context() const { return ctx_; }
+  bool has(uint32_t galois_elt) const { return keys_.count(galois_elt) != 0; }
+  const SwitchingKey* find(uint32_t galois_elt) const {
+    auto it = keys_.find(galois_elt);
+    return it == keys_.end() ? nullptr : &it->second;
+  }
+  void insert(uint32_t galois_elt, SwitchingKey key) { keys_.insert_or_assign(galois_elt, std::move(key)); }
+  const std::map<uint32_t, SwitchingKey>& keys() const { return keys_; }
+  std::size_t size_bytes() const;
+
+ private:
+  ContextPtr ctx_;
+  std::map<uint32_t, SwitchingKey> keys_;
+};
+
+}  // namespace hnn::ckks

@@ -1,0 +1,54 @@
+// Versioned binary serialization.
+//
+// Layout (little-endian): "HNN1" magic, u16 format version, u8 object type, u8 reserved, then for
+// every object bound to a parameter set the parameters' 64-bit digest, then the object's fields.
+// Deserialization treats its input as hostile: every size, level, modulus and word is checked
+// before anything is allocated or used, and any problem raises hnn::DeserializationError.
+// Secret keys are serialized only through the explicitly named function.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hnn/ckks/ciphertext.h"
+#include "hnn/ckks/keys.h"
+#include "hnn/ckks/parameters.h"
+
+namespace hnn::ckks {
+
+inline constexpr uint16_t kSerializationVersion = 1;
+
+enum class ObjectType : uint8_t {
+  Parameters = 1,
+  Plaintext = 2,
+  Ciphertext = 3,
+  PublicKey = 4,
+  RelinKey = 5,
+  GaloisKeys = 6,
+  SecretKey = 7,
+};
+
+using Bytes = std::vector<uint8_t>;
+using ByteView = std::span<const uint8_t>;
+
+Bytes serialize(const Parameters& params);
+Bytes serialize(const Plaintext& pt);
+Bytes serialize(const Ciphertext& ct);
+Bytes serialize(const PublicKey& pk);
+Bytes serialize(const RelinKey& rk);
+Bytes serialize(const GaloisKeys& gk);
+// The secret key leaves its owner only through this call.
+Bytes serialize_secret_key_explicitly(const SecretKey& sk);
+
+Parameters deserialize_parameters(ByteView bytes);
+Plaintext deserialize_plaintext(const ContextPtr& ctx, ByteView bytes);
+Ciphertext deserialize_ciphertext(const ContextPtr& ctx, ByteView bytes);
+PublicKey deserialize_public_key(const ContextPtr& ctx, ByteView bytes);
+RelinKey deserialize_relin_key(const ContextPtr& ctx, ByteView bytes);
+GaloisKeys deserialize_galois_keys(const ContextPtr& ctx, ByteView bytes);
+SecretKey deserialize_secret_key(const ContextPtr& ctx, ByteView bytes);
+
+// The object type of a serialized buffer (after checking magic and version).
+ObjectType peek_type(ByteView bytes);
+
+}  // namespace hnn::ckks

@@ -1,0 +1,187 @@
+#include "hnn/ckks/encoder.h"
+
+#include <gmpxx.h>
+
+#include <cmath>
+
+#include "hnn/rns/error.h"
+#include "poly_ops.h"
+
+namespace hnn::ckks {
+
+namespace {
+
+void bit_reverse_permute(std::span<std::complex<double>> v) {
+  const std::size_t n = v.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(v[i], v[j]);
+  }
+}
+
+void check_slots(std::size_t slots, std::size_t max_slots) {
+  HNN_REQUIRE(slots >= 1 && (slots & (slots - 1)) == 0, "slot count ", slots,
+              " is not a power of two: pad the vector with zeros to the next power of two");
+  HNN_REQUIRE(slots <= max_slots, "slot count ", slots, " exceeds N/2 = ", max_slots,
+              ": split the data over several ciphertexts or use a larger log_n");
+}
+
+}  // namespace
+
+Encoder::Encoder(ContextPtr ctx) : ctx_(std::move(ctx)) {
+  HNN_REQUIRE(ctx_ != nullptr, "Encoder needs a context");
+}
+
+void Encoder::special_fft(std::span<std::complex<double>> vals) const {
+  const std::size_t size = vals.size();
+  const std::size_t m = 2 * ctx_->n();
+  const auto& rot = ctx_->rot_group();
+  const auto& ksi = ctx_->ksi_pows();
+  bit_reverse_permute(vals);
+  for (std::size_t len = 2; len <= size; len <<= 1) {
+    const std::size_t lenh = len >> 1, lenq = len << 2;
+    for (std::size_t i = 0; i < size; i += len) {
+      for (std::size_t j = 0; j < lenh; ++j) {
+        const std::size_t idx = (rot[j] % lenq) * (m / lenq);
+        const std::complex<double> u = vals[i + j];
+        const std::complex<double> v = vals[i + j + lenh] * ksi[idx];
+        vals[i + j] = u + v;
+        vals[i + j + lenh] = u - v;
+      }
+    }
+  }
+}
+
+void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
+  const std::size_t size = vals.size();
+  const std::size_t m = 2 * ctx_->n();
+  const auto& rot = ctx_->rot_group();
+  const auto& ksi = ctx_->ksi_pows();
+  for (std::size_t len = size; len >= 2; len >>= 1) {
+    const std::size_t lenh = len >> 1, lenq = len << 2;
+    for (std::size_t i = 0; i < size; i += len) {
+      for (std::size_t j = 0; j < lenh; ++j) {
+        const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
+        const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
+        const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
+        vals[i + j] = u;
+        vals[i + j + lenh] = v;
+      }
+    }
+  }
+  bit_reverse_permute(vals);
+  const double inv = 1.0 / static_cast<double>(size);
+  for (auto& v : vals) v *= inv;
+}
+
+namespace {
+
+// Writes round(x) into coefficient `c` of every limb.
+void set_coefficient(const Context& ctx, rns::RnsPoly& poly, std::size_t c, double x, mpz_class& tmp) {
+  const double r = std::nearbyint(x);
+  if (std::fabs(r) < 9.0e18) {
+    const int64_t v = static_cast<int64_t>(r);
+    for (std::size_t i = 0; i < poly.limbs(); ++i) poly.limb(i)[c] = rns::from_signed(v, ctx.modulus(i));
+  } else {
+    HNN_REQUIRE(std::isfinite(r), "cannot encode a non-finite value (inf or NaN)");
+    mpz_set_d(tmp.get_mpz_t(), r);  // exact: a double above 2^53 is an integer
+    mpz_class rem;
+    for (std::size_t i = 0; i < poly.limbs(); ++i) {
+      mpz_fdiv_r_ui(rem.get_mpz_t(), tmp.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
+      poly.limb(i)[c] = rem.get_ui();
+    }
+  }
+}
+
+}  // namespace
+
+Plaintext Encoder::encode(std::span<const std::complex<double>> values, int level, double scale) const {
+  const Context& ctx = *ctx_;
+  check_slots(values.size(), ctx.params().max_slots());
+  if (level < 0) level = ctx.max_level();
+  HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
+  if (scale <= 0) scale = ctx.params().default_scale();
+  const std::size_t slots = values.size();
+  const std::size_t n = ctx.n();
+  const std::size_t gap = (n / 2) / slots;
+
+  std::vector<std::complex<double>> w(values.begin(), values.end());
+  for (auto& v : w)
+    HNN_REQUIRE(std::isfinite(v.real()) && std::isfinite(v.imag()), "cannot encode inf or NaN");
+  special_inverse_fft(w);
+
+  rns::RnsPoly poly(n, static_cast<std::size_t>(level) + 1, rns::Domain::Coefficient);
+  mpz_class tmp;
+  for (std::size_t i = 0; i < slots; ++i) {
+    set_coefficient(ctx, poly, i * gap, w[i].real() * scale, tmp);
+    set_coefficient(ctx, poly, n / 2 + i * gap, w[i].imag() * scale, tmp);
+  }
+  detail::to_ntt(ctx, poly);
+  return Plaintext(ctx_, std::move(poly), scale, slots);
+}
+
+Plaintext Encoder::encode(std::span<const double> values, int level, double scale) const {
+  std::vector<std::complex<double>> c(values.begin(), values.end());
+  return encode(std::span<const std::complex<double>>(c), level, scale);
+}
+
+Plaintext Encoder::encode_constant(std::complex<double> value, std::size_t slots, int level,
+                                   double scale) const {
+  const Context& ctx = *ctx_;
+  check_slots(slots, ctx.params().max_slots());
+  if (level < 0) level = ctx.max_level();
+  HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
+  if (scale <= 0) scale = ctx.params().default_scale();
+  // z_j = a + b i for all j  <=>  m(X) = a + b X^(N/2), since zeta^(5^j N/2) = i.
+  rns::RnsPoly poly(ctx.n(), static_cast<std::size_t>(level) + 1, rns::Domain::Coefficient);
+  mpz_class tmp;
+  set_coefficient(ctx, poly, 0, value.real() * scale, tmp);
+  set_coefficient(ctx, poly, ctx.n() / 2, value.imag() * scale, tmp);
+  detail::to_ntt(ctx, poly);
+  return Plaintext(ctx_, std::move(poly), scale, slots);
+}
+
+std::vector<std::complex<double>> Encoder::decode(const Plaintext& pt) const {
+  const Context& ctx = *ctx_;
+  HNN_REQUIRE(pt.context().get() == ctx_.get(), "plaintext belongs to another context");
+  const std::size_t n = ctx.n();
+  const std::size_t slots = pt.slots();
+  check_slots(slots, ctx.params().max_slots());
+  const std::size_t gap = (n / 2) / slots;
+  rns::RnsPoly poly = pt.poly().clone();
+  if (poly.domain() == rns::Domain::Ntt) detail::to_coeff(ctx, poly);
+  const rns::RnsBase& base = ctx.q_base(pt.level());
+  const double scale = pt.scale();
+
+  std::vector<std::complex<double>> out(slots);
+  auto value_at = [&](std::size_t c, mpz_class& x) -> double {
+    if (poly.limbs() == 1) return static_cast<double>(rns::to_centered(poly.limb(0)[c], ctx.modulus(0).value)) / scale;
+    x = base.compose_centered(poly.data() + c, n);
+    // x / scale without overflow: scale by powers of two through mpz_get_d_2exp.
+    long exp = 0;
+    const double mant = mpz_get_d_2exp(&exp, x.get_mpz_t());
+    return std::ldexp(mant, static_cast<int>(exp)) / scale;
+  };
+#pragma omp parallel
+  {
+    mpz_class x;
+#pragma omp for
+    for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(slots); ++i) {
+      const std::size_t c = static_cast<std::size_t>(i) * gap;
+      out[i] = {value_at(c, x), value_at(n / 2 + c, x)};
+    }
+  }
+  special_fft(out);
+  return out;
+}
+
+std::vector<double> Encoder::decode_real(const Plaintext& pt) const {
+  auto c = decode(pt);
+  std::vector<double> r(c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) r[i] = c[i].real();
+  return r;
+}
+
+}  // namespace hnn::ckks

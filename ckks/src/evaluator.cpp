@@ -1,0 +1,297 @@
+#include "hnn/ckks/evaluator.h"
+
+#include <gmpxx.h>
+
+#include <cmath>
+
+#include "hnn/rns/error.h"
+#include "key_switch.h"
+#include "poly_ops.h"
+
+namespace hnn::ckks {
+
+using rns::RnsPoly;
+
+namespace {
+
+bool scales_match(double a, double b) { return std::fabs(a / b - 1.0) < 1e-9; }
+
+// round(x) modulo each of the first `limbs` Q primes (x may exceed 2^64).
+std::vector<uint64_t> residues_of_rounded(const Context& ctx, double x, std::size_t limbs) {
+  HNN_REQUIRE(std::isfinite(x), "constant is not finite");
+  const double r = std::nearbyint(x);
+  if (std::fabs(r) < 9.0e18) return detail::residues_of(ctx, static_cast<int64_t>(r), limbs);
+  mpz_class big;
+  mpz_set_d(big.get_mpz_t(), r);
+  std::vector<uint64_t> out(limbs);
+  mpz_class rem;
+  for (std::size_t i = 0; i < limbs; ++i) {
+    mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
+    out[i] = rem.get_ui();
+  }
+  return out;
+}
+
+double log2_of(double s) { return std::log2(s); }
+
+}  // namespace
+
+Evaluator::Evaluator(ContextPtr ctx) : ctx_(std::move(ctx)) {
+  HNN_REQUIRE(ctx_ != nullptr, "Evaluator needs a context");
+}
+
+void Evaluator::check(const Ciphertext& a, const char* what) const {
+  HNN_REQUIRE(a.context() != nullptr && a.size() >= 2, what, " is empty or not a ciphertext");
+  HNN_REQUIRE(a.context()->digest() == ctx_->digest(), what,
+              " belongs to another parameter set: use objects made from the same Context");
+  HNN_REQUIRE(a.level() >= 0 && a.level() <= ctx_->max_level(), what, " has an invalid level");
+  for (auto& p : a.polys())
+    HNN_REQUIRE(p.domain() == rns::Domain::Ntt && p.limbs() == a[0].limbs() && p.n() == ctx_->n(),
+                what, " is malformed (components differ in shape or domain)");
+}
+
+void Evaluator::check(const Plaintext& p, const char* what) const {
+  HNN_REQUIRE(p.context() != nullptr && !p.poly().empty(), what, " is empty");
+  HNN_REQUIRE(p.context()->digest() == ctx_->digest(), what,
+              " belongs to another parameter set: use objects made from the same Context");
+  HNN_REQUIRE(p.poly().domain() == rns::Domain::Ntt, what, " must be in the NTT domain (use Encoder)");
+}
+
+void Evaluator::check_pair(const Ciphertext& a, const Ciphertext& b) const {
+  check(a, "first ciphertext");
+  check(b, "second ciphertext");
+  HNN_REQUIRE(a.level() == b.level(), "ciphertexts at levels ", a.level(), " and ", b.level(),
+              ": call drop_to_level_inplace(ct, ", std::min(a.level(), b.level()),
+              ") on the higher one first");
+  HNN_REQUIRE(a.slots() == b.slots(), "ciphertexts hold ", a.slots(), " and ", b.slots(),
+              " slots: encode both with the same slot count");
+}
+
+void Evaluator::check_pair(const Ciphertext& a, const Plaintext& p) const {
+  check(a, "ciphertext");
+  check(p, "plaintext");
+  HNN_REQUIRE(p.level() >= a.level(), "plaintext at level ", p.level(), " but ciphertext at level ",
+              a.level(), ": encode the plaintext at level ", a.level());
+}
+
+// ---- additive --------------------------------------------------------------------------------
+
+void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
+  check_pair(a, b);
+  HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
+              log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
+  while (a.size() < b.size()) a.polys().emplace_back(ctx_->n(), a[0].limbs(), rns::Domain::Ntt);
+  for (std::size_t i = 0; i < b.size(); ++i) detail::add_inplace(*ctx_, a[i], b[i]);
+}
+
+void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
+  check_pair(a, b);
+  HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
+              log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
+  while (a.size() < b.size()) a.polys().emplace_back(ctx_->n(), a[0].limbs(), rns::Domain::Ntt);
+  for (std::size_t i = 0; i < b.size(); ++i) detail::sub_inplace(*ctx_, a[i], b[i]);
+}
+
+void Evaluator::negate_inplace(Ciphertext& a) const {
+  check(a, "ciphertext");
+  for (auto& p : a.polys()) detail::negate_inplace(*ctx_, p);
+}
+
+void Evaluator::add_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_pair(a, p);
+  HNN_REQUIRE(scales_match(a.scale(), p.scale()), "plaintext scale 2^", log2_of(p.scale()),
+              " differs from the ciphertext's 2^", log2_of(a.scale()),
+              ": encode the plaintext with scale = ciphertext.scale()");
+  detail::add_inplace(*ctx_, a[0], p.poly());
+}
+
+void Evaluator::sub_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_pair(a, p);
+  HNN_REQUIRE(scales_match(a.scale(), p.scale()), "plaintext scale 2^", log2_of(p.scale()),
+              " differs from the ciphertext's 2^", log2_of(a.scale()),
+              ": encode the plaintext with scale = ciphertext.scale()");
+  detail::sub_inplace(*ctx_, a[0], p.poly());
+}
+
+void Evaluator::add_const_inplace(Ciphertext& a, std::complex<double> c) const {
+  check(a, "ciphertext");
+  const std::size_t limbs = a[0].limbs();
+  // Real part: the constant coefficient, i.e. the same value in every NTT slot.
+  detail::add_scalar_inplace(*ctx_, a[0], residues_of_rounded(*ctx_, c.real() * a.scale(), limbs));
+  if (c.imag() != 0.0) {
+    // Imaginary part: b * X^(N/2), whose NTT is b * psi^((N/2)(2 brev(j) + 1)) in slot j.
+    RnsPoly mono(ctx_->n(), limbs, rns::Domain::Coefficient);
+    const auto r = residues_of_rounded(*ctx_, c.imag() * a.scale(), limbs);
+    for (std::size_t i = 0; i < limbs; ++i) mono.limb(i)[ctx_->n() / 2] = r[i];
+    detail::to_ntt(*ctx_, mono);
+    detail::add_inplace(*ctx_, a[0], mono);
+  }
+}
+
+Ciphertext Evaluator::add(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a.clone();
+  add_inplace(r, b);
+  return r;
+}
+
+Ciphertext Evaluator::sub(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a.clone();
+  sub_inplace(r, b);
+  return r;
+}
+
+Ciphertext Evaluator::negate(const Ciphertext& a) const {
+  Ciphertext r = a.clone();
+  negate_inplace(r);
+  return r;
+}
+
+// ---- multiplicative --------------------------------------------------------------------------
+
+Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const {
+  check_pair(a, b);
+  HNN_REQUIRE(a.size() == 2 && b.size() == 2,
+              "multiply expects 2-component ciphertexts: relinearize the inputs first");
+  const Context& ctx = *ctx_;
+  const std::size_t n = ctx.n(), limbs = a[0].limbs();
+  RnsPoly d0(n, limbs, rns::Domain::Ntt), d1(n, limbs, rns::Domain::Ntt), d2(n, limbs, rns::Domain::Ntt);
+#pragma omp parallel for
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const rns::Modulus& q = ctx.modulus(i);
+    const uint64_t *a0 = a[0].limb(i), *a1 = a[1].limb(i), *b0 = b[0].limb(i), *b1 = b[1].limb(i);
+    uint64_t *r0 = d0.limb(i), *r1 = d1.limb(i), *r2 = d2.limb(i);
+    for (std::size_t c = 0; c < n; ++c) {
+      r0[c] = rns::mul_mod(a0[c], b0[c], q);
+      // a0 b1 + a1 b0 with one reduction (sum < 2^123).
+      unsigned __int128 s = static_cast<unsigned __int128>(a0[c]) * b1[c] +
+                            static_cast<unsigned __int128>(a1[c]) * b0[c];
+      r1[c] = rns::reduce_128(static_cast<uint64_t>(s >> 64), static_cast<uint64_t>(s), q);
+      r2[c] = rns::mul_mod(a1[c], b1[c], q);
+    }
+  }
+  std::vector<RnsPoly> polys;
+  polys.push_back(std::move(d0));
+  polys.push_back(std::move(d1));
+  polys.push_back(std::move(d2));
+  return Ciphertext(ctx_, std::move(polys), a.scale() * b.scale(), a.slots());
+}
+
+void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
+  check(a, "ciphertext");
+  if (a.size() == 2) return;
+  HNN_REQUIRE(a.size() == 3, "relinearize expects a 3-component ciphertext");
+  HNN_REQUIRE(rk.context() && rk.context()->digest() == ctx_->digest(),
+              "relinearization key belongs to another parameter set");
+  RnsPoly u0, u1;
+  const auto dec = detail::decompose(*ctx_, a[2]);
+  detail::key_switch(*ctx_, dec, rk.key(), nullptr, u0, u1);
+  detail::add_inplace(*ctx_, a[0], u0);
+  detail::add_inplace(*ctx_, a[1], u1);
+  a.polys().pop_back();
+}
+
+Ciphertext Evaluator::multiply(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
+  Ciphertext r = multiply_no_relin(a, b);
+  relinearize_inplace(r, rk);
+  return r;
+}
+
+Ciphertext Evaluator::square(const Ciphertext& a, const RelinKey& rk) const { return multiply(a, a, rk); }
+
+void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_pair(a, p);
+  for (auto& c : a.polys()) detail::mul_inplace(*ctx_, c, p.poly());
+  a.set_scale(a.scale() * p.scale());
+}
+
+void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c) const {
+  check(a, "ciphertext");
+  const std::size_t limbs = a[0].limbs();
+  const int level = a.level();
+  // Scale of the constant: q_l when there is a prime to rescale by, else 2^20 would lose the
+  // ciphertext anyway, so insist on a level.
+  HNN_REQUIRE(level >= 1, "multiply_const needs a level to rescale: the ciphertext is at level 0");
+  const double cscale = static_cast<double>(ctx_->modulus(level).value);
+  if (c.imag() == 0.0) {
+    const auto r = residues_of_rounded(*ctx_, c.real() * cscale, limbs);
+    for (auto& p : a.polys()) detail::mul_scalar_inplace(*ctx_, p, r);
+  } else {
+    // (x + y X^(N/2)) as a plaintext polynomial.
+    RnsPoly mono(ctx_->n(), limbs, rns::Domain::Coefficient);
+    const auto re = residues_of_rounded(*ctx_, c.real() * cscale, limbs);
+    const auto im = residues_of_rounded(*ctx_, c.imag() * cscale, limbs);
+    for (std::size_t i = 0; i < limbs; ++i) {
+      mono.limb(i)[0] = re[i];
+      mono.limb(i)[ctx_->n() / 2] = im[i];
+    }
+    detail::to_ntt(*ctx_, mono);
+    for (auto& p : a.polys()) detail::mul_inplace(*ctx_, p, mono);
+  }
+  a.set_scale(a.scale() * cscale);
+}
+
+void Evaluator::multiply_integer_inplace(Ciphertext& a, int64_t k) const {
+  check(a, "ciphertext");
+  const auto r = detail::residues_of(*ctx_, k, a[0].limbs());
+  for (auto& p : a.polys()) detail::mul_scalar_inplace(*ctx_, p, r);
+}
+
+// ---- levels ----------------------------------------------------------------------------------
+
+void Evaluator::rescale_inplace(Ciphertext& a) const {
+  check(a, "ciphertext");
+  const int level = a.level();
+  HNN_REQUIRE(level >= 1, "cannot rescale a ciphertext at level 0: it has no prime left to divide "
+              "by (bootstrap it, or plan one fewer multiplication)");
+  const Context& ctx = *ctx_;
+  const std::size_t n = ctx.n();
+  const rns::Modulus& ql = ctx.modulus(level);
+  const uint64_t half = ql.value >> 1;
+  for (auto& poly : a.polys()) {
+    // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
+    RnsPoly last(n, 1, rns::Domain::Ntt);
+    std::copy(poly.limb(level), poly.limb(level) + n, last.data());
+    ntt::transform(ctx.plan({static_cast<std::size_t>(level)}, ntt::Direction::Inverse), last.data());
+    for (std::size_t c = 0; c < n; ++c) last.data()[c] = rns::add_mod(last.data()[c], half, ql.value);
+#pragma omp parallel for
+    for (std::ptrdiff_t ii = 0; ii < level; ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
+      const rns::Modulus& qi = ctx.modulus(i);
+      // round(x / q_l) = (x_i - (((x_l + half) mod q_l) - half)) * q_l^{-1} mod q_i; the
+      // subtrahend is formed coefficient-wise, then taken to the NTT domain mod q_i.
+      std::vector<uint64_t> t(n);
+      const uint64_t half_i = rns::reduce_64(half, qi);
+      for (std::size_t c = 0; c < n; ++c)
+        t[c] = rns::sub_mod(rns::reduce_64(last.data()[c], qi), half_i, qi.value);
+      ntt::transform(ctx.plan({i}, ntt::Direction::Forward), t.data());
+      const uint64_t w = ctx.inv_q_last(level, i), ws = ctx.inv_q_last_shoup(level, i);
+      uint64_t* x = poly.limb(i);
+      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - t[c], w, ws, qi.value);
+    }
+    poly.truncate_limbs(static_cast<std::size_t>(level));
+  }
+  a.set_scale(a.scale() / static_cast<double>(ql.value));
+}
+
+Ciphertext Evaluator::rescale(const Ciphertext& a) const {
+  Ciphertext r = a.clone();
+  rescale_inplace(r);
+  return r;
+}
+
+void Evaluator::drop_to_level_inplace(Ciphertext& a, int level) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(level >= 0 && level <= a.level(), "cannot drop a ciphertext at level ", a.level(),
+              " to level ", level, ": the target must be between 0 and the current level");
+  for (auto& p : a.polys()) p.truncate_limbs(static_cast<std::size_t>(level) + 1);
+}
+
+void Evaluator::drop_to_level_inplace(Plaintext& p, int level) const {
+  check(p, "plaintext");
+  HNN_REQUIRE(level >= 0 && level <= p.level(), "cannot drop a plaintext at level ", p.level(),
+              " to level ", level);
+  p.poly().truncate_limbs(static_cast<std::size_t>(level) + 1);
+}
+
+}  // namespace hnn::ckks

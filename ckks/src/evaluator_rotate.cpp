@@ -1,0 +1,91 @@
+// Rotations and conjugation: automorphisms X -> X^g in the NTT domain, then key switching from
+// sigma_g(s) back to s. rotate_hoisted shares one ModUp among all steps (Halevi-Shoup 2018, Sec. 5).
+#include "hnn/ckks/evaluator.h"
+#include "hnn/rns/error.h"
+#include "key_switch.h"
+#include "poly_ops.h"
+
+namespace hnn::ckks {
+
+using rns::RnsPoly;
+
+const SwitchingKey& Evaluator::galois_key(const GaloisKeys& gk, uint32_t elt, int step) const {
+  HNN_REQUIRE(gk.context() && gk.context()->digest() == ctx_->digest(),
+              "Galois keys belong to another parameter set");
+  const SwitchingKey* key = gk.find(elt);
+  if (!key) {
+    if (elt == ctx_->conjugation_element())
+      HNN_THROW(InvalidArgument, "no Galois key for conjugation: create_galois_keys(steps, true)");
+    HNN_THROW(InvalidArgument, "no Galois key for rotation step ", step, " (Galois element ", elt,
+              "): add it with KeyGenerator::create_galois_keys({", step, "}) or add_galois_keys");
+  }
+  return *key;
+}
+
+namespace {
+
+Ciphertext finish(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a,
+                  const detail::Decomposition& dec, const SwitchingKey& key,
+                  const std::vector<uint32_t>& perm) {
+  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt);
+  detail::permute(a[0], perm, c0);
+  RnsPoly u0, u1;
+  detail::key_switch(ctx, dec, key, &perm, u0, u1);
+  detail::add_inplace(ctx, c0, u0);
+  std::vector<RnsPoly> polys;
+  polys.push_back(std::move(c0));
+  polys.push_back(std::move(u1));
+  return Ciphertext(ptr, std::move(polys), a.scale(), a.slots());
+}
+
+}  // namespace
+
+Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint32_t elt, const GaloisKeys& gk) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
+  const SwitchingKey& key = galois_key(gk, elt, 0);
+  const auto& perm = ctx_->galois_permutation(elt);
+  const auto dec = detail::decompose(*ctx_, a[1]);
+  return finish(*ctx_, ctx_, a, dec, key, perm);
+}
+
+Ciphertext Evaluator::rotate(const Ciphertext& a, int step, const GaloisKeys& gk) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
+  const uint32_t elt = ctx_->galois_element(step);
+  if (elt == 1) return a.clone();
+  const SwitchingKey& key = galois_key(gk, elt, step);
+  const auto& perm = ctx_->galois_permutation(elt);
+  const auto dec = detail::decompose(*ctx_, a[1]);
+  return finish(*ctx_, ctx_, a, dec, key, perm);
+}
+
+std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps,
+                                                  const GaloisKeys& gk) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
+  // Look every key up first, so a missing one fails before any work.
+  std::vector<const SwitchingKey*> keys;
+  for (int s : steps) {
+    const uint32_t elt = ctx_->galois_element(s);
+    keys.push_back(elt == 1 ? nullptr : &galois_key(gk, elt, s));
+  }
+  const auto dec = detail::decompose(*ctx_, a[1]);
+  std::vector<Ciphertext> out;
+  out.reserve(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (!keys[i]) {
+      out.push_back(a.clone());
+      continue;
+    }
+    const auto& perm = ctx_->galois_permutation(ctx_->galois_element(steps[i]));
+    out.push_back(finish(*ctx_, ctx_, a, dec, *keys[i], perm));
+  }
+  return out;
+}
+
+Ciphertext Evaluator::conjugate(const Ciphertext& a, const GaloisKeys& gk) const {
+  return apply_galois(a, ctx_->conjugation_element(), gk);
+}
+
+}  // namespace hnn::ckks

@@ -1,0 +1,129 @@
+#include "key_switch.h"
+
+#include <cstring>
+
+#include "hnn/rns/error.h"
+#include "poly_ops.h"
+
+namespace hnn::ckks::detail {
+
+using rns::RnsPoly;
+
+Decomposition decompose(const Context& ctx, const RnsPoly& d) {
+  HNN_ASSERT(d.domain() == rns::Domain::Ntt, "key switching expects the NTT domain");
+  const std::size_t n = ctx.n();
+  const int level = static_cast<int>(d.limbs()) - 1;
+  const std::size_t k = ctx.special_count();
+  const std::size_t ext_limbs = d.limbs() + k;
+
+  RnsPoly coeff = d.clone();
+  to_coeff(ctx, coeff);
+
+  Decomposition out;
+  out.level = level;
+  const int digits = ctx.digits_at_level(level);
+  for (int j = 0; j < digits; ++j) {
+    const auto& step = ctx.mod_up_step(level, j);
+    RnsPoly ext(n, ext_limbs, rns::Domain::Ntt);
+    // The digit's own limbs are d's limbs, already in the NTT domain.
+    std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
+    // The others: fast base conversion in the coefficient domain, then forward NTTs.
+    const std::size_t targets = step.target_limbs.size();
+    RnsPoly converted(n, targets, rns::Domain::Coefficient);
+    step.converter.convert(coeff.limb(step.begin), converted.data(), n);
+    std::vector<std::size_t> qp(targets);
+    for (std::size_t t = 0; t < targets; ++t) {
+      const std::size_t pos = step.target_limbs[t];
+      qp[t] = pos <= static_cast<std::size_t>(level) ? pos : ctx.p_index(pos - level - 1);
+    }
+    ntt::transform(ctx.plan(qp, ntt::Direction::Forward), converted.data());
+    for (std::size_t t = 0; t < targets; ++t)
+      std::memcpy(ext.limb(step.target_limbs[t]), converted.limb(t), n * sizeof(uint64_t));
+    out.digits.push_back(std::move(ext));
+  }
+  return out;
+}
+
+void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
+  const std::size_t n = ctx.n();
+  const std::size_t k = ctx.special_count();
+  const std::size_t limbs = ext.limbs() - k;
+  const int level = static_cast<int>(limbs) - 1;
+  // x mod P in the coefficient domain.
+  RnsPoly p_part(n, k, rns::Domain::Ntt);
+  std::memcpy(p_part.data(), ext.limb(limbs), k * n * sizeof(uint64_t));
+  std::vector<std::size_t> p_idx(k);
+  for (std::size_t j = 0; j < k; ++j) p_idx[j] = ctx.p_index(j);
+  ntt::transform(ctx.plan(p_idx, ntt::Direction::Inverse), p_part.data());
+  // Converted to Q_l, back to the NTT domain.
+  RnsPoly conv(n, limbs, rns::Domain::Coefficient);
+  ctx.mod_down_converter(level).convert(p_part.data(), conv.data(), n);
+  ntt::transform(ctx.plan_q(limbs, ntt::Direction::Forward), conv.data());
+  if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt);
+#pragma omp parallel for if (limbs > 1)
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(limbs); ++i) {
+    const uint64_t q = ctx.modulus(i).value;
+    const uint64_t w = ctx.p_inv_mod_q(i), ws = ctx.p_inv_mod_q_shoup(i);
+    const uint64_t* x = ext.limb(i);
+    const uint64_t* y = conv.limb(i);
+    uint64_t* z = out.limb(i);
+    for (std::size_t c = 0; c < n; ++c) z[c] = rns::mul_shoup(x[c] + q - y[c], w, ws, q);
+  }
+  out.set_domain(rns::Domain::Ntt);
+}
+
+void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
+                const std::vector<uint32_t>* perm, RnsPoly& out0, RnsPoly& out1) {
+  const std::size_t n = ctx.n();
+  const int level = dec.level;
+  const std::size_t limbs = static_cast<std::size_t>(level) + 1;
+  const std::size_t k = ctx.special_count();
+  const std::size_t ext_limbs = limbs + k;
+  const std::size_t digits = dec.digits.size();
+  HNN_ASSERT(digits <= key.digits(), "switching key has too few digits");
+  const std::size_t key_p_offset = static_cast<std::size_t>(ctx.max_level()) + 1;
+
+  RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt), acc1(n, ext_limbs, rns::Domain::Ntt);
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const std::size_t key_limb = i < limbs ? i : key_p_offset + (i - limbs);
+    const rns::Modulus& q = ctx.modulus(key_limb);
+    uint64_t* r0 = acc0.limb(i);
+    uint64_t* r1 = acc1.limb(i);
+    // Lazy accumulation in 128 bits: each product < 2^122, at most 64 digits.
+    constexpr std::size_t kBlock = 512;
+    unsigned __int128 s0[kBlock], s1[kBlock];
+    for (std::size_t start = 0; start < n; start += kBlock) {
+      const std::size_t len = std::min(kBlock, n - start);
+      for (std::size_t c = 0; c < len; ++c) s0[c] = s1[c] = 0;
+      for (std::size_t j = 0; j < digits; ++j) {
+        const uint64_t* x = dec.digits[j].limb(i);
+        const uint64_t* b = key.b(j).limb(key_limb) + start;
+        const uint64_t* a = key.a(j).limb(key_limb) + start;
+        if (perm) {
+          const uint32_t* pm = perm->data() + start;
+          for (std::size_t c = 0; c < len; ++c) {
+            const uint64_t v = x[pm[c]];
+            s0[c] += static_cast<unsigned __int128>(v) * b[c];
+            s1[c] += static_cast<unsigned __int128>(v) * a[c];
+          }
+        } else {
+          const uint64_t* xs = x + start;
+          for (std::size_t c = 0; c < len; ++c) {
+            s0[c] += static_cast<unsigned __int128>(xs[c]) * b[c];
+            s1[c] += static_cast<unsigned __int128>(xs[c]) * a[c];
+          }
+        }
+      }
+      for (std::size_t c = 0; c < len; ++c) {
+        r0[start + c] = rns::reduce_128(static_cast<uint64_t>(s0[c] >> 64), static_cast<uint64_t>(s0[c]), q);
+        r1[start + c] = rns::reduce_128(static_cast<uint64_t>(s1[c] >> 64), static_cast<uint64_t>(s1[c]), q);
+      }
+    }
+  }
+  mod_down(ctx, acc0, out0);
+  mod_down(ctx, acc1, out1);
+}
+
+}  // namespace hnn::ckks::detail

@@ -1,0 +1,28 @@
+// Hybrid key switching (Han-Ki, CT-RSA 2020) with dnum digits, and its hoisting (Halevi-Shoup).
+// Internal to ckks/: the Evaluator's multiply, rotate and conjugate call it.
+#pragma once
+#include <vector>
+
+#include "hnn/ckks/context.h"
+#include "hnn/ckks/keys.h"
+
+namespace hnn::ckks::detail {
+
+// ModUp of each digit of d (level l, NTT domain) to the extended basis Q_l u P, NTT domain.
+// The expensive, key-independent half of key switching: computed once and reused by hoisting.
+struct Decomposition {
+  int level = -1;
+  std::vector<rns::RnsPoly> digits;
+};
+Decomposition decompose(const Context& ctx, const rns::RnsPoly& d);
+
+// (out0, out1) at level l with out0 + out1 s = sigma(d) s' + e, where d is the decomposed
+// polynomial, s' the key's source secret and sigma the automorphism whose NTT permutation is
+// `perm` (nullptr: identity). Inner product over the digits, then ModDown by P.
+void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
+                const std::vector<uint32_t>* perm, rns::RnsPoly& out0, rns::RnsPoly& out1);
+
+// ModDown: (x - conv_{P->Q}(x mod P)) * P^{-1}, from l+1+k limbs to l+1 limbs, NTT domain.
+void mod_down(const Context& ctx, const rns::RnsPoly& ext, rns::RnsPoly& out);
+
+}  // namespace hnn::ckks::detail

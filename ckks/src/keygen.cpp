@@ -1,0 +1,156 @@
+#include "hnn/ckks/keygen.h"
+
+#include <vector>
+
+#include "hnn/rns/error.h"
+#include "poly_ops.h"
+
+namespace hnn::ckks {
+
+using rns::RnsPoly;
+
+namespace {
+
+std::vector<std::size_t> all_qp(const Context& ctx) {
+  return ctx.extended_indices(ctx.max_level());
+}
+
+RnsPoly sample_secret(const Context& ctx, rns::Prng& prng) {
+  std::vector<int8_t> s(ctx.n());
+  if (ctx.params().secret() == SecretDistribution::SparseTernary)
+    rns::sample_sparse_ternary(prng, s.data(), s.size(), ctx.params().hamming_weight());
+  else
+    rns::sample_ternary(prng, s.data(), s.size());
+  RnsPoly out = detail::small_to_ntt(ctx, s.data(), all_qp(ctx));
+  std::fill(s.begin(), s.end(), 0);
+  return out;
+}
+
+// Uniform polynomial over the given QP limbs, sampled directly in the NTT domain.
+RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
+  RnsPoly out(ctx.n(), qp.size(), rns::Domain::Ntt);
+  for (std::size_t i = 0; i < qp.size(); ++i) {
+    const uint64_t q = ctx.modulus(qp[i]).value;
+    uint64_t* x = out.limb(i);
+    for (std::size_t c = 0; c < ctx.n(); ++c) x[c] = prng.uniform(q);
+  }
+  return out;
+}
+
+RnsPoly sample_noise(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
+  std::vector<int8_t> e(ctx.n());
+  rns::sample_noise_cbd(prng, e.data(), e.size());
+  return detail::small_to_ntt(ctx, e.data(), qp);
+}
+
+// out = -a * s + e over the QP limbs listed (s holds all QP limbs).
+RnsPoly rlwe_b(const Context& ctx, const RnsPoly& a, const RnsPoly& s, const RnsPoly& e,
+               const std::vector<std::size_t>& qp) {
+  RnsPoly b(ctx.n(), qp.size(), rns::Domain::Ntt);
+  for (std::size_t i = 0; i < qp.size(); ++i) {
+    const rns::Modulus& q = ctx.modulus(qp[i]);
+    const uint64_t* ai = a.limb(i);
+    const uint64_t* si = s.limb(qp[i]);
+    const uint64_t* ei = e.limb(i);
+    uint64_t* bi = b.limb(i);
+    for (std::size_t c = 0; c < ctx.n(); ++c)
+      bi[c] = rns::sub_mod(ei[c], rns::mul_mod(ai[c], si[c], q), q.value);
+  }
+  return b;
+}
+
+}  // namespace
+
+KeyGenerator::KeyGenerator(ContextPtr ctx, rns::Prng prng) : ctx_(std::move(ctx)), prng_(std::move(prng)) {
+  HNN_REQUIRE(ctx_ != nullptr, "KeyGenerator needs a context");
+  sk_ = SecretKey(ctx_, sample_secret(*ctx_, prng_));
+}
+
+KeyGenerator::KeyGenerator(ContextPtr ctx) : KeyGenerator(ctx, rns::Prng()) {}
+
+KeyGenerator KeyGenerator::insecure_from_seed_for_testing(ContextPtr ctx, const rns::Prng::Seed& seed) {
+  return KeyGenerator(std::move(ctx), rns::Prng::insecure_from_seed_for_testing(seed));
+}
+
+KeyGenerator::KeyGenerator(ContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)) {
+  HNN_REQUIRE(sk.context() && sk.context()->digest() == ctx_->digest(),
+              "secret key belongs to another parameter set");
+  sk_ = SecretKey(ctx_, sk.poly().clone());
+}
+
+PublicKey KeyGenerator::create_public_key() {
+  // Over QP, so that encryption can finish with a ModDown by P (see Encryptor).
+  const Context& ctx = *ctx_;
+  const std::vector<std::size_t> qp = all_qp(ctx);
+  RnsPoly a = sample_uniform(ctx, prng_, qp);
+  RnsPoly e = sample_noise(ctx, prng_, qp);
+  RnsPoly b = rlwe_b(ctx, a, sk_.poly(), e, qp);
+  return PublicKey(ctx_, std::move(b), std::move(a));
+}
+
+SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from) {
+  const Context& ctx = *ctx_;
+  const std::vector<std::size_t> qp = all_qp(ctx);
+  const std::size_t chain = static_cast<std::size_t>(ctx.max_level()) + 1;
+  const std::size_t alpha = static_cast<std::size_t>(ctx.params().alpha());
+  const int dnum = ctx.digits_at_level(ctx.max_level());
+  std::vector<RnsPoly> bs, as;
+  for (int j = 0; j < dnum; ++j) {
+    RnsPoly a = sample_uniform(ctx, prng_, qp);
+    RnsPoly e = sample_noise(ctx, prng_, qp);
+    RnsPoly b = rlwe_b(ctx, a, sk_.poly(), e, qp);
+    // + P * s' on the digit's Q limbs: the RNS gadget factor P * Qhat_j * [Qhat_j^{-1}]_{Q_j} is
+    // P mod q_i on the digit's limbs and 0 elsewhere.
+    const std::size_t begin = j * alpha, end = std::min(chain, (j + 1) * alpha);
+    for (std::size_t i = begin; i < end; ++i) {
+      const rns::Modulus& q = ctx.modulus(i);
+      const uint64_t pm = ctx.p_mod_q(i), pms = rns::shoup_precompute(pm, q.value);
+      const uint64_t* f = from.limb(i);
+      uint64_t* bi = b.limb(i);
+      for (std::size_t c = 0; c < ctx.n(); ++c)
+        bi[c] = rns::add_mod(bi[c], rns::mul_shoup(f[c], pm, pms, q.value), q.value);
+    }
+    bs.push_back(std::move(b));
+    as.push_back(std::move(a));
+  }
+  return SwitchingKey(ctx_, std::move(bs), std::move(as));
+}
+
+RelinKey KeyGenerator::create_relin_key() {
+  const Context& ctx = *ctx_;
+  RnsPoly s2(ctx.n(), sk_.poly().limbs(), rns::Domain::Ntt);
+  const std::vector<std::size_t> qp = all_qp(ctx);
+  for (std::size_t i = 0; i < qp.size(); ++i) {
+    const rns::Modulus& q = ctx.modulus(qp[i]);
+    const uint64_t* s = sk_.poly().limb(i);
+    uint64_t* d = s2.limb(i);
+    for (std::size_t c = 0; c < ctx.n(); ++c) d[c] = rns::mul_mod(s[c], s[c], q);
+  }
+  RelinKey key(create_switching_key(s2));
+  std::fill(s2.words().begin(), s2.words().end(), 0);
+  return key;
+}
+
+void KeyGenerator::add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& elements) {
+  HNN_REQUIRE(keys.context() && keys.context()->digest() == ctx_->digest(),
+              "Galois keys belong to another parameter set");
+  for (uint32_t g : elements) {
+    if (keys.has(g)) continue;
+    const auto& perm = ctx_->galois_permutation(g);
+    RnsPoly sg(ctx_->n(), sk_.poly().limbs(), rns::Domain::Ntt);
+    detail::permute(sk_.poly(), perm, sg);
+    keys.insert(g, create_switching_key(sg));
+    std::fill(sg.words().begin(), sg.words().end(), 0);
+  }
+}
+
+GaloisKeys KeyGenerator::create_galois_keys(const std::vector<int>& steps, bool conjugation) {
+  GaloisKeys keys(ctx_);
+  std::vector<uint32_t> elements;
+  for (int s : steps) elements.push_back(ctx_->galois_element(s));
+  if (conjugation) elements.push_back(ctx_->conjugation_element());
+  add_galois_keys(keys, elements);
+  return keys;
+}
+
+}  // namespace hnn::ckks

@@ -1,0 +1,146 @@
+#include "poly_ops.h"
+
+#include "hnn/rns/error.h"
+#include "hnn/rns/modarith.h"
+
+namespace hnn::ckks::detail {
+
+namespace {
+std::ptrdiff_t limb_count(const RnsPoly& a) { return static_cast<std::ptrdiff_t>(a.limbs()); }
+}  // namespace
+
+void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  HNN_ASSERT(a.limbs() <= b.limbs(), "add: operand has fewer limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+    const uint64_t q = ctx.modulus(i).value;
+    uint64_t* x = a.limb(i);
+    const uint64_t* y = b.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::add_mod(x[c], y[c], q);
+  }
+}
+
+void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  HNN_ASSERT(a.limbs() <= b.limbs(), "sub: operand has fewer limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+    const uint64_t q = ctx.modulus(i).value;
+    uint64_t* x = a.limb(i);
+    const uint64_t* y = b.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::sub_mod(x[c], y[c], q);
+  }
+}
+
+void negate_inplace(const Context& ctx, RnsPoly& a) {
+  const std::size_t n = a.n();
+  for (std::size_t i = 0; i < a.limbs(); ++i) {
+    const uint64_t q = ctx.modulus(i).value;
+    uint64_t* x = a.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::neg_mod(x[c], q);
+  }
+}
+
+void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  HNN_ASSERT(a.limbs() <= b.limbs(), "mul: operand has fewer limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+    const rns::Modulus& q = ctx.modulus(i);
+    uint64_t* x = a.limb(i);
+    const uint64_t* y = b.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_mod(x[c], y[c], q);
+  }
+}
+
+void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
+  HNN_ASSERT(out.limbs() <= a.limbs() && out.limbs() <= b.limbs(), "mul: operand has fewer limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for if (out.limbs() > 1)
+  for (std::ptrdiff_t i = 0; i < limb_count(out); ++i) {
+    const rns::Modulus& q = ctx.modulus(i);
+    const uint64_t* x = a.limb(i);
+    const uint64_t* y = b.limb(i);
+    uint64_t* z = out.limb(i);
+    for (std::size_t c = 0; c < n; ++c) z[c] = rns::mul_mod(x[c], y[c], q);
+  }
+}
+
+void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c) {
+  HNN_ASSERT(a.limbs() <= b.limbs() && a.limbs() <= c.limbs(), "mul_add: operand has fewer limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+    const rns::Modulus& q = ctx.modulus(i);
+    uint64_t* x = a.limb(i);
+    const uint64_t* y = b.limb(i);
+    const uint64_t* z = c.limb(i);
+    for (std::size_t k = 0; k < n; ++k)
+      x[k] = rns::add_mod(x[k], rns::mul_mod(y[k], z[k], q), q.value);
+  }
+}
+
+void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
+  const std::size_t n = a.n();
+  for (std::size_t i = 0; i < a.limbs(); ++i) {
+    const uint64_t q = ctx.modulus(i).value;
+    const uint64_t w = scalars[i], ws = rns::shoup_precompute(w, q);
+    uint64_t* x = a.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c], w, ws, q);
+  }
+}
+
+void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
+  const std::size_t n = a.n();
+  for (std::size_t i = 0; i < a.limbs(); ++i) {
+    const uint64_t q = ctx.modulus(i).value, s = scalars[i];
+    uint64_t* x = a.limb(i);
+    for (std::size_t c = 0; c < n; ++c) x[c] = rns::add_mod(x[c], s, q);
+  }
+}
+
+void to_ntt(const Context& ctx, RnsPoly& a) {
+  HNN_ASSERT(a.domain() == rns::Domain::Coefficient, "to_ntt: already in the NTT domain");
+  ntt::transform(ctx.plan_q(a.limbs(), ntt::Direction::Forward), a.data());
+  a.set_domain(rns::Domain::Ntt);
+}
+
+void to_coeff(const Context& ctx, RnsPoly& a) {
+  HNN_ASSERT(a.domain() == rns::Domain::Ntt, "to_coeff: already in the coefficient domain");
+  ntt::transform(ctx.plan_q(a.limbs(), ntt::Direction::Inverse), a.data());
+  a.set_domain(rns::Domain::Coefficient);
+}
+
+RnsPoly small_to_ntt(const Context& ctx, const int8_t* coeffs, const std::vector<std::size_t>& qp) {
+  const std::size_t n = ctx.n();
+  RnsPoly out(n, qp.size(), rns::Domain::Coefficient);
+  for (std::size_t i = 0; i < qp.size(); ++i) {
+    const uint64_t q = ctx.modulus(qp[i]).value;
+    uint64_t* x = out.limb(i);
+    for (std::size_t c = 0; c < n; ++c)
+      x[c] = coeffs[c] >= 0 ? static_cast<uint64_t>(coeffs[c]) : q - static_cast<uint64_t>(-coeffs[c]);
+  }
+  ntt::transform(ctx.plan(qp, ntt::Direction::Forward), out.data());
+  out.set_domain(rns::Domain::Ntt);
+  return out;
+}
+
+void permute(const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out) {
+  const std::size_t n = a.n();
+  HNN_ASSERT(out.limbs() == a.limbs() && perm.size() == n, "permute: shape mismatch");
+  for (std::size_t i = 0; i < a.limbs(); ++i) {
+    const uint64_t* x = a.limb(i);
+    uint64_t* y = out.limb(i);
+    for (std::size_t c = 0; c < n; ++c) y[c] = x[perm[c]];
+  }
+  out.set_domain(a.domain());
+}
+
+std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t limbs) {
+  std::vector<uint64_t> r(limbs);
+  for (std::size_t i = 0; i < limbs; ++i) r[i] = rns::from_signed(v, ctx.modulus(i));
+  return r;
+}
+
+}  // namespace hnn::ckks::detail

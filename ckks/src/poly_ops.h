@@ -1,0 +1,41 @@
+// Element-wise RNS polynomial arithmetic for the CPU backend (internal to ckks/).
+// Limb i of a polynomial at level l uses modulus q_i; extended polynomials pass their QP indices.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "hnn/ckks/context.h"
+#include "hnn/rns/rns_poly.h"
+
+namespace hnn::ckks::detail {
+
+using rns::RnsPoly;
+
+// a += b, a -= b, a = -a, a *= b (pointwise, NTT domain), over the first a.limbs() Q limbs.
+void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
+void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
+void negate_inplace(const Context& ctx, RnsPoly& a);
+void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
+// out = a * b (pointwise)
+void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out);
+// a += b * c (pointwise)
+void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c);
+// a[i] *= scalars[i] (one residue per limb)
+void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars);
+// a[i] += scalars[i] in every word (adds a constant polynomial when a is in the NTT domain)
+void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars);
+
+// In-place NTT / inverse NTT of the first a.limbs() Q limbs, updating the domain flag.
+void to_ntt(const Context& ctx, RnsPoly& a);
+void to_coeff(const Context& ctx, RnsPoly& a);
+
+// A polynomial with small signed coefficients lifted to the given QP limbs, then NTT'd.
+RnsPoly small_to_ntt(const Context& ctx, const int8_t* coeffs, const std::vector<std::size_t>& qp);
+
+// Apply the NTT-domain permutation of an automorphism to every limb: out[j] = a[perm[j]].
+void permute(const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out);
+
+// Residues of a signed 64-bit integer for each of the first `limbs` Q limbs.
+std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t limbs);
+
+}  // namespace hnn::ckks::detail

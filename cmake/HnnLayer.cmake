@@ -1,0 +1,17 @@
+# hnn_add_layer(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+# One folder = one layer = one library target hnn_<name>, exported as hnn::<name>.
+# Public headers live in <name>/include/hnn/<name>/ and install to include/hnn/<name>/.
+function(hnn_add_layer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(hnn_${name} ${ARG_SOURCES})
+  add_library(hnn::${name} ALIAS hnn_${name})
+  set_target_properties(hnn_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME hnn_${name})
+  target_include_directories(hnn_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(hnn_${name} PUBLIC cxx_std_20)
+  target_link_libraries(hnn_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} hnn_warnings)
+  install(TARGETS hnn_${name} EXPORT hnnTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endfunction()

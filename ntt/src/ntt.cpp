@@ -1,0 +1,112 @@
+#include "hnn/ntt/ntt.h"
+
+#include "hnn/ntt/butterfly.h"
+#include "hnn/rns/error.h"
+#include "hnn/rns/primes.h"
+
+namespace hnn::ntt {
+
+using rns::mul_mod;
+using rns::shoup_precompute;
+
+NttTables::NttTables(std::size_t n, const rns::Modulus& q) : n_(n), q_(q) {
+  HNN_REQUIRE(n >= 2 && (n & (n - 1)) == 0, "NTT size ", n, " must be a power of two");
+  HNN_REQUIRE((q.value - 1) % (2 * n) == 0, "modulus ", q.value, " is not 1 mod 2N (N = ", n, ")");
+  log_n_ = __builtin_ctzll(n);
+  psi_ = rns::minimal_primitive_root(2 * n, q.value);
+  const uint64_t psi_inv = rns::inv_mod_prime(psi_, q);
+  root_.resize(n);
+  inv_root_.resize(n);
+  root_shoup_.resize(n);
+  inv_root_shoup_.resize(n);
+  uint64_t power = 1, inv_power = 1;
+  for (std::size_t k = 0; k < n; ++k) {
+    const uint32_t r = bit_reverse(static_cast<uint32_t>(k), log_n_);
+    root_[r] = power;
+    inv_root_[r] = inv_power;
+    power = mul_mod(power, psi_, q);
+    inv_power = mul_mod(inv_power, psi_inv, q);
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    root_shoup_[k] = shoup_precompute(root_[k], q.value);
+    inv_root_shoup_[k] = shoup_precompute(inv_root_[k], q.value);
+  }
+  inv_n_ = rns::inv_mod_prime(n % q.value, q);
+  inv_n_shoup_ = shoup_precompute(inv_n_, q.value);
+}
+
+namespace {
+
+void forward_limb(uint64_t* a, const NttTables& t) {
+  const std::size_t n = t.n();
+  const uint64_t q = t.modulus().value;
+  const uint64_t* w = t.root_powers();
+  const uint64_t* ws = t.root_powers_shoup();
+  std::size_t gap = n >> 1;
+  for (std::size_t m = 1; m < n; m <<= 1, gap >>= 1) {
+    if (gap >= 4) {
+      for (std::size_t i = 0; i < m; ++i) {
+        uint64_t* x = a + 2 * i * gap;
+        uint64_t* y = x + gap;
+        const uint64_t wi = w[m + i], wsi = ws[m + i];
+        for (std::size_t j = 0; j < gap; ++j) ct_butterfly(x[j], y[j], wi, wsi, q);
+      }
+    } else {
+      // Short butterfly groups: one twiddle per pair of groups; avoid the inner-loop overhead.
+      for (std::size_t i = 0; i < m; ++i) {
+        uint64_t* x = a + 2 * i * gap;
+        const uint64_t wi = w[m + i], wsi = ws[m + i];
+        for (std::size_t j = 0; j < gap; ++j) ct_butterfly(x[j], x[j + gap], wi, wsi, q);
+      }
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) a[j] = reduce_from_4q(a[j], q);
+}
+
+void inverse_limb(uint64_t* a, const NttTables& t) {
+  const std::size_t n = t.n();
+  const uint64_t q = t.modulus().value;
+  const uint64_t* w = t.inv_root_powers();
+  const uint64_t* ws = t.inv_root_powers_shoup();
+  std::size_t gap = 1;
+  for (std::size_t m = n >> 1; m >= 2; m >>= 1, gap <<= 1) {
+    for (std::size_t i = 0; i < m; ++i) {
+      uint64_t* x = a + 2 * i * gap;
+      uint64_t* y = x + gap;
+      const uint64_t wi = w[m + i], wsi = ws[m + i];
+      for (std::size_t j = 0; j < gap; ++j) gs_butterfly(x[j], y[j], wi, wsi, q);
+    }
+  }
+  // Last stage (m = 1) fused with the multiplication by N^{-1}:
+  // x' = (x + y) / N, y' = (x - y) * psi^{-brev(1)} / N.
+  const uint64_t inv_n = t.inv_n(), inv_n_s = t.inv_n_shoup();
+  const uint64_t wn = mul_mod(w[1], inv_n, t.modulus());
+  const uint64_t wn_s = shoup_precompute(wn, q);
+  const uint64_t two_q = q << 1;
+  uint64_t* x = a;
+  uint64_t* y = a + gap;
+  for (std::size_t j = 0; j < gap; ++j) {
+    const uint64_t u = x[j], v = y[j];
+    x[j] = rns::mul_shoup(u + v, inv_n, inv_n_s, q);
+    y[j] = rns::mul_shoup(u - v + two_q, wn, wn_s, q);
+  }
+}
+
+}  // namespace
+
+void transform(const NttPlan& plan, uint64_t* data) {
+  const std::ptrdiff_t limbs = static_cast<std::ptrdiff_t>(plan.tables.size());
+  if (limbs == 0) return;
+  const std::size_t n = plan.tables[0]->n();
+  for (const NttTables* t : plan.tables) HNN_ASSERT(t && t->n() == n, "NTT plan mixes ring sizes");
+#pragma omp parallel for schedule(static) if (limbs > 1)
+  for (std::ptrdiff_t i = 0; i < limbs; ++i) {
+    uint64_t* limb = data + static_cast<std::size_t>(i) * n;
+    if (plan.direction == Direction::Forward)
+      forward_limb(limb, *plan.tables[i]);
+    else
+      inverse_limb(limb, *plan.tables[i]);
+  }
+}
+
+}  // namespace hnn::ntt

@@ -1,0 +1,68 @@
+// RNS bases, exact CRT through GMP, fast base conversion and exact rescaling.
+#pragma once
+#include <gmpxx.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "hnn/rns/modarith.h"
+
+namespace hnn::rns {
+
+// An ordered set of distinct primes q_0..q_{k-1}, each < 2^61, with CRT constants.
+class RnsBase {
+ public:
+  RnsBase() = default;
+  explicit RnsBase(std::vector<uint64_t> primes);
+
+  std::size_t size() const { return moduli_.size(); }
+  const Modulus& operator[](std::size_t i) const { return moduli_[i]; }
+  const std::vector<Modulus>& moduli() const { return moduli_; }
+  const mpz_class& product() const { return product_; }
+  // (Q/q_i)^{-1} mod q_i and its Shoup companion.
+  uint64_t qhat_inv(std::size_t i) const { return qhat_inv_[i]; }
+  uint64_t qhat_inv_shoup(std::size_t i) const { return qhat_inv_shoup_[i]; }
+
+  // The sub-base made of limbs [begin, end).
+  RnsBase slice(std::size_t begin, std::size_t end) const;
+  std::vector<uint64_t> primes() const;
+
+  // x mod Q in [0, Q) from residues (stride: distance between consecutive limbs' words).
+  mpz_class compose(const uint64_t* residues, std::size_t stride) const;
+  // Centered value in (-Q/2, Q/2].
+  mpz_class compose_centered(const uint64_t* residues, std::size_t stride) const;
+  // Residues of an arbitrary (possibly negative) integer.
+  void decompose(const mpz_class& x, uint64_t* residues, std::size_t stride) const;
+
+ private:
+  std::vector<Modulus> moduli_;
+  mpz_class product_;
+  std::vector<mpz_class> qhat_;  // Q / q_i
+  std::vector<uint64_t> qhat_inv_, qhat_inv_shoup_;
+};
+
+// Fast (approximate) base conversion from base A (k limbs) to base B (m limbs), Halevi-Polyakov-
+// Shoup / Bajard et al.: for x in [0, A) given by residues, returns y_j = (x + u*A) mod b_j with an
+// integer 0 <= u < k (the same u for every j). Coefficient domain, limb-major layout.
+class BaseConverter {
+ public:
+  BaseConverter() = default;
+  BaseConverter(const RnsBase& from, const RnsBase& to);
+
+  const RnsBase& from() const { return from_; }
+  const RnsBase& to() const { return to_; }
+  // in: from().size() limbs of n words; out: to().size() limbs of n words.
+  void convert(const uint64_t* in, uint64_t* out, std::size_t n) const;
+
+ private:
+  RnsBase from_, to_;
+  std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
+};
+
+// Exact rounding division by the last prime of a base, in the coefficient domain:
+// given x mod (q_0...q_l) returns round(x / q_l) mod (q_0...q_{l-1}), with x centered.
+// `poly` holds l+1 limbs of n words; the first l limbs are overwritten with the result.
+// (The NTT-domain variant used by the evaluator lives in ckks/, where NTT tables are known.)
+void divide_round_by_last(const RnsBase& base, uint64_t* poly, std::size_t n);
+
+}  // namespace hnn::rns

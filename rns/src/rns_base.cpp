@@ -1,0 +1,139 @@
+#include "hnn/rns/rns_base.h"
+
+#include <algorithm>
+
+#include "hnn/rns/error.h"
+#include "hnn/rns/primes.h"
+
+namespace hnn::rns {
+
+RnsBase::RnsBase(std::vector<uint64_t> primes) {
+  HNN_REQUIRE(!primes.empty(), "an RNS base needs at least one prime");
+  product_ = 1;
+  for (std::size_t i = 0; i < primes.size(); ++i) {
+    const uint64_t q = primes[i];
+    HNN_REQUIRE(q > 2 && q < (uint64_t{1} << kMaxModulusBits), "modulus ", q,
+                " is outside (2, 2^61)");
+    for (std::size_t j = 0; j < i; ++j)
+      HNN_REQUIRE(primes[j] != q, "modulus ", q, " appears twice in an RNS base");
+    moduli_.emplace_back(q);
+    product_ *= mpz_class(static_cast<unsigned long>(q));
+  }
+  for (std::size_t i = 0; i < moduli_.size(); ++i) {
+    const uint64_t q = moduli_[i].value;
+    mpz_class qhat = product_ / static_cast<unsigned long>(q);
+    mpz_class r = qhat % static_cast<unsigned long>(q);
+    uint64_t residue = r.get_ui();
+    HNN_REQUIRE(residue != 0, "RNS base moduli must be pairwise coprime");
+    // Inverse via GMP (moduli need not be prime for this class).
+    mpz_class inv;
+    mpz_class qz(static_cast<unsigned long>(q));
+    HNN_REQUIRE(mpz_invert(inv.get_mpz_t(), r.get_mpz_t(), qz.get_mpz_t()) != 0,
+                "RNS base moduli must be pairwise coprime");
+    qhat_.push_back(std::move(qhat));
+    qhat_inv_.push_back(inv.get_ui());
+    qhat_inv_shoup_.push_back(shoup_precompute(inv.get_ui(), q));
+  }
+}
+
+RnsBase RnsBase::slice(std::size_t begin, std::size_t end) const {
+  HNN_ASSERT(begin < end && end <= moduli_.size(), "bad RNS slice");
+  std::vector<uint64_t> p;
+  for (std::size_t i = begin; i < end; ++i) p.push_back(moduli_[i].value);
+  return RnsBase(std::move(p));
+}
+
+std::vector<uint64_t> RnsBase::primes() const {
+  std::vector<uint64_t> p;
+  for (auto& m : moduli_) p.push_back(m.value);
+  return p;
+}
+
+mpz_class RnsBase::compose(const uint64_t* residues, std::size_t stride) const {
+  mpz_class acc = 0;
+  for (std::size_t i = 0; i < moduli_.size(); ++i) {
+    const uint64_t y = mul_mod(residues[i * stride], qhat_inv_[i], moduli_[i]);
+    mpz_addmul_ui(acc.get_mpz_t(), qhat_[i].get_mpz_t(), static_cast<unsigned long>(y));
+  }
+  mpz_mod(acc.get_mpz_t(), acc.get_mpz_t(), product_.get_mpz_t());
+  return acc;
+}
+
+mpz_class RnsBase::compose_centered(const uint64_t* residues, std::size_t stride) const {
+  mpz_class x = compose(residues, stride);
+  mpz_class twice = x * 2;
+  if (twice > product_) x -= product_;
+  return x;
+}
+
+void RnsBase::decompose(const mpz_class& x, uint64_t* residues, std::size_t stride) const {
+  mpz_class r;
+  for (std::size_t i = 0; i < moduli_.size(); ++i) {
+    mpz_fdiv_r_ui(r.get_mpz_t(), x.get_mpz_t(), static_cast<unsigned long>(moduli_[i].value));
+    residues[i * stride] = r.get_ui();
+  }
+}
+
+BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(from), to_(to) {
+  HNN_REQUIRE(from.size() <= 64, "base conversion supports at most 64 source limbs");
+  ahat_mod_b_.resize(from.size() * to.size());
+  for (std::size_t j = 0; j < to.size(); ++j) {
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      mpz_class ahat = from.product() / static_cast<unsigned long>(from[i].value);
+      mpz_class r = ahat % static_cast<unsigned long>(to[j].value);
+      ahat_mod_b_[j * from.size() + i] = r.get_ui();
+    }
+  }
+}
+
+void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n) const {
+  const std::size_t k = from_.size(), m = to_.size();
+  constexpr std::size_t kBlock = 256;
+  std::vector<uint64_t> y(k * kBlock);
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t len = std::min(kBlock, n - start);
+    // y_i = x_i * (A/a_i)^{-1} mod a_i
+    for (std::size_t i = 0; i < k; ++i) {
+      const uint64_t w = from_.qhat_inv(i), ws = from_.qhat_inv_shoup(i), q = from_[i].value;
+      const uint64_t* src = in + i * n + start;
+      uint64_t* dst = y.data() + i * kBlock;
+      for (std::size_t c = 0; c < len; ++c) dst[c] = mul_shoup(src[c], w, ws, q);
+    }
+    // out_j = sum_i y_i * (A/a_i mod b_j), accumulated in 128 bits (k <= 64 terms of < 2^122).
+    for (std::size_t j = 0; j < m; ++j) {
+      const uint64_t* row = ahat_mod_b_.data() + j * k;
+      const Modulus& bj = to_[j];
+      uint64_t* dst = out + j * n + start;
+      for (std::size_t c = 0; c < len; ++c) {
+        unsigned __int128 acc = 0;
+        for (std::size_t i = 0; i < k; ++i)
+          acc += static_cast<unsigned __int128>(y[i * kBlock + c]) * row[i];
+        dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
+      }
+    }
+  }
+}
+
+void divide_round_by_last(const RnsBase& base, uint64_t* poly, std::size_t n) {
+  const std::size_t l = base.size() - 1;
+  HNN_REQUIRE(l >= 1, "cannot rescale a polynomial with a single limb");
+  const Modulus& ql = base[l];
+  const uint64_t half = ql.value >> 1;
+  uint64_t* last = poly + l * n;
+  // x + floor(q_l/2), so that the floor division below rounds to nearest.
+  for (std::size_t c = 0; c < n; ++c) last[c] = add_mod(last[c], half, ql.value);
+  for (std::size_t i = 0; i < l; ++i) {
+    const Modulus& qi = base[i];
+    const uint64_t inv = inv_mod_prime(reduce_64(ql.value, qi), qi);
+    const uint64_t inv_shoup = shoup_precompute(inv, qi.value);
+    const uint64_t half_i = reduce_64(half, qi);
+    uint64_t* dst = poly + i * n;
+    for (std::size_t c = 0; c < n; ++c) {
+      // (x_i + half - (x_l + half mod q_l)) / q_l
+      uint64_t t = sub_mod(add_mod(dst[c], half_i, qi.value), reduce_64(last[c], qi), qi.value);
+      dst[c] = mul_shoup(t, inv, inv_shoup, qi.value);
+    }
+  }
+}
+
+}  // namespace hnn::rns
