@@ -1,5 +1,5 @@
 // hnn-example: encrypt a vector, evaluate a polynomial and a rotate-and-sum, decrypt, and print
-// precision and timings. Usage: hnn-example [--preset n12|n15|n16] [--slots S]
+// precision and timings. Usage: hnn-example [--preset n12|n14|n15|n16] [--slots S]
 #include <chrono>
 #include <cmath>
 #include <complex>
@@ -33,13 +33,13 @@ Precision precision(const std::vector<std::complex<double>>& got, const std::vec
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "hnn-example: %s\nusage: hnn-example [--preset n12|n15|n16] [--slots S]\n", why);
+  std::fprintf(stderr, "hnn-example: %s\nusage: hnn-example [--preset n12|n14|n15|n16] [--slots S]\n", why);
   std::exit(2);
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string preset = "n15";
+  std::string preset = "n14";
   std::size_t slots = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--preset") && i + 1 < argc) preset = argv[++i];
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   }
   ParametersLiteral lit;
   if (preset == "n12") lit = presets::test_insecure_n12();
+  else if (preset == "n14") lit = presets::n14_l7();
   else if (preset == "n15") lit = presets::seal_like_n15();
   else if (preset == "n16") lit = presets::n16_l24_dnum3();
   else usage("unknown preset");

@@ -57,7 +57,7 @@ void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
   ntt::transform(ctx.plan(p_idx, ntt::Direction::Inverse), p_part.data());
   // Converted to Q_l, back to the NTT domain.
   RnsPoly conv(n, limbs, rns::Domain::Coefficient);
-  ctx.mod_down_converter(level).convert(p_part.data(), conv.data(), n);
+  ctx.mod_down_converter(level).convert_centered(p_part.data(), conv.data(), n);
   ntt::transform(ctx.plan_q(limbs, ntt::Direction::Forward), conv.data());
   if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt);
 #pragma omp parallel for if (limbs > 1)

@@ -22,7 +22,10 @@ Decomposition decompose(const Context& ctx, const rns::RnsPoly& d);
 void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                 const std::vector<uint32_t>* perm, rns::RnsPoly& out0, rns::RnsPoly& out1);
 
-// ModDown: (x - conv_{P->Q}(x mod P)) * P^{-1}, from l+1+k limbs to l+1 limbs, NTT domain.
+// ModDown: (x - [x]_P) * P^{-1} = round(x / P), from l+1+k limbs to l+1 limbs, NTT domain.
+// [x]_P is converted to Q_l as its centered representative (BaseConverter::convert_centered), so
+// the result is round(x / P) rather than floor(x / P) - u: no bias that the canonical embedding
+// would concentrate into a few slots.
 void mod_down(const Context& ctx, const rns::RnsPoly& ext, rns::RnsPoly& out);
 
 }  // namespace hnn::ckks::detail

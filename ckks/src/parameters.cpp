@@ -167,6 +167,15 @@ ParametersLiteral test_insecure_n12() {
   lit.security = SecurityLevel::None;
   return lit;
 }
+ParametersLiteral n14_l7() {
+  ParametersLiteral lit;
+  lit.log_n = 14;
+  lit.log_q = {50, 40, 40, 40, 40, 40, 40, 40};
+  lit.log_p = {50, 50};
+  lit.dnum = 4;
+  lit.log_scale = 40;
+  return lit;
+}
 ParametersLiteral seal_like_n15() {
   ParametersLiteral lit;
   lit.log_n = 15;

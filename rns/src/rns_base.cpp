@@ -1,6 +1,7 @@
 #include "hnn/rns/rns_base.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "hnn/rns/error.h"
 #include "hnn/rns/primes.h"
@@ -83,35 +84,59 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
       mpz_class r = ahat % static_cast<unsigned long>(to[j].value);
       ahat_mod_b_[j * from.size() + i] = r.get_ui();
     }
+    mpz_class am = from.product() % static_cast<unsigned long>(to[j].value);
+    a_mod_b_.push_back(am.get_ui());
   }
+  for (std::size_t i = 0; i < from.size(); ++i) inv_a_.push_back(1.0 / static_cast<double>(from[i].value));
 }
 
-void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n) const {
-  const std::size_t k = from_.size(), m = to_.size();
+namespace {
+// Shared body of convert() and convert_centered(): y_i = x_i (A/a_i)^{-1} mod a_i per block, then
+// out_j = sum_i y_i (A/a_i mod b_j) [- v (A mod b_j)], accumulated in 128 bits (<= 64 terms).
+template <bool kCentered>
+void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_mod_b,
+                  const uint64_t* a_mod_b, const double* inv_a, const uint64_t* in, uint64_t* out,
+                  std::size_t n) {
+  const std::size_t k = from.size(), m = to.size();
   constexpr std::size_t kBlock = 256;
-  std::vector<uint64_t> y(k * kBlock);
+  std::vector<uint64_t> y(k * kBlock), v(kCentered ? kBlock : 0);
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t len = std::min(kBlock, n - start);
-    // y_i = x_i * (A/a_i)^{-1} mod a_i
     for (std::size_t i = 0; i < k; ++i) {
-      const uint64_t w = from_.qhat_inv(i), ws = from_.qhat_inv_shoup(i), q = from_[i].value;
+      const uint64_t w = from.qhat_inv(i), ws = from.qhat_inv_shoup(i), q = from[i].value;
       const uint64_t* src = in + i * n + start;
       uint64_t* dst = y.data() + i * kBlock;
       for (std::size_t c = 0; c < len; ++c) dst[c] = mul_shoup(src[c], w, ws, q);
     }
-    // out_j = sum_i y_i * (A/a_i mod b_j), accumulated in 128 bits (k <= 64 terms of < 2^122).
+    if constexpr (kCentered) {
+      for (std::size_t c = 0; c < len; ++c) {
+        double frac = 0;
+        for (std::size_t i = 0; i < k; ++i) frac += static_cast<double>(y[i * kBlock + c]) * inv_a[i];
+        v[c] = static_cast<uint64_t>(std::llround(frac));
+      }
+    }
     for (std::size_t j = 0; j < m; ++j) {
-      const uint64_t* row = ahat_mod_b_.data() + j * k;
-      const Modulus& bj = to_[j];
+      const uint64_t* row = ahat_mod_b + j * k;
+      const Modulus& bj = to[j];
       uint64_t* dst = out + j * n + start;
       for (std::size_t c = 0; c < len; ++c) {
         unsigned __int128 acc = 0;
-        for (std::size_t i = 0; i < k; ++i)
-          acc += static_cast<unsigned __int128>(y[i * kBlock + c]) * row[i];
-        dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
+        for (std::size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i * kBlock + c]) * row[i];
+        uint64_t r = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
+        if constexpr (kCentered) r = sub_mod(r, mul_mod(v[c], a_mod_b[j], bj), bj.value);
+        dst[c] = r;
       }
     }
   }
+}
+}  // namespace
+
+void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n) const {
+  base_convert<false>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n);
+}
+
+void BaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n) const {
+  base_convert<true>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n);
 }
 
 void divide_round_by_last(const RnsBase& base, uint64_t* poly, std::size_t n) {

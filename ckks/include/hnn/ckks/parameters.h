@@ -76,8 +76,12 @@ class Parameters {
 namespace presets {
 // logN = 12, 6 levels at 2^40, dnum = 2: fast CI tests. Insecure (log QP above the logN=12 bound).
 ParametersLiteral test_insecure_n12();
+// logN = 14, 7 levels at 2^40 (50 + 7 x 40-bit Q primes, 2 x 50-bit P, dnum = 4), 128-bit:
+// the smallest secure set, for examples and tests.
+ParametersLiteral n14_l7();
 // logN = 15, SEAL's default 881-bit modulus shape: 15 x 55-bit Q primes + one 56-bit special
-// prime (dnum = 15), 128-bit secure.
+// prime (dnum = 15), 128-bit secure. For timing against SEAL; its 55-bit primes do not match a
+// 2^40 scale, so use it for benchmarks rather than deep circuits.
 ParametersLiteral seal_like_n15();
 // logN = 16, 24 Q limbs (60 + 23 x 40 bits), dnum = 3 with 6 x 60-bit special primes, 128-bit.
 ParametersLiteral n16_l24_dnum3();

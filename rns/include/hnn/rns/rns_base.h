@@ -53,10 +53,17 @@ class BaseConverter {
   const RnsBase& to() const { return to_; }
   // in: from().size() limbs of n words; out: to().size() limbs of n words.
   void convert(const uint64_t* in, uint64_t* out, std::size_t n) const;
+  // The centered representative instead: y_j = x' mod b_j with x' = x or x - A, |x'| <= A/2.
+  // The overflow count v = round(sum_i y_i / a_i) is computed in double precision (error below
+  // 2^-46), so the result is exact except when x is within A * 2^-46 of A/2, where x' may be the
+  // other of the two representatives. Unlike convert(), its error is not biased: ModDown uses it.
+  void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n) const;
 
  private:
   RnsBase from_, to_;
   std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
+  std::vector<uint64_t> a_mod_b_;     // A mod b_j
+  std::vector<double> inv_a_;         // 1 / a_i
 };
 
 // Exact rounding division by the last prime of a base, in the coefficient domain:

@@ -1,0 +1,154 @@
+// CKKS precision as log2-precision statistics over all slots, and exactness of rescaling.
+#include <gmpxx.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "ckks_fixture.h"
+
+using namespace hnn;
+using namespace hnn::ckks;
+using test::CkksWorld;
+
+namespace {
+void report(const char* what, const test::PrecisionStats& p) {
+  std::printf("[precision] %-44s mean %5.1f bits, min %5.1f bits\n", what, p.mean_bits, p.min_bits);
+}
+std::vector<std::complex<double>> unit_circle(std::size_t n) {
+  std::uniform_real_distribution<double> d(0, 2 * 3.141592653589793);
+  std::vector<std::complex<double>> v(n);
+  for (auto& x : v) x = std::polar(1.0, d(test::rng()));
+  return v;
+}
+}  // namespace
+
+// 128-bit logN = 14 set, scale 2^40, all N/2 slots.
+TEST(CkksPrecision, FreshEncryptionAtScale2To40) {
+  CkksWorld w(presets::n14_l7());
+  const auto z = test::random_complex(w.ctx->params().max_slots());
+  const auto p_pk = test::precision(w.decrypt(w.encrypt(z)), z);
+  report("fresh public-key encryption (logN=14)", p_pk);
+  EXPECT_GE(p_pk.mean_bits, 25);
+  EXPECT_GE(p_pk.min_bits, 25);
+  Encryptor sym(w.ctx, w.keygen->secret_key());
+  const auto p_sk = test::precision(w.encoder->decode(w.decryptor->decrypt(sym.encrypt(w.encoder->encode(z)))), z);
+  report("fresh symmetric encryption (logN=14)", p_sk);
+  EXPECT_GE(p_sk.mean_bits, 25);
+  EXPECT_GE(p_sk.min_bits, 25);
+}
+
+TEST(CkksPrecision, OneMultiplyRelinearizeRescale) {
+  CkksWorld w(presets::n14_l7());
+  const std::size_t slots = w.ctx->params().max_slots();
+  const auto a = test::random_complex(slots), b = test::random_complex(slots);
+  Ciphertext ct = w.eval->multiply(w.encrypt(a), w.encrypt(b), w.rk);
+  w.eval->rescale_inplace(ct);
+  EXPECT_EQ(ct.level(), w.ctx->max_level() - 1);
+  EXPECT_NEAR(std::log2(ct.scale()), 40, 0.01);
+  std::vector<std::complex<double>> want(slots);
+  for (std::size_t i = 0; i < slots; ++i) want[i] = a[i] * b[i];
+  const auto p = test::precision(w.decrypt(ct), want);
+  report("multiply + relinearize + rescale (logN=14)", p);
+  EXPECT_GE(p.mean_bits, 20);
+  EXPECT_GE(p.min_bits, 20);
+}
+
+TEST(CkksPrecision, DepthTenChainOfMultiplications) {
+  CkksWorld w(test::deep_test_literal(13, 11));
+  const std::size_t slots = w.ctx->params().max_slots();
+  auto want = unit_circle(slots);
+  Ciphertext acc = w.encrypt(want);
+  for (int d = 0; d < 10; ++d) {
+    const auto f = unit_circle(slots);
+    Ciphertext factor = w.encrypt(f, acc.level());
+    acc = w.eval->multiply(acc, factor, w.rk);
+    w.eval->rescale_inplace(acc);
+    for (std::size_t i = 0; i < slots; ++i) want[i] *= f[i];
+  }
+  EXPECT_EQ(acc.level(), 1);
+  const auto p = test::precision(w.decrypt(acc), want);
+  report("depth-10 multiplication chain (logN=13)", p);
+  EXPECT_GE(p.mean_bits, 18);
+  EXPECT_GE(p.min_bits, 18);
+}
+
+TEST(CkksPrecision, PlaintextConstantAndIntegerOperations) {
+  CkksWorld w(presets::test_insecure_n12());
+  const std::size_t slots = 256;
+  const auto a = test::random_complex(slots), b = test::random_complex(slots);
+  const Ciphertext ca = w.encrypt(a), cb = w.encrypt(b);
+  auto check = [&](const Ciphertext& ct, auto f, const char* what, double bits) {
+    std::vector<std::complex<double>> want(slots);
+    for (std::size_t i = 0; i < slots; ++i) want[i] = f(i);
+    const auto p = test::precision(w.decrypt(ct), want);
+    EXPECT_GE(p.min_bits, bits) << what;
+  };
+  check(w.eval->add(ca, cb), [&](std::size_t i) { return a[i] + b[i]; }, "add", 24);
+  check(w.eval->sub(ca, cb), [&](std::size_t i) { return a[i] - b[i]; }, "sub", 24);
+  check(w.eval->negate(ca), [&](std::size_t i) { return -a[i]; }, "negate", 24);
+  Ciphertext t = ca.clone();
+  w.eval->add_plain_inplace(t, w.encoder->encode(b));
+  check(t, [&](std::size_t i) { return a[i] + b[i]; }, "add_plain", 24);
+  t = ca.clone();
+  w.eval->sub_plain_inplace(t, w.encoder->encode(b));
+  check(t, [&](std::size_t i) { return a[i] - b[i]; }, "sub_plain", 24);
+  t = ca.clone();
+  w.eval->multiply_plain_inplace(t, w.encoder->encode(b));
+  w.eval->rescale_inplace(t);
+  check(t, [&](std::size_t i) { return a[i] * b[i]; }, "multiply_plain", 20);
+  t = ca.clone();
+  const std::complex<double> c(0.3, -1.7);
+  w.eval->add_const_inplace(t, c);
+  check(t, [&](std::size_t i) { return a[i] + c; }, "add_const", 24);
+  t = ca.clone();
+  w.eval->multiply_const_inplace(t, c);
+  w.eval->rescale_inplace(t);
+  EXPECT_NEAR(t.scale(), ca.scale(), ca.scale() * 1e-12) << "multiply_const + rescale keeps the scale";
+  check(t, [&](std::size_t i) { return a[i] * c; }, "multiply_const", 20);
+  t = ca.clone();
+  w.eval->multiply_const_inplace(t, -2.5);
+  w.eval->rescale_inplace(t);
+  check(t, [&](std::size_t i) { return a[i] * -2.5; }, "multiply_const real", 20);
+  t = ca.clone();
+  w.eval->multiply_integer_inplace(t, -7);
+  EXPECT_EQ(t.level(), ca.level());
+  check(t, [&](std::size_t i) { return a[i] * -7.0; }, "multiply_integer", 20);
+  t = w.eval->square(ca, w.rk);
+  w.eval->rescale_inplace(t);
+  check(t, [&](std::size_t i) { return a[i] * a[i]; }, "square", 20);
+  // Three-component product decrypts too, and relinearizes to the same message.
+  Ciphertext three = w.eval->multiply_no_relin(ca, cb);
+  EXPECT_EQ(three.size(), 3u);
+  Ciphertext three_r = w.eval->rescale(three);
+  check(three_r, [&](std::size_t i) { return a[i] * b[i]; }, "multiply without relinearization", 20);
+  w.eval->relinearize_inplace(three, w.rk);
+  EXPECT_EQ(three.size(), 2u);
+  w.eval->rescale_inplace(three);
+  check(three, [&](std::size_t i) { return a[i] * b[i]; }, "relinearize after", 20);
+  // Dropping levels keeps the message.
+  t = ca.clone();
+  w.eval->drop_to_level_inplace(t, 2);
+  EXPECT_EQ(t.level(), 2);
+  check(t, [&](std::size_t i) { return a[i]; }, "drop_to_level", 24);
+}
+
+// Rescale in the NTT domain equals round(x / q_l) of every coefficient, checked with GMP.
+TEST(CkksPrecision, RescaleIsExactAgainstGmp) {
+  CkksWorld w(presets::test_insecure_n12());
+  const Context& ctx = *w.ctx;
+  const Ciphertext ct = w.eval->multiply(w.encrypt(test::random_complex(512)), w.encrypt(test::random_complex(512)), w.rk);
+  const int level = ct.level();
+  const Ciphertext rs = w.eval->rescale(ct);
+  const uint64_t ql = ctx.modulus(level).value;
+  for (std::size_t comp = 0; comp < 2; ++comp) {
+    rns::RnsPoly before = ct[comp].clone(), after = rs[comp].clone();
+    ntt::transform(ctx.plan_q(before.limbs(), ntt::Direction::Inverse), before.data());
+    ntt::transform(ctx.plan_q(after.limbs(), ntt::Direction::Inverse), after.data());
+    for (std::size_t c = 0; c < ctx.n(); ++c) {
+      const mpz_class x = ctx.q_base(level).compose_centered(before.data() + c, ctx.n());
+      mpz_class want, num = x + static_cast<unsigned long>(ql / 2);
+      mpz_fdiv_q_ui(want.get_mpz_t(), num.get_mpz_t(), static_cast<unsigned long>(ql));
+      ASSERT_EQ(ctx.q_base(level - 1).compose_centered(after.data() + c, ctx.n()), want) << "coefficient " << c;
+    }
+  }
+}

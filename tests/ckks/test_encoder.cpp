@@ -1,0 +1,116 @@
+// Encoding against an independent reference: direct evaluation of the canonical embedding.
+#include <gtest/gtest.h>
+
+#include <numbers>
+
+#include "ckks_fixture.h"
+
+using namespace hnn;
+using namespace hnn::ckks;
+
+namespace {
+ContextPtr small_context(int log_n = 10, std::size_t q_count = 3) {
+  ParametersLiteral lit;
+  lit.log_n = log_n;
+  lit.log_q.assign(q_count, 50);
+  lit.log_p = {55};
+  lit.security = SecurityLevel::None;
+  return Context::create(Parameters::create(lit));
+}
+
+// Coefficients of a plaintext as centered big integers divided by its scale.
+std::vector<double> coefficients(const Context& ctx, const Plaintext& pt) {
+  rns::RnsPoly poly = pt.poly().clone();
+  ntt::transform(ctx.plan_q(poly.limbs(), ntt::Direction::Inverse), poly.data());
+  std::vector<double> out(ctx.n());
+  for (std::size_t c = 0; c < ctx.n(); ++c)
+    out[c] = ctx.q_base(pt.level()).compose_centered(poly.data() + c, ctx.n()).get_d() / pt.scale();
+  return out;
+}
+}  // namespace
+
+TEST(Encoder, MatchesCanonicalEmbeddingByDirectEvaluation) {
+  auto ctx = small_context();
+  Encoder enc(ctx);
+  const std::size_t n = ctx->n();
+  for (std::size_t slots : {std::size_t{1}, std::size_t{4}, n / 8, n / 2}) {
+    const auto z = test::random_complex(slots);
+    const Plaintext pt = enc.encode(z);
+    const auto m = coefficients(*ctx, pt);
+    // z_j = m(zeta^(5^j)), zeta = exp(i pi / N), evaluated directly.
+    uint64_t five_j = 1;
+    for (std::size_t j = 0; j < slots; ++j) {
+      std::complex<double> acc = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        if (m[k] == 0) continue;
+        const double angle = std::numbers::pi * static_cast<double>((k * five_j) % (2 * n)) / static_cast<double>(n);
+        acc += m[k] * std::complex<double>(std::cos(angle), std::sin(angle));
+      }
+      EXPECT_LT(std::abs(acc - z[j]), 1e-9) << "slots=" << slots << " j=" << j;
+      five_j = (five_j * 5) % (2 * n);
+    }
+  }
+}
+
+TEST(Encoder, AutomorphismFiveRotatesSlotsLeftByOne) {
+  auto ctx = small_context();
+  Encoder enc(ctx);
+  const std::size_t n = ctx->n(), slots = n / 2;
+  const auto z = test::random_complex(slots);
+  Plaintext pt = enc.encode(z);
+  // Apply X -> X^5 in the NTT domain with the context's permutation.
+  const auto& perm = ctx->galois_permutation(5);
+  rns::RnsPoly rotated(n, pt.poly().limbs(), rns::Domain::Ntt);
+  for (std::size_t i = 0; i < rotated.limbs(); ++i)
+    for (std::size_t c = 0; c < n; ++c) rotated.limb(i)[c] = pt.poly().limb(i)[perm[c]];
+  const auto got = enc.decode(Plaintext(ctx, std::move(rotated), pt.scale(), slots));
+  for (std::size_t j = 0; j < slots; ++j) EXPECT_LT(std::abs(got[j] - z[(j + 1) % slots]), 1e-9);
+}
+
+// Decoding composes through the CRT, so the precision (set by the rounding of the coefficients)
+// is the same at level 0 (one 50-bit prime) and level 23 (a 1200-bit modulus).
+TEST(Encoder, RoundTripPrecisionDoesNotDependOnTheLevel) {
+  auto ctx = small_context(12, 24);
+  Encoder enc(ctx);
+  for (std::size_t slots : {std::size_t{2}, std::size_t{256}, ctx->n() / 2}) {
+    const auto z = test::random_complex(slots);
+    double mean_at_bottom = 0;
+    for (int level : {0, 1, 12, 23}) {
+      const auto p = test::precision(enc.decode(enc.encode(z, level)), z);
+      // Rounding N coefficients at scale 2^40: about 40 - log2(sqrt(N)) - 2 bits in the worst slot.
+      EXPECT_GE(p.min_bits, 32) << "level " << level << " slots " << slots;
+      if (level == 0) mean_at_bottom = p.mean_bits;
+      EXPECT_NEAR(p.mean_bits, mean_at_bottom, 0.25) << "level " << level << " slots " << slots;
+    }
+  }
+}
+
+TEST(Encoder, RealVectorsConstantsAndLargeScales) {
+  auto ctx = small_context(11, 4);
+  Encoder enc(ctx);
+  std::vector<double> x = {0.5, -1.25, 3.0, 1e-3};
+  const auto got = enc.decode_real(enc.encode(x));
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(got[i], x[i], 1e-9);
+  const auto c = enc.decode(enc.encode_constant({0.75, -0.5}, 16));
+  for (auto v : c) EXPECT_LT(std::abs(v - std::complex<double>(0.75, -0.5)), 1e-9);
+  // A scale of 2^100 (coefficients beyond 64 bits) on a 200-bit modulus still round-trips.
+  const auto big = enc.decode_real(enc.encode(x, -1, std::ldexp(1.0, 100)));
+  for (std::size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(big[i], x[i], 1e-12);
+}
+
+TEST(Encoder, RejectsBadSlotCountsAndValues) {
+  auto ctx = small_context();
+  Encoder enc(ctx);
+  std::vector<std::complex<double>> three(3), too_many(ctx->n());
+  try {
+    enc.encode(three);
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("pad the vector"), std::string::npos);
+  }
+  EXPECT_THROW(enc.encode(too_many), InvalidArgument);
+  EXPECT_THROW(enc.encode(std::vector<std::complex<double>>{}), InvalidArgument);
+  std::vector<double> nan = {std::nan(""), 1.0};
+  EXPECT_THROW(enc.encode(nan), InvalidArgument);
+  EXPECT_THROW(enc.encode(std::vector<double>{1.0, 2.0}, 99), InvalidArgument);
+}
