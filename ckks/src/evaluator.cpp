@@ -154,7 +154,9 @@ Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b
               "multiply expects 2-component ciphertexts: relinearize the inputs first");
   const Context& ctx = *ctx_;
   const std::size_t n = ctx.n(), limbs = a[0].limbs();
-  RnsPoly d0(n, limbs, rns::Domain::Ntt), d1(n, limbs, rns::Domain::Ntt), d2(n, limbs, rns::Domain::Ntt);
+  const RnsPoly::Uninitialized uninit;
+  RnsPoly d0(n, limbs, rns::Domain::Ntt, uninit), d1(n, limbs, rns::Domain::Ntt, uninit);
+  RnsPoly d2(n, limbs, rns::Domain::Ntt, uninit);
 #pragma omp parallel for
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);

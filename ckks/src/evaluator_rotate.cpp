@@ -27,7 +27,7 @@ namespace {
 Ciphertext finish(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a,
                   const detail::Decomposition& dec, const SwitchingKey& key,
                   const std::vector<uint32_t>& perm) {
-  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt);
+  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
   detail::permute(a[0], perm, c0);
   RnsPoly u0, u1;
   detail::key_switch(ctx, dec, key, &perm, u0, u1);

@@ -24,12 +24,12 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
   const int digits = ctx.digits_at_level(level);
   for (int j = 0; j < digits; ++j) {
     const auto& step = ctx.mod_up_step(level, j);
-    RnsPoly ext(n, ext_limbs, rns::Domain::Ntt);
+    RnsPoly ext(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});  // fully written below
     // The digit's own limbs are d's limbs, already in the NTT domain.
     std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
     // The others: fast base conversion in the coefficient domain, then forward NTTs.
     const std::size_t targets = step.target_limbs.size();
-    RnsPoly converted(n, targets, rns::Domain::Coefficient);
+    RnsPoly converted(n, targets, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
     step.converter.convert(coeff.limb(step.begin), converted.data(), n);
     std::vector<std::size_t> qp(targets);
     for (std::size_t t = 0; t < targets; ++t) {
@@ -50,16 +50,16 @@ void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
   const std::size_t limbs = ext.limbs() - k;
   const int level = static_cast<int>(limbs) - 1;
   // x mod P in the coefficient domain.
-  RnsPoly p_part(n, k, rns::Domain::Ntt);
+  RnsPoly p_part(n, k, rns::Domain::Ntt, RnsPoly::Uninitialized{});
   std::memcpy(p_part.data(), ext.limb(limbs), k * n * sizeof(uint64_t));
   std::vector<std::size_t> p_idx(k);
   for (std::size_t j = 0; j < k; ++j) p_idx[j] = ctx.p_index(j);
   ntt::transform(ctx.plan(p_idx, ntt::Direction::Inverse), p_part.data());
   // Converted to Q_l, back to the NTT domain.
-  RnsPoly conv(n, limbs, rns::Domain::Coefficient);
+  RnsPoly conv(n, limbs, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
   ctx.mod_down_converter(level).convert_centered(p_part.data(), conv.data(), n);
   ntt::transform(ctx.plan_q(limbs, ntt::Direction::Forward), conv.data());
-  if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt);
+  if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
 #pragma omp parallel for if (limbs > 1)
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(limbs); ++i) {
     const uint64_t q = ctx.modulus(i).value;
@@ -83,7 +83,8 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
   HNN_ASSERT(digits <= key.digits(), "switching key has too few digits");
   const std::size_t key_p_offset = static_cast<std::size_t>(ctx.max_level()) + 1;
 
-  RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt), acc1(n, ext_limbs, rns::Domain::Ntt);
+  RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  RnsPoly acc1(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
 #pragma omp parallel for schedule(static)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);

@@ -3,6 +3,10 @@
 #include "hnn/ntt/butterfly.h"
 #include "hnn/rns/error.h"
 #include "hnn/rns/primes.h"
+#include "ntt_kernels.h"
+
+#include <cstdlib>
+#include <cstring>
 
 namespace hnn::ntt {
 
@@ -35,9 +39,9 @@ NttTables::NttTables(std::size_t n, const rns::Modulus& q) : n_(n), q_(q) {
   inv_n_shoup_ = shoup_precompute(inv_n_, q.value);
 }
 
-namespace {
+namespace detail {
 
-void forward_limb(uint64_t* a, const NttTables& t) {
+void forward_limb_portable(uint64_t* a, const NttTables& t) {
   const std::size_t n = t.n();
   const uint64_t q = t.modulus().value;
   const uint64_t* w = t.root_powers();
@@ -63,7 +67,7 @@ void forward_limb(uint64_t* a, const NttTables& t) {
   for (std::size_t j = 0; j < n; ++j) a[j] = reduce_from_4q(a[j], q);
 }
 
-void inverse_limb(uint64_t* a, const NttTables& t) {
+void inverse_limb_portable(uint64_t* a, const NttTables& t) {
   const std::size_t n = t.n();
   const uint64_t q = t.modulus().value;
   const uint64_t* w = t.inv_root_powers();
@@ -92,21 +96,48 @@ void inverse_limb(uint64_t* a, const NttTables& t) {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
-void transform(const NttPlan& plan, uint64_t* data) {
+Kernel active_kernel() {
+  static const Kernel k = [] {
+    const char* env = std::getenv("HNN_NTT_KERNEL");
+    if (env && std::strcmp(env, "portable") == 0) return Kernel::Portable;
+#if defined(HNN_NTT_HAVE_AVX2)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) return Kernel::Avx2;
+#endif
+    return Kernel::Portable;
+  }();
+  return k;
+}
+
+void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data) {
   const std::ptrdiff_t limbs = static_cast<std::ptrdiff_t>(plan.tables.size());
   if (limbs == 0) return;
   const std::size_t n = plan.tables[0]->n();
   for (const NttTables* t : plan.tables) HNN_ASSERT(t && t->n() == n, "NTT plan mixes ring sizes");
+#if defined(HNN_NTT_HAVE_AVX2)
+  const bool avx2 = kernel == Kernel::Avx2 && n >= 16;
+#else
+  HNN_REQUIRE(kernel == Kernel::Portable, "this build has no AVX2 NTT kernel");
+  const bool avx2 = false;
+#endif
 #pragma omp parallel for schedule(static) if (limbs > 1)
   for (std::ptrdiff_t i = 0; i < limbs; ++i) {
     uint64_t* limb = data + static_cast<std::size_t>(i) * n;
-    if (plan.direction == Direction::Forward)
-      forward_limb(limb, *plan.tables[i]);
-    else
-      inverse_limb(limb, *plan.tables[i]);
+    const NttTables& t = *plan.tables[i];
+    const bool fwd = plan.direction == Direction::Forward;
+#if defined(HNN_NTT_HAVE_AVX2)
+    if (avx2) {
+      fwd ? detail::forward_limb_avx2(limb, t) : detail::inverse_limb_avx2(limb, t);
+      continue;
+    }
+#endif
+    fwd ? detail::forward_limb_portable(limb, t) : detail::inverse_limb_portable(limb, t);
   }
+  (void)avx2;
 }
+
+void transform(const NttPlan& plan, uint64_t* data) { transform_with(active_kernel(), plan, data); }
 
 }  // namespace hnn::ntt

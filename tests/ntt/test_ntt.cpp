@@ -150,9 +150,9 @@ INSTANTIATE_TEST_SUITE_P(Cases, NttGmpReference,
                          ::testing::Values(MulCase{10, 1, 61}, MulCase{10, 30, 60}, MulCase{11, 4, 50},
                                            MulCase{12, 8, 40}, MulCase{13, 30, 55}, MulCase{14, 3, 61},
                                            MulCase{15, 2, 45}, MulCase{16, 1, 61}, MulCase{16, 3, 59}),
-                         [](const auto& info) {
-                           return "logN" + std::to_string(info.param.log_n) + "_limbs" +
-                                  std::to_string(info.param.limbs) + "_bits" + std::to_string(info.param.bits);
+                         [](const auto& param_info) {
+                           return "logN" + std::to_string(param_info.param.log_n) + "_limbs" +
+                                  std::to_string(param_info.param.limbs) + "_bits" + std::to_string(param_info.param.bits);
                          });
 
 TEST(Ntt, ButterfliesKeepHarveyBounds) {
@@ -177,4 +177,25 @@ TEST(Ntt, ButterfliesKeepHarveyBounds) {
     EXPECT_EQ(u % q, su);
     EXPECT_EQ(v % q, dv);
   }
+}
+
+// Every kernel the build has gives the same words as the portable one.
+TEST(Ntt, KernelsAreBitIdentical) {
+  for (std::size_t log_n = 4; log_n <= 16; ++log_n) {
+    const std::size_t n = std::size_t{1} << log_n;
+    const auto primes = rns::generate_ntt_primes(log_n < 8 ? 30 : 61, 2, n);
+    const auto tables = make_tables(n, primes);
+    std::vector<uint64_t> data(2 * n);
+    for (std::size_t i = 0; i < 2; ++i) {
+      auto w = test::random_words(n, primes[i]);
+      std::copy(w.begin(), w.end(), data.begin() + i * n);
+    }
+    for (auto dir : {ntt::Direction::Forward, ntt::Direction::Inverse}) {
+      std::vector<uint64_t> portable = data, active = data;
+      ntt::transform_with(ntt::Kernel::Portable, plan_for(tables, dir), portable.data());
+      ntt::transform(plan_for(tables, dir), active.data());
+      EXPECT_EQ(portable, active) << "log_n=" << log_n;
+    }
+  }
+  std::printf("[ntt] active kernel: %s\n", ntt::active_kernel() == ntt::Kernel::Avx2 ? "AVX2" : "portable");
 }

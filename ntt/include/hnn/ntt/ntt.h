@@ -52,8 +52,15 @@ struct NttPlan {
   Direction direction = Direction::Forward;
 };
 
-// The one entry point. Limbs run in parallel (OpenMP) when the batch has more than one.
+// The one entry point. Limbs run in parallel (OpenMP) when the batch has more than one. The kernel
+// is chosen once at run time: AVX2 when the CPU has it, else the portable loops; both give the
+// same words. HNN_NTT_KERNEL=portable in the environment forces the portable kernel.
 void transform(const NttPlan& plan, uint64_t* data);
+
+enum class Kernel : uint8_t { Portable, Avx2 };
+Kernel active_kernel();
+// The same transform with an explicit kernel (tests and benchmarks compare them).
+void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data);
 
 // Bit reversal of the low `bits` bits of x.
 inline uint32_t bit_reverse(uint32_t x, int bits) {

@@ -6,8 +6,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <span>
-#include <vector>
 
 #include "hnn/rns/error.h"
 
@@ -24,20 +24,45 @@ struct Device {
   friend bool operator==(const Device&, const Device&) = default;
 };
 
+// Recycles word buffers by size, so that hot paths (key switching allocates tens of MiB of
+// temporaries per call) reuse warm memory instead of page-faulting on fresh pages from the OS.
+// Thread-safe; keeps at most `limit_bytes` of free buffers (default 2 GiB, HNN_POOL_MIB overrides).
+class WordPool {
+ public:
+  static uint64_t* acquire(std::size_t words);
+  static void release(uint64_t* p, std::size_t words) noexcept;
+  static std::size_t cached_bytes();
+  static void trim();  // return every cached buffer to the system
+};
+
 class RnsPoly {
  public:
+  struct Uninitialized {};
   RnsPoly() = default;
-  RnsPoly(std::size_t n, std::size_t limbs, Domain domain)
-      : n_(n), limbs_(limbs), domain_(domain), words_(n * limbs, 0) {}
+  // Zero-filled.
+  RnsPoly(std::size_t n, std::size_t limbs, Domain domain) : RnsPoly(n, limbs, domain, Uninitialized{}) {
+    std::fill(words_, words_ + size(), uint64_t{0});
+  }
+  // Contents unspecified: for outputs that are fully overwritten.
+  RnsPoly(std::size_t n, std::size_t limbs, Domain domain, Uninitialized)
+      : n_(n), limbs_(limbs), capacity_(n * limbs), domain_(domain),
+        words_(capacity_ ? WordPool::acquire(capacity_) : nullptr) {}
+  ~RnsPoly() {
+    if (words_) WordPool::release(words_, capacity_);
+  }
 
-  RnsPoly(RnsPoly&&) noexcept = default;
-  RnsPoly& operator=(RnsPoly&&) noexcept = default;
+  RnsPoly(RnsPoly&& o) noexcept { swap(o); }
+  RnsPoly& operator=(RnsPoly&& o) noexcept {
+    RnsPoly tmp(std::move(o));
+    swap(tmp);
+    return *this;
+  }
   RnsPoly(const RnsPoly&) = delete;
   RnsPoly& operator=(const RnsPoly&) = delete;
 
   RnsPoly clone() const {
-    RnsPoly out(n_, limbs_, domain_);
-    out.words_ = words_;
+    RnsPoly out(n_, limbs_, domain_, Uninitialized{});
+    std::copy(words_, words_ + size(), out.words_);
     return out;
   }
 
@@ -48,25 +73,33 @@ class RnsPoly {
   Device device() const { return Device::cpu(); }
   bool empty() const { return limbs_ == 0; }
 
-  uint64_t* limb(std::size_t i) { return words_.data() + i * n_; }
-  const uint64_t* limb(std::size_t i) const { return words_.data() + i * n_; }
-  std::span<uint64_t> words() { return words_; }
-  std::span<const uint64_t> words() const { return words_; }
-  uint64_t* data() { return words_.data(); }
-  const uint64_t* data() const { return words_.data(); }
+  uint64_t* limb(std::size_t i) { return words_ + i * n_; }
+  const uint64_t* limb(std::size_t i) const { return words_ + i * n_; }
+  std::span<uint64_t> words() { return {words_, size()}; }
+  std::span<const uint64_t> words() const { return {words_, size()}; }
+  uint64_t* data() { return words_; }
+  const uint64_t* data() const { return words_; }
 
   // Keep the first `limbs` limbs (dropping moduli from the top of the chain).
   void truncate_limbs(std::size_t limbs) {
     HNN_ASSERT(limbs <= limbs_, "cannot grow a polynomial by truncation");
     limbs_ = limbs;
-    words_.resize(n_ * limbs);
   }
 
  private:
+  std::size_t size() const { return n_ * limbs_; }
+  void swap(RnsPoly& o) noexcept {
+    std::swap(n_, o.n_);
+    std::swap(limbs_, o.limbs_);
+    std::swap(capacity_, o.capacity_);
+    std::swap(domain_, o.domain_);
+    std::swap(words_, o.words_);
+  }
   std::size_t n_ = 0;
   std::size_t limbs_ = 0;
+  std::size_t capacity_ = 0;
   Domain domain_ = Domain::Coefficient;
-  std::vector<uint64_t> words_;
+  uint64_t* words_ = nullptr;
 };
 
 }  // namespace hnn::rns

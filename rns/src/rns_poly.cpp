@@ -1,0 +1,75 @@
+#include "hnn/rns/rns_poly.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace hnn::rns {
+namespace {
+
+struct Pool {
+  std::mutex mutex;
+  std::multimap<std::size_t, uint64_t*> free;  // words -> buffer
+  std::size_t cached_bytes = 0;
+  std::size_t limit_bytes = std::size_t{2} << 30;
+  Pool() {
+    if (const char* mib = std::getenv("HNN_POOL_MIB")) limit_bytes = std::stoull(mib) << 20;
+  }
+  ~Pool() {
+    for (auto& [w, p] : free) ::operator delete(p, std::align_val_t{64});
+  }
+};
+
+Pool& pool() {
+  static Pool p;  // process-wide cache of free buffers; holds no data that outlives a release
+  return p;
+}
+
+}  // namespace
+
+uint64_t* WordPool::acquire(std::size_t words) {
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    auto it = p.free.find(words);
+    if (it != p.free.end()) {
+      uint64_t* buf = it->second;
+      p.free.erase(it);
+      p.cached_bytes -= words * sizeof(uint64_t);
+      return buf;
+    }
+  }
+  return static_cast<uint64_t*>(::operator new(words * sizeof(uint64_t), std::align_val_t{64}));
+}
+
+void WordPool::release(uint64_t* buf, std::size_t words) noexcept {
+  Pool& p = pool();
+  const std::size_t bytes = words * sizeof(uint64_t);
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    if (p.cached_bytes + bytes <= p.limit_bytes) {
+      p.free.emplace(words, buf);
+      p.cached_bytes += bytes;
+      return;
+    }
+  }
+  ::operator delete(buf, std::align_val_t{64});
+}
+
+std::size_t WordPool::cached_bytes() {
+  std::lock_guard<std::mutex> lock(pool().mutex);
+  return pool().cached_bytes;
+}
+
+void WordPool::trim() {
+  Pool& p = pool();
+  std::lock_guard<std::mutex> lock(p.mutex);
+  for (auto& [w, b] : p.free) ::operator delete(b, std::align_val_t{64});
+  p.free.clear();
+  p.cached_bytes = 0;
+}
+
+}  // namespace hnn::rns
