@@ -21,12 +21,14 @@ void check_same(const ContextPtr& ctx, const ContextPtr& other, const char* what
 }
 }  // namespace
 
-Encryptor::Encryptor(ContextPtr ctx, const PublicKey& pk) : ctx_(std::move(ctx)), pk_(&pk) {
+Encryptor::Encryptor(ContextPtr ctx, const PublicKey& pk) : ctx_(std::move(ctx)) {
   check_same(ctx_, pk.context(), "public key");
+  pk_ = pk.clone();
 }
 
-Encryptor::Encryptor(ContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)), sk_(&sk) {
+Encryptor::Encryptor(ContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)) {
   check_same(ctx_, sk.context(), "secret key");
+  sk_ = sk.clone();
 }
 
 void Encryptor::insecure_seed_for_testing(const rns::Prng::Seed& seed) {
@@ -90,8 +92,9 @@ Ciphertext Encryptor::encrypt(const Plaintext& pt) {
   return Ciphertext(ctx_, std::move(polys), pt.scale(), pt.slots());
 }
 
-Decryptor::Decryptor(ContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)), sk_(sk) {
+Decryptor::Decryptor(ContextPtr ctx, const SecretKey& sk) : ctx_(std::move(ctx)) {
   check_same(ctx_, sk.context(), "secret key");
+  sk_ = sk.clone();
 }
 
 Plaintext Decryptor::decrypt(const Ciphertext& ct) const {

@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+
 #include "hnn/ckks/ciphertext.h"
 #include "hnn/ckks/keys.h"
 #include "hnn/rns/random.h"
@@ -7,6 +9,7 @@ namespace hnn::ckks {
 
 // Public-key encryption: ModDown_P(v b + e0, v a + e1) + (m, 0) over Q_l u P, v ternary.
 // Symmetric encryption (needs the secret; smaller noise): (-a s + e + m, a).
+// The encryptor and decryptor keep their own copy of the key, so temporaries are safe to pass.
 class Encryptor {
  public:
   Encryptor(ContextPtr ctx, const PublicKey& pk);
@@ -17,8 +20,8 @@ class Encryptor {
 
  private:
   ContextPtr ctx_;
-  const PublicKey* pk_ = nullptr;
-  const SecretKey* sk_ = nullptr;
+  std::optional<PublicKey> pk_;
+  std::optional<SecretKey> sk_;
   rns::Prng prng_;
 };
 
@@ -30,7 +33,7 @@ class Decryptor {
 
  private:
   ContextPtr ctx_;
-  const SecretKey& sk_;
+  SecretKey sk_;
 };
 
 }  // namespace hnn::ckks

@@ -23,6 +23,7 @@ class SecretKey {
 
   const ContextPtr& context() const { return ctx_; }
   const rns::RnsPoly& poly() const { return s_; }
+  SecretKey clone() const { return SecretKey(ctx_, s_.clone()); }
 
  private:
   ContextPtr ctx_;
@@ -38,6 +39,7 @@ class PublicKey {
   const ContextPtr& context() const { return ctx_; }
   const rns::RnsPoly& b() const { return b_; }
   const rns::RnsPoly& a() const { return a_; }
+  PublicKey clone() const { return PublicKey(ctx_, b_.clone(), a_.clone()); }
 
  private:
   ContextPtr ctx_;
