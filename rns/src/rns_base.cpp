@@ -115,6 +115,14 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
         v[c] = static_cast<uint64_t>(std::llround(frac));
       }
     }
+    if (k == 1 && !kCentered) {
+      // A single source prime: (A/a_0)^{-1} = 1, so y = x and out_j = x mod b_j.
+      for (std::size_t j = 0; j < m; ++j) {
+        uint64_t* dst = out + j * n + start;
+        for (std::size_t c = 0; c < len; ++c) dst[c] = reduce_64(y[c], to[j]);
+      }
+      continue;
+    }
     for (std::size_t j = 0; j < m; ++j) {
       const uint64_t* row = ahat_mod_b + j * k;
       const Modulus& bj = to[j];

@@ -18,14 +18,13 @@ struct Pool {
   Pool() {
     if (const char* mib = std::getenv("HNN_POOL_MIB")) limit_bytes = std::stoull(mib) << 20;
   }
-  ~Pool() {
-    for (auto& [w, p] : free) ::operator delete(p, std::align_val_t{64});
-  }
 };
 
 Pool& pool() {
-  static Pool p;  // process-wide cache of free buffers; holds no data that outlives a release
-  return p;
+  // Process-wide and never destroyed: polynomials in other static objects may be released during
+  // static destruction, after a function-local static pool would already be gone.
+  static Pool* p = new Pool;
+  return *p;
 }
 
 }  // namespace
