@@ -23,6 +23,7 @@ class Evaluator {
   void sub_plain_inplace(Ciphertext& a, const Plaintext& p) const;
   // Adds `c` to every slot (exact: the constant is encoded at the ciphertext's scale).
   void add_const_inplace(Ciphertext& a, std::complex<double> c) const;
+  void sub_const_inplace(Ciphertext& a, std::complex<double> c) const { add_const_inplace(a, -c); }
   Ciphertext add(const Ciphertext& a, const Ciphertext& b) const;
   Ciphertext sub(const Ciphertext& a, const Ciphertext& b) const;
   Ciphertext negate(const Ciphertext& a) const;
