@@ -19,7 +19,9 @@ static_assert(std::endian::native == std::endian::little, "serialization assumes
 class Writer {
  public:
   explicit Writer(ObjectType type) {
-    bytes_.insert(bytes_.end(), {'H', 'N', 'N', '1'});
+    static constexpr uint8_t kMagic[4] = {'H', 'N', 'N', '1'};
+    bytes_.reserve(1024);
+    bytes_.assign(kMagic, kMagic + 4);
     put<uint16_t>(kSerializationVersion);
     put<uint8_t>(static_cast<uint8_t>(type));
     put<uint8_t>(0);
