@@ -9,7 +9,9 @@ function(hnn_add_layer name)
   target_include_directories(hnn_${name} PUBLIC
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  target_compile_features(hnn_${name} PUBLIC cxx_std_20)
+  # C++20 for consumers; the layer itself builds with CMAKE_CXX_STANDARD (C++17 for its .cu files,
+  # since CMake 3.25 knows no CUDA20 dialect for nvcc).
+  target_compile_features(hnn_${name} INTERFACE cxx_std_20)
   target_link_libraries(hnn_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} hnn_warnings)
   install(TARGETS hnn_${name} EXPORT hnnTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

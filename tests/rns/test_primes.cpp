@@ -46,7 +46,9 @@ TEST(Primes, GeneratedPrimesHaveTheRequestedShape) {
         EXPECT_TRUE(is_prime(primes[i]));
         EXPECT_EQ(primes[i] % (2 * n), 1u);
         EXPECT_EQ(64 - __builtin_clzll(primes[i]), bits);
-        if (i) EXPECT_LT(primes[i], primes[i - 1]);  // largest first, distinct
+        if (i) {
+          EXPECT_LT(primes[i], primes[i - 1]);  // largest first, distinct
+        }
       }
       // Excluding the first yields the next ones.
       const auto rest = generate_ntt_primes(bits, 3, n, {primes[0]});

@@ -1,0 +1,39 @@
+"""Timing helpers shared by seal_bench.py and openfhe_bench.py (standard library only)."""
+import statistics
+import time
+
+MIN_SAMPLE_S = 0.05  # a sample of a fast operation loops it until it lasts this long
+
+
+def measure(fn, reps):
+    """Median wall (perf_counter) and CPU (process_time) ms per call of fn.
+
+    One warm-up call, then reps samples (at most 3 when a call takes over 1 s). process_time counts
+    every thread of the process, so cpu_ms > ms would reveal a multi-threaded peer.
+    """
+    t0 = time.perf_counter()
+    fn()  # warm-up
+    one = time.perf_counter() - t0
+    if one < 0.1:  # re-time a fast call: the warm-up may include first-touch page faults
+        t0 = time.perf_counter()
+        fn()
+        one = time.perf_counter() - t0
+    inner = max(1, int(MIN_SAMPLE_S / max(one, 1e-9)))
+    if one > 1.0:
+        reps = min(reps, 3)
+    wall, cpu = [], []
+    for _ in range(reps):
+        w0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(inner):
+            fn()
+        c1, w1 = time.process_time(), time.perf_counter()
+        wall.append((w1 - w0) / inner * 1e3)
+        cpu.append((c1 - c0) / inner * 1e3)
+    return {"ms": statistics.median(wall), "cpu_ms": statistics.median(cpu), "samples_ms": wall,
+            "inner_loops": inner}
+
+
+def minus(a, b, scale=1.0):
+    """(a - b) * scale for the ms and cpu_ms medians, keeping both measurements as detail."""
+    return {"ms": (a["ms"] - b["ms"]) * scale, "cpu_ms": (a["cpu_ms"] - b["cpu_ms"]) * scale,
+            "detail": {"minuend": a, "subtrahend": b}}

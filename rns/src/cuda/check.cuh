@@ -1,0 +1,37 @@
+// HNN_CUDA_CHECK(call, context parts...): every CUDA call is checked; a failure throws CudaError
+// naming the call, the error, the context and where.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <sstream>
+
+#include "hnn/rns/cuda.h"
+
+namespace hnn::cuda {
+
+template <class... Parts>
+[[noreturn]] void throw_cuda_error(cudaError_t err, const char* call, const char* file, int line,
+                                   const Parts&... context) {
+  std::ostringstream os;
+  os << call << " failed: " << cudaGetErrorString(err);
+  if constexpr (sizeof...(Parts) > 0) {
+    os << " (";
+    (os << ... << context);
+    os << ")";
+  }
+  os << " [" << file << ":" << line << "]";
+  throw CudaError(os.str());
+}
+
+inline cudaStream_t stream_of(const Stream& s) { return static_cast<cudaStream_t>(s.native()); }
+
+}  // namespace hnn::cuda
+
+#define HNN_CUDA_CHECK(call, ...)                                                                 \
+  do {                                                                                            \
+    const cudaError_t hnn_err_ = (call);                                                          \
+    if (hnn_err_ != cudaSuccess) {                                                                \
+      cudaGetLastError(); /* clear it so later calls do not report it again */                    \
+      ::hnn::cuda::throw_cuda_error(hnn_err_, #call, __FILE__, __LINE__ __VA_OPT__(, ) __VA_ARGS__); \
+    }                                                                                             \
+  } while (0)

@@ -1,0 +1,76 @@
+// GPU NTT against the CPU NTT: the same words, bit for bit.
+#include <gtest/gtest.h>
+
+#include "hnn/ntt/ntt.h"
+#include "hnn/ntt/ntt_cuda.h"
+#include "hnn/rns/cuda.h"
+#include "hnn/rns/primes.h"
+#include "test_util.h"
+
+using namespace hnn;
+
+namespace {
+bool skip_without_gpu() { return cuda::device_count() == 0; }
+}  // namespace
+
+#define HNN_REQUIRE_GPU()                                                                   \
+  do {                                                                                      \
+    if (skip_without_gpu()) GTEST_SKIP() << "no GPU: " << cuda::describe_device();           \
+  } while (0)
+
+TEST(GpuNtt, ForwardAndInverseAreBitIdenticalToCpu) {
+  HNN_REQUIRE_GPU();
+  cuda::Stream stream;
+  for (int log_n = 12; log_n <= 16; ++log_n) {
+    const std::size_t n = std::size_t{1} << log_n, limbs = 8;
+    std::vector<ntt::NttTables> tables;
+    for (uint64_t q : rns::generate_ntt_primes(55, limbs, n)) tables.emplace_back(n, rns::Modulus(q));
+    std::vector<const ntt::NttTables*> ptrs;
+    for (auto& t : tables) ptrs.push_back(&t);
+    ntt::cuda::DeviceNttPlan plan(ptrs, stream);
+    std::vector<uint64_t> host(limbs * n);
+    for (std::size_t l = 0; l < limbs; ++l) {
+      auto w = test::random_words(n, tables[l].modulus().value);
+      std::copy(w.begin(), w.end(), host.begin() + l * n);
+    }
+    for (auto dir : {ntt::Direction::Forward, ntt::Direction::Inverse}) {
+      std::vector<uint64_t> cpu = host, gpu(host.size());
+      ntt::transform_with(ntt::Kernel::Portable, {ptrs, dir}, cpu.data());
+      cuda::DeviceBuffer buf(host.size() * 8, stream);
+      buf.upload(host.data(), host.size() * 8, stream);
+      ntt::cuda::transform(plan, dir, buf.as<uint64_t>(), stream);
+      buf.download(gpu.data(), gpu.size() * 8, stream);
+      stream.synchronize();
+      EXPECT_EQ(cpu, gpu) << "log_n=" << log_n;
+    }
+  }
+}
+
+TEST(GpuDevice, BuffersCloneAndReportOutOfMemory) {
+  HNN_REQUIRE_GPU();
+  cuda::Stream stream;
+  std::vector<uint64_t> words(1000);
+  for (std::size_t i = 0; i < words.size(); ++i) words[i] = i * 7;
+  cuda::DeviceBuffer a(words.size() * 8, stream);
+  a.upload(words.data(), words.size() * 8, stream);
+  cuda::DeviceBuffer b = a.clone(stream);
+  a.fill_bytes(0xff, stream);
+  std::vector<uint64_t> back(words.size());
+  b.download(back.data(), back.size() * 8, stream);
+  stream.synchronize();
+  EXPECT_EQ(back, words);
+  try {
+    cuda::DeviceBuffer huge(std::size_t{1} << 50, stream);  // 1 PiB
+    FAIL() << "a 1 PiB allocation succeeded";
+  } catch (const cuda::CudaError& e) {
+    EXPECT_NE(std::string(e.what()).find("1125899906842624 bytes"), std::string::npos) << e.what();
+  }
+}
+
+// In a build or on a machine without a GPU, the device layer says so instead of crashing.
+TEST(GpuDevice, ReportsAbsenceClearly) {
+  if (!skip_without_gpu()) GTEST_SKIP() << "a GPU is present: " << cuda::describe_device();
+  EXPECT_EQ(cuda::device_count(), 0);
+  EXPECT_FALSE(cuda::describe_device().empty());
+  EXPECT_THROW(cuda::Stream s, cuda::CudaError);
+}
