@@ -24,7 +24,8 @@ const SwitchingKey& Evaluator::galois_key(const GaloisKeys& gk, uint32_t elt, in
 
 namespace {
 
-Ciphertext finish(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a,
+// Hoisted: sigma is applied to the shared decomposition inside the inner product.
+Ciphertext finish_hoisted(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a,
                   const detail::Decomposition& dec, const SwitchingKey& key,
                   const std::vector<uint32_t>& perm) {
   RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
@@ -40,13 +41,28 @@ Ciphertext finish(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a
 
 }  // namespace
 
+// One automorphism: permute both components first (l+1 limbs each), then key-switch sigma(c1)
+// with no permutation inside the inner product, which would touch dnum x (l+1+k) limbs instead.
+Ciphertext Evaluator::rotate_by_element(const Ciphertext& a, uint32_t elt, const SwitchingKey& key) const {
+  const Context& ctx = *ctx_;
+  const auto& perm = ctx.galois_permutation(elt);
+  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  RnsPoly c1(ctx.n(), a[1].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  detail::permute(a[0], perm, c0);
+  detail::permute(a[1], perm, c1);
+  RnsPoly u0, u1;
+  detail::key_switch(ctx, detail::decompose(ctx, c1), key, nullptr, u0, u1);
+  detail::add_inplace(ctx, c0, u0);
+  std::vector<RnsPoly> polys;
+  polys.push_back(std::move(c0));
+  polys.push_back(std::move(u1));
+  return Ciphertext(ctx_, std::move(polys), a.scale(), a.slots());
+}
+
 Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint32_t elt, const GaloisKeys& gk) const {
   check(a, "ciphertext");
   HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
-  const SwitchingKey& key = galois_key(gk, elt, 0);
-  const auto& perm = ctx_->galois_permutation(elt);
-  const auto dec = detail::decompose(*ctx_, a[1]);
-  return finish(*ctx_, ctx_, a, dec, key, perm);
+  return rotate_by_element(a, elt, galois_key(gk, elt, 0));
 }
 
 Ciphertext Evaluator::rotate(const Ciphertext& a, int step, const GaloisKeys& gk) const {
@@ -54,10 +70,7 @@ Ciphertext Evaluator::rotate(const Ciphertext& a, int step, const GaloisKeys& gk
   HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
   const uint32_t elt = ctx_->galois_element(step);
   if (elt == 1) return a.clone();
-  const SwitchingKey& key = galois_key(gk, elt, step);
-  const auto& perm = ctx_->galois_permutation(elt);
-  const auto dec = detail::decompose(*ctx_, a[1]);
-  return finish(*ctx_, ctx_, a, dec, key, perm);
+  return rotate_by_element(a, elt, galois_key(gk, elt, step));
 }
 
 std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps,
@@ -79,7 +92,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, const std
       continue;
     }
     const auto& perm = ctx_->galois_permutation(ctx_->galois_element(steps[i]));
-    out.push_back(finish(*ctx_, ctx_, a, dec, *keys[i], perm));
+    out.push_back(finish_hoisted(*ctx_, ctx_, a, dec, *keys[i], perm));
   }
   return out;
 }

@@ -51,10 +51,11 @@ TEST(Rotation, HoistedRotationsEqualSingleRotations) {
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const auto p = test::precision(w.decrypt(hoisted[i]), rotated(z, steps[i]));
       EXPECT_GE(p.min_bits, 20) << "step " << steps[i] << " level " << level;
-      // Hoisting changes only the order of the same operations: identical words.
-      const Ciphertext single = w.eval->rotate(ct, steps[i], gk);
-      EXPECT_TRUE(std::equal(single[0].words().begin(), single[0].words().end(), hoisted[i][0].words().begin()));
-      EXPECT_TRUE(std::equal(single[1].words().begin(), single[1].words().end(), hoisted[i][1].words().begin()));
+      // A single rotation permutes before decomposing, hoisting after: different (equally valid)
+      // digit representatives, the same message to within the key-switching noise.
+      const auto single = w.decrypt(w.eval->rotate(ct, steps[i], gk));
+      const auto both = test::precision(w.decrypt(hoisted[i]), single);
+      EXPECT_GE(both.min_bits, 20) << "step " << steps[i] << " level " << level;
     }
   }
 }

@@ -65,6 +65,7 @@ class Evaluator {
   void check_pair(const Ciphertext& a, const Ciphertext& b) const;
   void check_pair(const Ciphertext& a, const Plaintext& p) const;
   const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step) const;
+  Ciphertext rotate_by_element(const Ciphertext& a, uint32_t elt, const SwitchingKey& key) const;
   ContextPtr ctx_;
 };
 
