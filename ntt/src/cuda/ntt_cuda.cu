@@ -12,21 +12,25 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void forward_stage(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup,
-                              const uint64_t* scalars, int log_n, int log_m) {
+// One butterfly stage (m groups) over all limbs: Cooley-Tukey forward, Gentleman-Sande inverse.
+template <bool kForward>
+__global__ void butterfly_stage(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup,
+                                const uint64_t* scalars, int log_n, int log_m) {
   const std::size_t n = std::size_t{1} << log_n;
-  const std::size_t half = n >> 1;
   const std::size_t limb = blockIdx.y;
   const std::size_t b = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (b >= half) return;
+  if (b >= (n >> 1)) return;
   const int log_gap = log_n - 1 - log_m;
   const std::size_t i = b >> log_gap, j = b & ((std::size_t{1} << log_gap) - 1);
-  const std::size_t m = std::size_t{1} << log_m;
+  const std::size_t w = limb * n + (std::size_t{1} << log_m) + i;
   uint64_t* a = data + limb * n;
   const std::size_t x = (i << (log_gap + 1)) + j, y = x + (std::size_t{1} << log_gap);
   const uint64_t q = scalars[limb * DeviceNttPlan::kScalarsPerLimb];
   uint64_t u = a[x], v = a[y];
-  ct_butterfly(u, v, roots[limb * n + m + i], roots_shoup[limb * n + m + i], q);
+  if constexpr (kForward)
+    ct_butterfly(u, v, roots[w], roots_shoup[w], q);
+  else
+    gs_butterfly(u, v, roots[w], roots_shoup[w], q);
   a[x] = u;
   a[y] = v;
 }
@@ -38,25 +42,6 @@ __global__ void reduce_from_4q_kernel(uint64_t* data, const uint64_t* scalars, i
   if (c >= n) return;
   const uint64_t q = scalars[limb * DeviceNttPlan::kScalarsPerLimb];
   data[limb * n + c] = reduce_from_4q(data[limb * n + c], q);
-}
-
-__global__ void inverse_stage(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup,
-                              const uint64_t* scalars, int log_n, int log_m) {
-  const std::size_t n = std::size_t{1} << log_n;
-  const std::size_t half = n >> 1;
-  const std::size_t limb = blockIdx.y;
-  const std::size_t b = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (b >= half) return;
-  const int log_gap = log_n - 1 - log_m;
-  const std::size_t i = b >> log_gap, j = b & ((std::size_t{1} << log_gap) - 1);
-  const std::size_t m = std::size_t{1} << log_m;
-  uint64_t* a = data + limb * n;
-  const std::size_t x = (i << (log_gap + 1)) + j, y = x + (std::size_t{1} << log_gap);
-  const uint64_t q = scalars[limb * DeviceNttPlan::kScalarsPerLimb];
-  uint64_t u = a[x], v = a[y];
-  gs_butterfly(u, v, roots[limb * n + m + i], roots_shoup[limb * n + m + i], q);
-  a[x] = u;
-  a[y] = v;
 }
 
 // The last inverse stage (m = 1) fused with the multiplication by N^{-1}, as on the CPU.
@@ -121,11 +106,11 @@ void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* words, 
   const dim3 full_grid(static_cast<unsigned>((n + kThreads - 1) / kThreads), static_cast<unsigned>(plan.limbs()));
   if (direction == Direction::Forward) {
     for (int log_m = 0; log_m < log_n; ++log_m)
-      forward_stage<<<half_grid, kThreads, 0, s>>>(words, plan.roots(), plan.roots_shoup(), plan.scalars(), log_n, log_m);
+      butterfly_stage<true><<<half_grid, kThreads, 0, s>>>(words, plan.roots(), plan.roots_shoup(), plan.scalars(), log_n, log_m);
     reduce_from_4q_kernel<<<full_grid, kThreads, 0, s>>>(words, plan.scalars(), log_n);
   } else {
     for (int log_m = log_n - 1; log_m >= 1; --log_m)
-      inverse_stage<<<half_grid, kThreads, 0, s>>>(words, plan.inv_roots(), plan.inv_roots_shoup(), plan.scalars(), log_n, log_m);
+      butterfly_stage<false><<<half_grid, kThreads, 0, s>>>(words, plan.inv_roots(), plan.inv_roots_shoup(), plan.scalars(), log_n, log_m);
     inverse_last_stage<<<half_grid, kThreads, 0, s>>>(words, plan.scalars(), log_n);
   }
   HNN_CUDA_CHECK(cudaGetLastError(), "NTT kernel launch");
