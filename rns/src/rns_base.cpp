@@ -99,8 +99,14 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
                   std::size_t n) {
   const std::size_t k = from.size(), m = to.size();
   constexpr std::size_t kBlock = 256;
+  const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>((n + kBlock - 1) / kBlock);
+  // Blocks of coefficients are independent: OpenMP splits them (scratch per thread).
+#pragma omp parallel if (blocks > 1)
+  {
   std::vector<uint64_t> y(k * kBlock), v(kCentered ? kBlock : 0);
-  for (std::size_t start = 0; start < n; start += kBlock) {
+#pragma omp for schedule(static)
+  for (std::ptrdiff_t blk = 0; blk < blocks; ++blk) {
+    const std::size_t start = static_cast<std::size_t>(blk) * kBlock;
     const std::size_t len = std::min(kBlock, n - start);
     for (std::size_t i = 0; i < k; ++i) {
       const uint64_t w = from.qhat_inv(i), ws = from.qhat_inv_shoup(i), q = from[i].value;
@@ -135,6 +141,7 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
         dst[c] = r;
       }
     }
+  }
   }
 }
 }  // namespace
