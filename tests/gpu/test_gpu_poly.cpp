@@ -75,3 +75,90 @@ TEST(GpuPoly, BinaryMulAddAndTensorMatchCpu) {
             }));
   EXPECT_EQ(download(d2), cpu([&](std::size_t l, std::size_t k) { return rns::mul_mod(b[k], d[k], moduli[l]); }));
 }
+
+TEST(GpuPoly, PermuteInnerProductAndBaseConversionMatchCpu) {
+  HNN_REQUIRE_GPU();
+  cuda::Stream stream;
+  const std::size_t n = 1 << 12;
+  auto put = [&](const auto& v) {
+    cuda::DeviceBuffer buf(v.size() * sizeof(v[0]), stream);
+    buf.upload(v.data(), buf.size(), stream);
+    return buf;
+  };
+  auto get = [&](const cuda::DeviceBuffer& buf, std::size_t words) {
+    std::vector<uint64_t> v(words);
+    buf.download(v.data(), words * 8, stream);
+    stream.synchronize();
+    return v;
+  };
+  // Base conversion from 5 limbs to 7, plain and centered.
+  const auto from_p = rns::generate_ntt_primes(55, 5, n);
+  const auto to_p = rns::generate_ntt_primes(58, 7, n, from_p);
+  rns::BaseConverter conv{rns::RnsBase(from_p), rns::RnsBase(to_p)};
+  std::vector<uint64_t> in(5 * n);
+  for (std::size_t l = 0; l < 5; ++l) {
+    auto w = test::random_words(n, from_p[l]);
+    std::copy(w.begin(), w.end(), in.begin() + l * n);
+  }
+  cuda::DeviceBaseConverter dconv(conv, stream);
+  cuda::DeviceBuffer din = put(in), dout(7 * n * 8, stream);
+  for (bool centered : {false, true}) {
+    std::vector<uint64_t> want(7 * n);
+    centered ? conv.convert_centered(in.data(), want.data(), n) : conv.convert(in.data(), want.data(), n);
+    dout.fill_bytes(0xff, stream);
+    centered ? dconv.convert_centered(din.as<uint64_t>(), dout.as<uint64_t>(), n, stream)
+             : dconv.convert(din.as<uint64_t>(), dout.as<uint64_t>(), n, stream);
+    EXPECT_EQ(get(dout, 7 * n), want) << (centered ? "centered" : "plain");
+  }
+  // Automorphism permutation.
+  std::vector<uint32_t> perm(n);
+  for (std::size_t j = 0; j < n; ++j) perm[j] = static_cast<uint32_t>((j * 5 + 3) % n);
+  cuda::DeviceBuffer dperm = put(perm), dpermuted(5 * n * 8, stream);
+  dpermuted.fill_bytes(0xff, stream);
+  cuda::poly::permute(din.as<uint64_t>(), dperm.as<uint32_t>(), dpermuted.as<uint64_t>(), 5, n, stream);
+  std::vector<uint64_t> want_perm(5 * n);
+  for (std::size_t l = 0; l < 5; ++l)
+    for (std::size_t j = 0; j < n; ++j) want_perm[l * n + j] = in[l * n + perm[j]];
+  EXPECT_EQ(get(dpermuted, 5 * n), want_perm);
+  // Key-switching inner product: 3 digits, 4 Q limbs + 2 P limbs, keys over 6 Q + 2 P limbs.
+  const std::size_t digits = 3, limbs_q = 4, k = 2, key_limbs = 8, key_p_offset = 6, ext_limbs = limbs_q + k;
+  const auto primes = rns::generate_ntt_primes(60, key_limbs, n);
+  std::vector<rns::Modulus> ext_moduli;
+  for (std::size_t i = 0; i < ext_limbs; ++i)
+    ext_moduli.emplace_back(primes[i < limbs_q ? i : key_p_offset + (i - limbs_q)]);
+  std::vector<uint64_t> ext(digits * ext_limbs * n), kb(digits * key_limbs * n), ka(digits * key_limbs * n);
+  for (std::size_t j = 0; j < digits; ++j) {
+    for (std::size_t i = 0; i < ext_limbs; ++i) {
+      auto w = test::random_words(n, ext_moduli[i].value);
+      std::copy(w.begin(), w.end(), ext.begin() + (j * ext_limbs + i) * n);
+    }
+    for (std::size_t i = 0; i < key_limbs; ++i) {
+      auto wb = test::random_words(n, primes[i]), wa = test::random_words(n, primes[i]);
+      std::copy(wb.begin(), wb.end(), kb.begin() + (j * key_limbs + i) * n);
+      std::copy(wa.begin(), wa.end(), ka.begin() + (j * key_limbs + i) * n);
+    }
+  }
+  cuda::DeviceBuffer dext = put(ext), dkb = put(kb), dka = put(ka), dmod = put(ext_moduli);
+  cuda::DeviceBuffer o0(ext_limbs * n * 8, stream), o1(ext_limbs * n * 8, stream);
+  o0.fill_bytes(0xff, stream);
+  o1.fill_bytes(0xff, stream);
+  cuda::poly::key_switch_inner_product(dext.as<uint64_t>(), dkb.as<uint64_t>(), dka.as<uint64_t>(),
+                                       o0.as<uint64_t>(), o1.as<uint64_t>(), dmod.as<rns::Modulus>(), digits,
+                                       ext_limbs, limbs_q, key_limbs, key_p_offset, n, stream);
+  std::vector<uint64_t> w0(ext_limbs * n), w1(ext_limbs * n);
+  for (std::size_t i = 0; i < ext_limbs; ++i) {
+    const std::size_t key_limb = i < limbs_q ? i : key_p_offset + (i - limbs_q);
+    for (std::size_t c = 0; c < n; ++c) {
+      uint64_t s0 = 0, s1 = 0;
+      for (std::size_t j = 0; j < digits; ++j) {
+        const uint64_t x = ext[(j * ext_limbs + i) * n + c];
+        s0 = rns::add_mod(s0, rns::mul_mod(x, kb[(j * key_limbs + key_limb) * n + c], ext_moduli[i]), ext_moduli[i].value);
+        s1 = rns::add_mod(s1, rns::mul_mod(x, ka[(j * key_limbs + key_limb) * n + c], ext_moduli[i]), ext_moduli[i].value);
+      }
+      w0[i * n + c] = s0;
+      w1[i * n + c] = s1;
+    }
+  }
+  EXPECT_EQ(get(o0, ext_limbs * n), w0);
+  EXPECT_EQ(get(o1, ext_limbs * n), w1);
+}

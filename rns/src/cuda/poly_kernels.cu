@@ -51,7 +51,89 @@ __global__ void tensor_kernel(const uint64_t* a0, const uint64_t* a1, const uint
   d2[k] = rns::mul_mod(x1, y1, m);
 }
 
+__global__ void permute_kernel(const uint64_t* in, const uint32_t* perm, uint64_t* out, std::size_t n) {
+  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (c >= n) return;
+  const std::size_t base = blockIdx.y * n;
+  out[base + c] = in[base + perm[c]];
+}
+
+__global__ void inner_product_kernel(const uint64_t* ext, const uint64_t* key_b, const uint64_t* key_a,
+                                     uint64_t* out0, uint64_t* out1, const rns::Modulus* moduli,
+                                     std::size_t digits, std::size_t ext_limbs, std::size_t limbs_q,
+                                     std::size_t key_limbs, std::size_t key_p_offset, std::size_t n) {
+  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (c >= n) return;
+  const std::size_t i = blockIdx.y;
+  const std::size_t key_limb = i < limbs_q ? i : key_p_offset + (i - limbs_q);
+  // 128-bit accumulators as (hi, lo) pairs: each product < 2^122, at most 64 digits.
+  uint64_t h0 = 0, l0 = 0, h1 = 0, l1 = 0;
+  for (std::size_t j = 0; j < digits; ++j) {
+    const uint64_t x = ext[(j * ext_limbs + i) * n + c];
+    uint64_t ph, pl;
+    rns::mul_wide(x, key_b[(j * key_limbs + key_limb) * n + c], ph, pl);
+    l0 += pl;
+    h0 += ph + (l0 < pl);
+    rns::mul_wide(x, key_a[(j * key_limbs + key_limb) * n + c], ph, pl);
+    l1 += pl;
+    h1 += ph + (l1 < pl);
+  }
+  const rns::Modulus m = moduli[i];
+  out0[i * n + c] = rns::reduce_128(h0, l0, m);
+  out1[i * n + c] = rns::reduce_128(h1, l1, m);
+}
+
+// Fast base conversion, one thread per coefficient and target limb (rns::BaseConverter's loops).
+template <bool kCentered>
+__global__ void base_convert_kernel(const uint64_t* in, uint64_t* out, const rns::Modulus* from,
+                                    const rns::Modulus* to, const uint64_t* qhat_inv,
+                                    const uint64_t* qhat_inv_shoup, const uint64_t* ahat_mod_b,
+                                    const uint64_t* a_mod_b, const double* inv_a, std::size_t k,
+                                    std::size_t n) {
+  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  if (c >= n) return;
+  const std::size_t j = blockIdx.y;
+  const rns::Modulus bj = to[j];
+  if (k == 1 && !kCentered) {
+    out[j * n + c] = rns::reduce_64(in[c], bj);
+    return;
+  }
+  uint64_t hi = 0, lo = 0;
+  double frac = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    const uint64_t y = rns::mul_shoup(in[i * n + c], qhat_inv[i], qhat_inv_shoup[i], from[i].value);
+    uint64_t ph, pl;
+    rns::mul_wide(y, ahat_mod_b[j * k + i], ph, pl);
+    lo += pl;
+    hi += ph + (lo < pl);
+    // The same rounding as the CPU loop: no fused multiply-add.
+    if constexpr (kCentered) frac = __dadd_rn(frac, __dmul_rn(static_cast<double>(y), inv_a[i]));
+  }
+  uint64_t r = rns::reduce_128(hi, lo, bj);
+  if constexpr (kCentered) {
+    const uint64_t v = static_cast<uint64_t>(llround(frac));
+    r = rns::sub_mod(r, rns::mul_mod(v, a_mod_b[j], bj), bj.value);
+  }
+  out[j * n + c] = r;
+}
+
 }  // namespace
+
+void permute(const uint64_t* in, const uint32_t* perm, uint64_t* out, std::size_t limbs, std::size_t n,
+             const Stream& stream) {
+  permute_kernel<<<grid_for(limbs, n), kThreads, 0, stream_of(stream)>>>(in, perm, out, n);
+  HNN_CUDA_CHECK(cudaGetLastError(), "permute kernel launch");
+}
+
+void key_switch_inner_product(const uint64_t* ext, const uint64_t* key_b, const uint64_t* key_a,
+                              uint64_t* out0, uint64_t* out1, const rns::Modulus* ext_moduli,
+                              std::size_t digits, std::size_t ext_limbs, std::size_t limbs_q,
+                              std::size_t key_limbs, std::size_t key_p_offset, std::size_t n,
+                              const Stream& stream) {
+  inner_product_kernel<<<grid_for(ext_limbs, n), kThreads, 0, stream_of(stream)>>>(
+      ext, key_b, key_a, out0, out1, ext_moduli, digits, ext_limbs, limbs_q, key_limbs, key_p_offset, n);
+  HNN_CUDA_CHECK(cudaGetLastError(), "key-switching inner product launch");
+}
 
 void binary(Op op, const uint64_t* a, const uint64_t* b, uint64_t* out, const rns::Modulus* moduli,
             std::size_t limbs, std::size_t n, const Stream& stream) {
@@ -73,3 +155,50 @@ void tensor(const uint64_t* a0, const uint64_t* a1, const uint64_t* b0, const ui
 }
 
 }  // namespace hnn::cuda::poly
+
+namespace hnn::cuda {
+
+namespace {
+template <class T>
+DeviceBuffer upload_vector(const std::vector<T>& v, const Stream& stream) {
+  DeviceBuffer buf(v.size() * sizeof(T), stream);
+  buf.upload(v.data(), buf.size(), stream);
+  return buf;
+}
+}  // namespace
+
+DeviceBaseConverter::DeviceBaseConverter(const rns::BaseConverter& conv, const Stream& stream)
+    : k_(conv.from().size()), m_(conv.to().size()) {
+  std::vector<uint64_t> qi(k_), qis(k_);
+  for (std::size_t i = 0; i < k_; ++i) {
+    qi[i] = conv.from().qhat_inv(i);
+    qis[i] = conv.from().qhat_inv_shoup(i);
+  }
+  from_ = upload_vector(conv.from().moduli(), stream);
+  to_ = upload_vector(conv.to().moduli(), stream);
+  qhat_inv_ = upload_vector(qi, stream);
+  qhat_inv_shoup_ = upload_vector(qis, stream);
+  ahat_mod_b_ = upload_vector(conv.ahat_mod_b(), stream);
+  a_mod_b_ = upload_vector(conv.a_mod_b(), stream);
+  inv_a_ = upload_vector(conv.inv_a(), stream);
+  stream.synchronize();  // the host vectors go out of scope
+}
+
+void DeviceBaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n, const Stream& stream) const {
+  poly::base_convert_kernel<false><<<poly::grid_for(m_, n), poly::kThreads, 0, stream_of(stream)>>>(
+      in, out, from_.as<rns::Modulus>(), to_.as<rns::Modulus>(), qhat_inv_.as<uint64_t>(),
+      qhat_inv_shoup_.as<uint64_t>(), ahat_mod_b_.as<uint64_t>(), a_mod_b_.as<uint64_t>(),
+      inv_a_.as<double>(), k_, n);
+  HNN_CUDA_CHECK(cudaGetLastError(), "base conversion launch");
+}
+
+void DeviceBaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n,
+                                           const Stream& stream) const {
+  poly::base_convert_kernel<true><<<poly::grid_for(m_, n), poly::kThreads, 0, stream_of(stream)>>>(
+      in, out, from_.as<rns::Modulus>(), to_.as<rns::Modulus>(), qhat_inv_.as<uint64_t>(),
+      qhat_inv_shoup_.as<uint64_t>(), ahat_mod_b_.as<uint64_t>(), a_mod_b_.as<uint64_t>(),
+      inv_a_.as<double>(), k_, n);
+  HNN_CUDA_CHECK(cudaGetLastError(), "base conversion launch");
+}
+
+}  // namespace hnn::cuda

@@ -59,6 +59,11 @@ class BaseConverter {
   // other of the two representatives. Unlike convert(), its error is not biased: ModDown uses it.
   void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n) const;
 
+  // The tables, for device copies (hnn/rns/cuda_poly.h).
+  const std::vector<uint64_t>& ahat_mod_b() const { return ahat_mod_b_; }
+  const std::vector<uint64_t>& a_mod_b() const { return a_mod_b_; }
+  const std::vector<double>& inv_a() const { return inv_a_; }
+
  private:
   RnsBase from_, to_;
   std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
