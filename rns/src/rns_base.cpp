@@ -121,11 +121,17 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
         v[c] = static_cast<uint64_t>(std::llround(frac));
       }
     }
-    if (k == 1 && !kCentered) {
-      // A single source prime: (A/a_0)^{-1} = 1, so y = x and out_j = x mod b_j.
+    if (k == 1) {
+      // A single source prime a: (A/a)^{-1} = 1, so y = x and out_j = x mod b_j; centered, values
+      // above a/2 stand for x - a.
+      const uint64_t a = from[0].value, half = a >> 1;
       for (std::size_t j = 0; j < m; ++j) {
         uint64_t* dst = out + j * n + start;
-        for (std::size_t c = 0; c < len; ++c) dst[c] = reduce_64(y[c], to[j]);
+        const uint64_t a_mod_bj = a_mod_b[j], bj = to[j].value;
+        for (std::size_t c = 0; c < len; ++c) {
+          const uint64_t r = reduce_64(y[c], to[j]);
+          dst[c] = (kCentered && y[c] > half) ? sub_mod(r, a_mod_bj, bj) : r;
+        }
       }
       continue;
     }
