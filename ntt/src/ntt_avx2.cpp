@@ -18,18 +18,20 @@ struct Const64 {
 
 const __m256i kLow32 = _mm256_set1_epi64x(0xffffffffLL);
 
-// floor(a * b / 2^64), exact.
-inline __m256i mul_hi(__m256i a, __m256i a_hi, const Const64& b) {
-  const __m256i ll = _mm256_mul_epu32(a, b.v);
-  const __m256i lh = _mm256_mul_epu32(a, b.hi);
-  const __m256i hl = _mm256_mul_epu32(a_hi, b.v);
-  const __m256i hh = _mm256_mul_epu32(a_hi, b.hi);
+// floor(a * b / 2^64), exact, from the four 32x32-bit partial products.
+inline __m256i mul_hi_parts(__m256i a, __m256i a_hi, __m256i b, __m256i b_hi) {
+  const __m256i ll = _mm256_mul_epu32(a, b);
+  const __m256i lh = _mm256_mul_epu32(a, b_hi);
+  const __m256i hl = _mm256_mul_epu32(a_hi, b);
+  const __m256i hh = _mm256_mul_epu32(a_hi, b_hi);
   __m256i mid = _mm256_add_epi64(_mm256_srli_epi64(ll, 32), _mm256_and_si256(lh, kLow32));
   mid = _mm256_add_epi64(mid, _mm256_and_si256(hl, kLow32));
   __m256i hi = _mm256_add_epi64(hh, _mm256_srli_epi64(lh, 32));
   hi = _mm256_add_epi64(hi, _mm256_srli_epi64(hl, 32));
   return _mm256_add_epi64(hi, _mm256_srli_epi64(mid, 32));
 }
+
+inline __m256i mul_hi(__m256i a, __m256i a_hi, const Const64& b) { return mul_hi_parts(a, a_hi, b.v, b.hi); }
 
 // a * b mod 2^64.
 inline __m256i mul_lo(__m256i a, __m256i a_hi, const Const64& b) {
@@ -54,16 +56,7 @@ inline __m256i shoup_lazy(__m256i a, const Const64& w, const Const64& w_shoup, c
 
 // The same with a different twiddle in each lane (the last stages, where groups are short).
 inline __m256i mul_hi_var(__m256i a, __m256i a_hi, __m256i b) {
-  const __m256i b_hi = _mm256_srli_epi64(b, 32);
-  const __m256i ll = _mm256_mul_epu32(a, b);
-  const __m256i lh = _mm256_mul_epu32(a, b_hi);
-  const __m256i hl = _mm256_mul_epu32(a_hi, b);
-  const __m256i hh = _mm256_mul_epu32(a_hi, b_hi);
-  __m256i mid = _mm256_add_epi64(_mm256_srli_epi64(ll, 32), _mm256_and_si256(lh, kLow32));
-  mid = _mm256_add_epi64(mid, _mm256_and_si256(hl, kLow32));
-  __m256i hi = _mm256_add_epi64(hh, _mm256_srli_epi64(lh, 32));
-  hi = _mm256_add_epi64(hi, _mm256_srli_epi64(hl, 32));
-  return _mm256_add_epi64(hi, _mm256_srli_epi64(mid, 32));
+  return mul_hi_parts(a, a_hi, b, _mm256_srli_epi64(b, 32));
 }
 inline __m256i shoup_lazy_var(__m256i a, __m256i w, __m256i w_shoup, const Const64& q) {
   const __m256i a_hi = _mm256_srli_epi64(a, 32);
