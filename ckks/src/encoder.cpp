@@ -78,23 +78,6 @@ void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
 
 namespace {
 
-// Writes round(x) into coefficient `c` of every limb.
-void set_coefficient(const Context& ctx, rns::RnsPoly& poly, std::size_t c, double x, mpz_class& tmp) {
-  const double r = std::nearbyint(x);
-  if (std::fabs(r) < 9.0e18) {
-    const int64_t v = static_cast<int64_t>(r);
-    for (std::size_t i = 0; i < poly.limbs(); ++i) poly.limb(i)[c] = rns::from_signed(v, ctx.modulus(i));
-  } else {
-    HNN_REQUIRE(std::isfinite(r), "cannot encode a non-finite value (inf or NaN)");
-    mpz_set_d(tmp.get_mpz_t(), r);  // exact: a double above 2^53 is an integer
-    mpz_class rem;
-    for (std::size_t i = 0; i < poly.limbs(); ++i) {
-      mpz_fdiv_r_ui(rem.get_mpz_t(), tmp.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
-      poly.limb(i)[c] = rem.get_ui();
-    }
-  }
-}
-
 }  // namespace
 
 Plaintext Encoder::encode(std::span<const std::complex<double>> values, int level, double scale) const {
@@ -112,11 +95,11 @@ Plaintext Encoder::encode(std::span<const std::complex<double>> values, int leve
     HNN_REQUIRE(std::isfinite(v.real()) && std::isfinite(v.imag()), "cannot encode inf or NaN");
   special_inverse_fft(w);
 
-  rns::RnsPoly poly(n, static_cast<std::size_t>(level) + 1, rns::Domain::Coefficient);
-  mpz_class tmp;
+  const std::size_t limbs = static_cast<std::size_t>(level) + 1;
+  rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient);
   for (std::size_t i = 0; i < slots; ++i) {
-    set_coefficient(ctx, poly, i * gap, w[i].real() * scale, tmp);
-    set_coefficient(ctx, poly, n / 2 + i * gap, w[i].imag() * scale, tmp);
+    detail::rounded_residues(ctx, w[i].real() * scale, limbs, poly.data() + i * gap, n);
+    detail::rounded_residues(ctx, w[i].imag() * scale, limbs, poly.data() + n / 2 + i * gap, n);
   }
   detail::to_ntt(ctx, poly);
   return Plaintext(ctx_, std::move(poly), scale, slots);
@@ -134,13 +117,9 @@ Plaintext Encoder::encode_constant(std::complex<double> value, std::size_t slots
   if (level < 0) level = ctx.max_level();
   HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
   if (scale <= 0) scale = ctx.params().default_scale();
-  // z_j = a + b i for all j  <=>  m(X) = a + b X^(N/2), since zeta^(5^j N/2) = i.
-  rns::RnsPoly poly(ctx.n(), static_cast<std::size_t>(level) + 1, rns::Domain::Coefficient);
-  mpz_class tmp;
-  set_coefficient(ctx, poly, 0, value.real() * scale, tmp);
-  set_coefficient(ctx, poly, ctx.n() / 2, value.imag() * scale, tmp);
-  detail::to_ntt(ctx, poly);
-  return Plaintext(ctx_, std::move(poly), scale, slots);
+  // z_j = a + b i for all j  <=>  m(X) = a + b X^(N/2).
+  return Plaintext(ctx_, detail::constant_poly(ctx, value.real() * scale, value.imag() * scale, level + 1),
+                   scale, slots);
 }
 
 std::vector<std::complex<double>> Encoder::decode(const Plaintext& pt) const {

@@ -16,22 +16,6 @@ namespace {
 
 bool scales_match(double a, double b) { return std::fabs(a / b - 1.0) < 1e-9; }
 
-// round(x) modulo each of the first `limbs` Q primes (x may exceed 2^64).
-std::vector<uint64_t> residues_of_rounded(const Context& ctx, double x, std::size_t limbs) {
-  HNN_REQUIRE(std::isfinite(x), "constant is not finite");
-  const double r = std::nearbyint(x);
-  if (std::fabs(r) < 9.0e18) return detail::residues_of(ctx, static_cast<int64_t>(r), limbs);
-  mpz_class big;
-  mpz_set_d(big.get_mpz_t(), r);
-  std::vector<uint64_t> out(limbs);
-  mpz_class rem;
-  for (std::size_t i = 0; i < limbs; ++i) {
-    mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
-    out[i] = rem.get_ui();
-  }
-  return out;
-}
-
 double log2_of(double s) { return std::log2(s); }
 
 }  // namespace
@@ -117,14 +101,10 @@ void Evaluator::add_const_inplace(Ciphertext& a, std::complex<double> c) const {
   check(a, "ciphertext");
   const std::size_t limbs = a[0].limbs();
   // Real part: the constant coefficient, i.e. the same value in every NTT slot.
-  detail::add_scalar_inplace(*ctx_, a[0], residues_of_rounded(*ctx_, c.real() * a.scale(), limbs));
-  if (c.imag() != 0.0) {
-    // Imaginary part: b * X^(N/2), whose NTT is b * psi^((N/2)(2 brev(j) + 1)) in slot j.
-    RnsPoly mono(ctx_->n(), limbs, rns::Domain::Coefficient);
-    const auto r = residues_of_rounded(*ctx_, c.imag() * a.scale(), limbs);
-    for (std::size_t i = 0; i < limbs; ++i) mono.limb(i)[ctx_->n() / 2] = r[i];
-    detail::to_ntt(*ctx_, mono);
-    detail::add_inplace(*ctx_, a[0], mono);
+  if (c.imag() == 0.0) {
+    detail::add_scalar_inplace(*ctx_, a[0], detail::rounded_residues(*ctx_, c.real() * a.scale(), limbs));
+  } else {
+    detail::add_inplace(*ctx_, a[0], detail::constant_poly(*ctx_, c.real() * a.scale(), c.imag() * a.scale(), limbs));
   }
 }
 
@@ -216,19 +196,11 @@ void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c) co
   HNN_REQUIRE(level >= 1, "multiply_const needs a level to rescale: the ciphertext is at level 0");
   const double cscale = static_cast<double>(ctx_->modulus(level).value);
   if (c.imag() == 0.0) {
-    const auto r = residues_of_rounded(*ctx_, c.real() * cscale, limbs);
+    const auto r = detail::rounded_residues(*ctx_, c.real() * cscale, limbs);
     for (auto& p : a.polys()) detail::mul_scalar_inplace(*ctx_, p, r);
   } else {
-    // (x + y X^(N/2)) as a plaintext polynomial.
-    RnsPoly mono(ctx_->n(), limbs, rns::Domain::Coefficient);
-    const auto re = residues_of_rounded(*ctx_, c.real() * cscale, limbs);
-    const auto im = residues_of_rounded(*ctx_, c.imag() * cscale, limbs);
-    for (std::size_t i = 0; i < limbs; ++i) {
-      mono.limb(i)[0] = re[i];
-      mono.limb(i)[ctx_->n() / 2] = im[i];
-    }
-    detail::to_ntt(*ctx_, mono);
-    for (auto& p : a.polys()) detail::mul_inplace(*ctx_, p, mono);
+    const RnsPoly k = detail::constant_poly(*ctx_, c.real() * cscale, c.imag() * cscale, limbs);
+    for (auto& p : a.polys()) detail::mul_inplace(*ctx_, p, k);
   }
   a.set_scale(a.scale() * cscale);
 }

@@ -1,5 +1,9 @@
 #include "poly_ops.h"
 
+#include <gmpxx.h>
+
+#include <cmath>
+
 #include "hnn/rns/error.h"
 #include "hnn/rns/modarith.h"
 
@@ -141,6 +145,36 @@ std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t lim
   std::vector<uint64_t> r(limbs);
   for (std::size_t i = 0; i < limbs; ++i) r[i] = rns::from_signed(v, ctx.modulus(i));
   return r;
+}
+
+void rounded_residues(const Context& ctx, double x, std::size_t limbs, uint64_t* out, std::size_t stride) {
+  HNN_REQUIRE(std::isfinite(x), "cannot encode a non-finite value (inf or NaN)");
+  const double r = std::nearbyint(x);
+  if (std::fabs(r) < 9.0e18) {
+    const int64_t v = static_cast<int64_t>(r);
+    for (std::size_t i = 0; i < limbs; ++i) out[i * stride] = rns::from_signed(v, ctx.modulus(i));
+    return;
+  }
+  mpz_class big, rem;
+  mpz_set_d(big.get_mpz_t(), r);
+  for (std::size_t i = 0; i < limbs; ++i) {
+    mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
+    out[i * stride] = rem.get_ui();
+  }
+}
+
+std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t limbs) {
+  std::vector<uint64_t> out(limbs);
+  rounded_residues(ctx, x, limbs, out.data(), 1);
+  return out;
+}
+
+RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs) {
+  RnsPoly poly(ctx.n(), limbs, rns::Domain::Coefficient);
+  rounded_residues(ctx, re, limbs, poly.data(), ctx.n());
+  rounded_residues(ctx, im, limbs, poly.data() + ctx.n() / 2, ctx.n());
+  to_ntt(ctx, poly);
+  return poly;
 }
 
 }  // namespace hnn::ckks::detail

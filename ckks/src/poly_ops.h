@@ -38,4 +38,13 @@ void permute(const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out);
 // Residues of a signed 64-bit integer for each of the first `limbs` Q limbs.
 std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t limbs);
 
+// round(x) modulo each of the first `limbs` Q primes, written to out[i * stride]; x may exceed
+// 2^64 (exact through GMP: a double that large is an integer). Throws on inf/NaN.
+void rounded_residues(const Context& ctx, double x, std::size_t limbs, uint64_t* out, std::size_t stride);
+std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t limbs);
+
+// The constant polynomial round(re) + round(im) X^(N/2) over the first `limbs` Q limbs, NTT
+// domain: every slot holds (re + i im) / scale, since zeta^(5^j N/2) = i.
+RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs);
+
 }  // namespace hnn::ckks::detail

@@ -71,6 +71,15 @@ inline __m256i reduce_once(__m256i x, __m256i bound, __m256i bound_minus_1) {
 }
 
 inline __m256i load(const uint64_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+// Twiddles of the gap-2 stage, one per group of 4 words: [w_i, w_i, w_i+1, w_i+1].
+inline __m256i load_twiddle_pairs(const uint64_t* w) {
+  return _mm256_permute4x64_epi64(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w))), 0x50);
+}
+// Twiddles of the gap-1 stage in the lane order of unpacklo/hi: groups (i, i+2, i+1, i+3).
+inline __m256i load_twiddles_interleaved(const uint64_t* w) {
+  return _mm256_permute4x64_epi64(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)), 0xD8);
+}
+
 inline void store(uint64_t* p, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 
 }  // namespace
@@ -102,8 +111,8 @@ void forward_limb_avx2(uint64_t* a, const NttTables& t) {
     uint64_t* p = a + 4 * i;
     const __m256i A = load(p), B = load(p + 4);
     const __m256i x = _mm256_permute2x128_si256(A, B, 0x20), y = _mm256_permute2x128_si256(A, B, 0x31);
-    const __m256i wv = _mm256_permute4x64_epi64(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + m + i))), 0x50);
-    const __m256i wsv = _mm256_permute4x64_epi64(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + m + i))), 0x50);
+    const __m256i wv = load_twiddle_pairs(w + m + i);
+    const __m256i wsv = load_twiddle_pairs(ws + m + i);
     const __m256i u = reduce_once(x, two_q, two_q_m1);
     const __m256i v = shoup_lazy_var(y, wv, wsv, qv);
     const __m256i xo = _mm256_add_epi64(u, v), yo = _mm256_add_epi64(_mm256_sub_epi64(u, v), two_q);
@@ -118,8 +127,8 @@ void forward_limb_avx2(uint64_t* a, const NttTables& t) {
     uint64_t* p = a + 2 * i;
     const __m256i A = load(p), B = load(p + 4);
     const __m256i x = _mm256_unpacklo_epi64(A, B), y = _mm256_unpackhi_epi64(A, B);
-    const __m256i wv = _mm256_permute4x64_epi64(load(w + m + i), 0xD8);
-    const __m256i wsv = _mm256_permute4x64_epi64(load(ws + m + i), 0xD8);
+    const __m256i wv = load_twiddles_interleaved(w + m + i);
+    const __m256i wsv = load_twiddles_interleaved(ws + m + i);
     const __m256i u = reduce_once(x, two_q, two_q_m1);
     const __m256i v = shoup_lazy_var(y, wv, wsv, qv);
     __m256i xo = _mm256_add_epi64(u, v), yo = _mm256_add_epi64(_mm256_sub_epi64(u, v), two_q);
@@ -144,8 +153,8 @@ void inverse_limb_avx2(uint64_t* a, const NttTables& t) {
     uint64_t* p = a + 2 * i;
     const __m256i A = load(p), B = load(p + 4);
     const __m256i u = _mm256_unpacklo_epi64(A, B), v = _mm256_unpackhi_epi64(A, B);
-    const __m256i wv = _mm256_permute4x64_epi64(load(w + m + i), 0xD8);
-    const __m256i wsv = _mm256_permute4x64_epi64(load(ws + m + i), 0xD8);
+    const __m256i wv = load_twiddles_interleaved(w + m + i);
+    const __m256i wsv = load_twiddles_interleaved(ws + m + i);
     const __m256i xo = reduce_once(_mm256_add_epi64(u, v), two_q, two_q_m1);
     const __m256i yo = shoup_lazy_var(_mm256_add_epi64(_mm256_sub_epi64(u, v), two_q), wv, wsv, qv);
     store(p, _mm256_unpacklo_epi64(xo, yo));
@@ -157,8 +166,8 @@ void inverse_limb_avx2(uint64_t* a, const NttTables& t) {
     uint64_t* p = a + 4 * i;
     const __m256i A = load(p), B = load(p + 4);
     const __m256i u = _mm256_permute2x128_si256(A, B, 0x20), v = _mm256_permute2x128_si256(A, B, 0x31);
-    const __m256i wv = _mm256_permute4x64_epi64(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + m + i))), 0x50);
-    const __m256i wsv = _mm256_permute4x64_epi64(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(ws + m + i))), 0x50);
+    const __m256i wv = load_twiddle_pairs(w + m + i);
+    const __m256i wsv = load_twiddle_pairs(ws + m + i);
     const __m256i xo = reduce_once(_mm256_add_epi64(u, v), two_q, two_q_m1);
     const __m256i yo = shoup_lazy_var(_mm256_add_epi64(_mm256_sub_epi64(u, v), two_q), wv, wsv, qv);
     store(p, _mm256_permute2x128_si256(xo, yo, 0x20));

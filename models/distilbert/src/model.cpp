@@ -12,14 +12,6 @@
 namespace hnn::distilbert {
 namespace {
 
-std::string shape_string(const std::vector<std::int64_t>& shape) {
-  std::ostringstream os;
-  os << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
-  os << ']';
-  return os.str();
-}
-
 std::string config_summary(const DistilBertConfig& c) {
   std::ostringstream os;
   os << "vocab_size " << c.vocab_size << ", max_position_embeddings " << c.max_position_embeddings

@@ -49,13 +49,6 @@ const DTypeEntry& entry(DType dtype) {
   HNN_THROW(InternalError, "unhandled DType ", static_cast<int>(dtype));
 }
 
-std::string shape_string(const std::vector<std::int64_t>& shape) {
-  std::ostringstream os;
-  os << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
-  os << ']';
-  return os.str();
-}
 
 std::uint64_t read_le64(const std::uint8_t* p) {
   std::uint64_t v = 0;
@@ -64,6 +57,14 @@ std::uint64_t read_le64(const std::uint8_t* p) {
 }
 
 }  // namespace
+
+std::string shape_string(const std::vector<std::int64_t>& shape) {
+  std::ostringstream os;
+  os << '[';
+  for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+  os << ']';
+  return os.str();
+}
 
 std::string_view dtype_name(DType dtype) {
   return entry(dtype).name;

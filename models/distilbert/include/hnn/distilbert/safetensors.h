@@ -35,6 +35,8 @@ enum class DType {
 
 std::string_view dtype_name(DType dtype);
 std::size_t dtype_size(DType dtype);
+// "[d0, d1, ...]" for error messages.
+std::string shape_string(const std::vector<std::int64_t>& shape);
 
 struct TensorInfo {
   std::string name;
