@@ -189,20 +189,23 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const 
 
 void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c) const {
   check(a, "ciphertext");
+  // Scale of the constant: q_l, the prime the next rescale divides by.
+  HNN_REQUIRE(a.level() >= 1, "multiply_const needs a level to rescale: the ciphertext is at level 0");
+  multiply_const_inplace(a, c, static_cast<double>(ctx_->modulus(a.level()).value));
+}
+
+void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c, double const_scale) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(std::isfinite(const_scale) && const_scale > 0, "constant scale must be positive and finite");
   const std::size_t limbs = a[0].limbs();
-  const int level = a.level();
-  // Scale of the constant: q_l when there is a prime to rescale by, else 2^20 would lose the
-  // ciphertext anyway, so insist on a level.
-  HNN_REQUIRE(level >= 1, "multiply_const needs a level to rescale: the ciphertext is at level 0");
-  const double cscale = static_cast<double>(ctx_->modulus(level).value);
   if (c.imag() == 0.0) {
-    const auto r = detail::rounded_residues(*ctx_, c.real() * cscale, limbs);
+    const auto r = detail::rounded_residues(*ctx_, c.real() * const_scale, limbs);
     for (auto& p : a.polys()) detail::mul_scalar_inplace(*ctx_, p, r);
   } else {
-    const RnsPoly k = detail::constant_poly(*ctx_, c.real() * cscale, c.imag() * cscale, limbs);
+    const RnsPoly k = detail::constant_poly(*ctx_, c.real() * const_scale, c.imag() * const_scale, limbs);
     for (auto& p : a.polys()) detail::mul_inplace(*ctx_, p, k);
   }
-  a.set_scale(a.scale() * cscale);
+  a.set_scale(a.scale() * const_scale);
 }
 
 void Evaluator::multiply_integer_inplace(Ciphertext& a, int64_t k) const {

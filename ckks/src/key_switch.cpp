@@ -30,7 +30,7 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     // The others: fast base conversion in the coefficient domain, then forward NTTs.
     const std::size_t targets = step.target_limbs.size();
     RnsPoly converted(n, targets, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
-    step.converter.convert(coeff.limb(step.begin), converted.data(), n);
+    step.converter.convert_centered(coeff.limb(step.begin), converted.data(), n);
     std::vector<std::size_t> qp(targets);
     for (std::size_t t = 0; t < targets; ++t) {
       const std::size_t pos = step.target_limbs[t];

@@ -153,4 +153,45 @@ GaloisKeys KeyGenerator::create_galois_keys(const std::vector<int>& steps, bool 
   return keys;
 }
 
+EncapsulationKeys KeyGenerator::create_encapsulation_keys(int hamming_weight, std::size_t special_primes) {
+  const Context& ctx = *ctx_;
+  const std::size_t n = ctx.n();
+  HNN_REQUIRE(hamming_weight > 0 && static_cast<std::size_t>(hamming_weight) <= n / 2,
+              "encapsulation Hamming weight ", hamming_weight, " must be in 1..N/2");
+  HNN_REQUIRE(special_primes >= 1 && special_primes <= ctx.special_count(), "encapsulation needs 1..",
+              ctx.special_count(), " special primes, asked for ", special_primes);
+  ParametersLiteral lit;
+  lit.log_n = ctx.params().log_n();
+  lit.q = {ctx.params().q()[0]};
+  lit.p.assign(ctx.params().p().begin(), ctx.params().p().begin() + static_cast<std::ptrdiff_t>(special_primes));
+  lit.dnum = 1;
+  lit.log_scale = ctx.params().log_scale();
+  lit.secret = SecretDistribution::SparseTernary;
+  lit.hamming_weight = hamming_weight;
+  lit.security = SecurityLevel::None;  // its modulus q_0 P' is small; see EncapsulationKeys
+  EncapsulationKeys out;
+  out.small = Context::create(Parameters::create(lit));
+  out.hamming_weight = hamming_weight;
+  const Context& small = *out.small;
+
+  std::vector<int8_t> coeffs(n);
+  rns::sample_sparse_ternary(prng_, coeffs.data(), n, static_cast<std::size_t>(hamming_weight));
+  RnsPoly sparse_main = detail::small_to_ntt(ctx, coeffs.data(), all_qp(ctx));
+  SecretKey sparse_small(out.small, detail::small_to_ntt(small, coeffs.data(), small.extended_indices(0)));
+  std::fill(coeffs.begin(), coeffs.end(), 0);
+  out.from_sparse = create_switching_key(sparse_main);
+  std::fill(sparse_main.words().begin(), sparse_main.words().end(), 0);
+
+  // The dense secret restricted to q_0 and the kept special primes (same primes, same NTT tables).
+  RnsPoly dense_small(n, 1 + special_primes, rns::Domain::Ntt);
+  std::copy(sk_.poly().limb(0), sk_.poly().limb(0) + n, dense_small.limb(0));
+  for (std::size_t j = 0; j < special_primes; ++j)
+    std::copy(sk_.poly().limb(ctx.p_index(j)), sk_.poly().limb(ctx.p_index(j)) + n, dense_small.limb(1 + j));
+  KeyGenerator sparse_gen(out.small, prng_.fork());
+  sparse_gen.sk_ = std::move(sparse_small);
+  out.to_sparse = sparse_gen.create_switching_key(dense_small);
+  std::fill(dense_small.words().begin(), dense_small.words().end(), 0);
+  return out;
+}
+
 }  // namespace hnn::ckks

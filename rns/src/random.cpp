@@ -24,6 +24,14 @@ Prng::Prng(const Seed& seed) : key_(seed) { ensure_sodium(); }
 
 Prng Prng::insecure_from_seed_for_testing(const Seed& seed) { return Prng(seed); }
 
+Prng Prng::fork() {
+  Seed s;
+  fill(s.data(), s.size());
+  Prng child(s);
+  sodium_memzero(s.data(), s.size());
+  return child;
+}
+
 Prng::Seed Prng::os_seed() {
   ensure_sodium();
   Seed s;

@@ -39,6 +39,11 @@ class Evaluator {
   // Multiplies every slot by c, encoded at scale q_l (the prime the next rescale divides by), so
   // that multiply_const followed by rescale leaves the scale unchanged.
   void multiply_const_inplace(Ciphertext& a, std::complex<double> c) const;
+  // Multiplies every slot by c, encoded as round(c * const_scale): the scale is multiplied by
+  // const_scale and no level is consumed (rescale when needed). With c = i and const_scale = 1 it
+  // multiplies by X^(N/2), i.e. by i exactly. This is the tool for matching scales exactly: pick
+  // const_scale = wanted_scale / a.scale().
+  void multiply_const_inplace(Ciphertext& a, std::complex<double> c, double const_scale) const;
   // Multiplies by an integer: no scale change, no level consumed.
   void multiply_integer_inplace(Ciphertext& a, int64_t k) const;
 

@@ -25,6 +25,9 @@ class KeyGenerator {
   void add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& galois_elements);
   // A switching key from `from` (NTT over QP) to this generator's secret.
   SwitchingKey create_switching_key(const rns::RnsPoly& from);
+  // A fresh sparse secret of weight `hamming_weight` and the two switching keys of sparse-secret
+  // encapsulation (see EncapsulationKeys); the small context keeps `special_primes` special primes.
+  EncapsulationKeys create_encapsulation_keys(int hamming_weight, std::size_t special_primes = 2);
 
  private:
   KeyGenerator(ContextPtr ctx, rns::Prng prng);

@@ -96,4 +96,17 @@ class GaloisKeys {
   std::map<uint32_t, SwitchingKey> keys_;
 };
 
+// Sparse-secret encapsulation for bootstrapping (Bossuat, Troncoso-Pastoriza, Hubaux, ACNS 2022):
+// a second, sparse ternary secret s' of small Hamming weight h bounds ModRaise's overflow |I| by
+// (h + 1) / 2 deterministically. The key s -> s' lives in a small context (q_0 and a few special
+// primes) so that s' is only ever exposed at that small modulus; the key s' -> s is a normal
+// switching key of the main context (it encrypts s' under the dense s).
+struct EncapsulationKeys {
+  ContextPtr small;          // q_0 plus the first special primes of the main context
+  SwitchingKey to_sparse;    // s -> s', in `small`
+  SwitchingKey from_sparse;  // s' -> s, over the main context's QP
+  int hamming_weight = 0;
+  std::size_t size_bytes() const { return to_sparse.size_bytes() + from_sparse.size_bytes(); }
+};
+
 }  // namespace hnn::ckks

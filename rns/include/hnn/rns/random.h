@@ -29,6 +29,9 @@ class Prng {
   Prng(const Prng&) = delete;
   Prng& operator=(const Prng&) = delete;
 
+  // An independent stream keyed from this one's next 32 bytes: deterministic when this one is.
+  Prng fork();
+
   void fill(uint8_t* out, std::size_t len);
   uint64_t next_u64();
 

@@ -1,0 +1,112 @@
+// hnn-bench-bootstrap: CKKS bootstrapping on the CPU (Google Benchmark).
+//
+// Cases: "n12" = the insecure logN = 12 test preset (quick), "n16" = the 128-bit logN = 16 preset
+// (full slots, 9 levels left). Counters: precision (log2 bits, mean and minimum over all slots),
+// each stage's share of the time, key count and size, precomputed plaintext size. Key generation
+// and precomputation happen once, outside the timed loop. Single-threaded unless --threads=T or
+// OMP_NUM_THREADS says otherwise.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "hnn/ckks/bootstrap/bootstrapper.h"
+#include "hnn/ckks/ckks.h"
+
+using namespace hnn;
+using namespace hnn::ckks;
+
+namespace {
+
+struct World {
+  ContextPtr ctx;
+  std::unique_ptr<KeyGenerator> keygen;
+  std::unique_ptr<bootstrap::Bootstrapper> boot;
+  bootstrap::BootstrapKeys keys;
+  std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<Encryptor> encryptor;
+  std::unique_ptr<Decryptor> decryptor;
+  std::vector<std::complex<double>> x;
+  Ciphertext input;
+
+  explicit World(const bootstrap::presets::BootstrapPreset& preset) {
+    ctx = Context::create(Parameters::create(preset.params));
+    keygen = std::make_unique<KeyGenerator>(ctx);
+    boot = std::make_unique<bootstrap::Bootstrapper>(ctx, preset.config);
+    keys = boot->create_keys(*keygen);
+    encoder = std::make_unique<Encoder>(ctx);
+    encryptor = std::make_unique<Encryptor>(ctx, keygen->create_public_key());
+    decryptor = std::make_unique<Decryptor>(ctx, keygen->secret_key());
+    std::mt19937_64 g(42);
+    std::uniform_real_distribution<double> d(-1, 1);
+    x.resize(boot->slots());
+    for (auto& v : x) v = {d(g), d(g)};
+    input = encryptor->encrypt(encoder->encode(x, 0));
+  }
+};
+
+World& world(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<World>> worlds;
+  auto& w = worlds[name];
+  if (!w) w = std::make_unique<World>(name == "n16" ? bootstrap::presets::n16_bootstrap() : bootstrap::presets::insecure_n12_bootstrap());
+  return *w;
+}
+
+void BM_Bootstrap(benchmark::State& state, const std::string& name) {
+  World& w = world(name);
+  bootstrap::BootstrapTimings sum;
+  Ciphertext out;
+  for (auto _ : state) {
+    bootstrap::BootstrapTimings t;
+    out = w.boot->bootstrap(w.input, w.keys, &t);
+    sum.mod_raise_s += t.mod_raise_s;
+    sum.coeff_to_slot_s += t.coeff_to_slot_s;
+    sum.eval_mod_s += t.eval_mod_s;
+    sum.slot_to_coeff_s += t.slot_to_coeff_s;
+  }
+  const auto got = w.encoder->decode(w.decryptor->decrypt(out));
+  double mean = 0, min = 1e9;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double bits = -std::log2(std::max(std::abs(got[i] - w.x[i]), 1e-18));
+    mean += bits;
+    min = std::min(min, bits);
+  }
+  const double total = sum.mod_raise_s + sum.coeff_to_slot_s + sum.eval_mod_s + sum.slot_to_coeff_s;
+  state.counters["precision_mean_bits"] = mean / static_cast<double>(got.size());
+  state.counters["precision_min_bits"] = min;
+  state.counters["share_mod_raise"] = sum.mod_raise_s / total;
+  state.counters["share_coeff_to_slot"] = sum.coeff_to_slot_s / total;
+  state.counters["share_eval_mod"] = sum.eval_mod_s / total;
+  state.counters["share_slot_to_coeff"] = sum.slot_to_coeff_s / total;
+  state.counters["keys"] = static_cast<double>(w.keys.key_count());
+  state.counters["key_MB"] = static_cast<double>(w.keys.size_bytes()) / 1e6;
+  state.counters["plaintext_MB"] = static_cast<double>(w.boot->precomputed_bytes()) / 1e6;
+  state.counters["slots"] = static_cast<double>(w.boot->slots());
+  state.counters["levels_left"] = w.boot->output_level();
+  state.SetLabel(w.ctx->params().describe());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int threads = 1;
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) threads = std::atoi(env);
+  for (int i = 1; i < argc; ++i)
+    if (!std::strncmp(argv[i], "--threads=", 10)) threads = std::atoi(argv[i] + 10);
+  omp_set_num_threads(std::max(1, threads));
+  benchmark::AddCustomContext("omp_threads", std::to_string(std::max(1, threads)));
+  benchmark::RegisterBenchmark("BM_Bootstrap/n12", BM_Bootstrap, std::string("n12"))->Unit(benchmark::kSecond)->Iterations(3);
+  benchmark::RegisterBenchmark("BM_Bootstrap/n16", BM_Bootstrap, std::string("n16"))->Unit(benchmark::kSecond)->Iterations(1);
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i)
+    if (std::strncmp(argv[i], "--threads=", 10)) args.push_back(argv[i]);
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -1,0 +1,129 @@
+// CKKS bootstrapping (Cheon-Han-Kim-Kim-Song 2018; Han-Ki 2020; Bossuat et al. 2021/2022):
+//
+//   ModRaise     level 0 -> top level. The input is switched to a sparse secret s' (weight h,
+//                sparse-secret encapsulation), its q_0 residue lifted to the whole chain, and switched
+//                back to s: the result decrypts to m + q_0 I with |I_k| <= (h+1)/2 for every k.
+//   CoeffToSlot  the inverse special DFT as `coeff_to_slot_levels` BSGS linear transforms: slots
+//                receive the coefficients t = (m + q_0 I) / q_0, divided by K, real and imaginary
+//                halves as two ciphertexts (bit-reversed order; sparse slots are first folded by a
+//                trace, a sum of rotations).
+//   EvalMod      t - I: a Chebyshev interpolant of the scaled cosine cos(2 pi (K u - 1/4) / 2^r),
+//                r double angles (cos 2a = 2 cos^2 a - 1) give y = sin(2 pi t), and the arcsine's
+//                first two terms (y + y^3/6) / (2 pi) undo most of the sine's curvature.
+//   SlotToCoeff  the special DFT, again BSGS factors, back to a message at the default scale.
+//
+// Failure probability of EvalMod's range: zero. With encapsulation, I_k = (c_0 + c_1 s')_k / q_0
+// rounded is a sum of h + 1 terms each in [-1/2, 1/2] (coefficients of c_0, c_1 are centered mod q_0
+// and s' has exactly h entries +-1), so |I_k| <= (h+1)/2 = 16.5 for h = 32; the message adds
+// |m_k| / q_0 <= 2^-log_message_ratio * (|x|max); K = (h+1)/2 + 1/2 covers both for |x| <= 1.
+// Without encapsulation (a dense secret of weight ~2N/3) no small K exists: the bound would be ~N/3.
+#pragma once
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "hnn/ckks/bootstrap/chebyshev.h"
+#include "hnn/ckks/bootstrap/linear_transform.h"
+#include "hnn/ckks/encoder.h"
+#include "hnn/ckks/evaluator.h"
+#include "hnn/ckks/keygen.h"
+#include "hnn/ckks/parameters.h"
+
+namespace hnn::ckks::bootstrap {
+
+struct BootstrapConfig {
+  std::size_t slots = 0;                // message slots: 0 = N/2 (full); else a power of two < N/2
+  int coeff_to_slot_levels = 3;         // level budget of CoeffToSlot
+  int slot_to_coeff_levels = 3;         // level budget of SlotToCoeff
+  int eval_mod_degree = 63;             // Chebyshev degree of the scaled cosine
+  int double_angles = 2;                // r
+  bool arcsine = true;                  // arcsin(y) ~ y + y^3/6 on EvalMod's output (2 levels): the
+                                        // sine's error (2 pi e)^2/6 becomes 3 (2 pi e)^4/40
+  int log_message_ratio = 9;            // log2(q_0 / scale) at ModRaise: the input is multiplied by
+                                        // 2^k to reach it; messages must satisfy |x| <= 1
+  int sparse_hamming_weight = 32;       // h of the encapsulation secret
+  int encapsulation_special_primes = 2; // special primes kept in the encapsulation key's modulus
+};
+
+struct BootstrapKeys {
+  RelinKey relin;
+  GaloisKeys galois;  // exactly the rotations and the conjugation the plan needs
+  EncapsulationKeys encapsulation;
+  std::size_t key_count() const { return 1 + galois.keys().size() + 2; }
+  std::size_t size_bytes() const {
+    return relin.key().size_bytes() + galois.size_bytes() + encapsulation.size_bytes();
+  }
+};
+
+struct BootstrapTimings {
+  double mod_raise_s = 0, coeff_to_slot_s = 0, eval_mod_s = 0, slot_to_coeff_s = 0;
+};
+
+class Bootstrapper {
+ public:
+  // Precomputes EvalMod's series and the DFT factors' plaintexts (at their levels and scales).
+  Bootstrapper(ContextPtr ctx, const BootstrapConfig& config);
+
+  const BootstrapConfig& config() const { return config_; }
+  const ContextPtr& context() const { return ctx_; }
+  std::size_t slots() const { return slots_; }
+  double k_bound() const { return k_; }
+  const ChebyshevSeries& eval_mod_series() const { return series_; }
+  // Levels: the output is at output_level() = max_level - depth().
+  int depth() const { return depth_; }
+  int output_level() const { return ctx_->max_level() - depth_; }
+  int eval_mod_depth() const;
+  std::vector<int> rotation_steps() const;
+  // The scale slot_to_coeff's factors were encoded for (its output then has the default scale).
+  double slot_to_coeff_input_scale() const { return stc_input_scale_; }
+  std::size_t precomputed_bytes() const;
+  std::size_t plaintext_count() const;
+
+  BootstrapKeys create_keys(KeyGenerator& keygen) const;
+
+  // ---- the stages, callable one by one -------------------------------------------------------
+  // Level 0 (lower levels are dropped) -> max level; the result has scale q_0, so its slots decode
+  // the polynomial t = (m + q_0 I) / q_0.
+  Ciphertext mod_raise(const Ciphertext& ct, const BootstrapKeys& keys) const;
+  // {real, imaginary} halves of t's coefficient vector divided by K, in bit-reversed slot order:
+  // slot j of the first holds Re(w_{rev(j)}) / K with w_k = t_{k g} + i t_{N/2 + k g}, g = N/(2 slots).
+  std::pair<Ciphertext, Ciphertext> coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const;
+  // Slot-wise (y + y^3/6) / (2 pi), y = sin(2 pi K u) (without the arcsine: sin(2 pi K u) / (2 pi)),
+  // for real slot values u in [-1, 1]: K u - round(K u) when K u is near an integer.
+  Ciphertext eval_mod(const Ciphertext& u, const BootstrapKeys& keys) const;
+  // re + i im, then the special DFT: slot values (bit-reversed order in) back to message slots.
+  Ciphertext slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const;
+
+  // All four: a ciphertext at any level with |slot values| <= 1 -> the same message at
+  // output_level() with the default scale (when the input had the default scale).
+  Ciphertext bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings = nullptr) const;
+
+ private:
+  int prescale_bits(double input_scale) const;
+  ContextPtr ctx_;
+  BootstrapConfig config_;
+  std::size_t slots_ = 0;
+  double k_ = 0;
+  int depth_ = 0;
+  ChebyshevSeries series_;
+  Encoder encoder_;
+  Evaluator evaluator_;
+  std::vector<LinearTransform> cts_, stc_;
+  std::vector<double> cts_scales_, stc_scales_;  // the scale after each factor's rescale
+  double stc_input_scale_ = 0;                    // SlotToCoeff's input scale for the default scale
+};
+
+namespace presets {
+struct BootstrapPreset {
+  ParametersLiteral params;
+  BootstrapConfig config;
+};
+// logN = 16, 128-bit (log2 QP = 1746 <= 1772): q_0 60 bits, 9 user levels of 40 bits, SlotToCoeff
+// 3 x 42, EvalMod 11 x 60, CoeffToSlot 3 x 60, 6 x 60-bit special primes (27 Q limbs, dnum 5).
+BootstrapPreset n16_bootstrap(std::size_t slots = 0);
+// logN = 12, the same structure with 2 user levels: insecure (log QP far above the bound), for
+// fast tests.
+BootstrapPreset insecure_n12_bootstrap(std::size_t slots = 0);
+}  // namespace presets
+
+}  // namespace hnn::ckks::bootstrap

@@ -1,0 +1,51 @@
+// Plaintext matrix x encrypted vector in the diagonal form (Halevi-Shoup 2014) with baby-step
+// giant-step and hoisted baby steps (Halevi-Shoup 2018; Bossuat et al. 2021, Alg. 4):
+//   y = sum_j rot_{g j}( sum_i rot_{-g j}(diag_{g j + i}) * rot_i(x) ),
+// the baby-step rotations rot_i(x) sharing one key-switching decomposition.
+#pragma once
+#include <complex>
+#include <map>
+#include <vector>
+
+#include "hnn/ckks/encoder.h"
+#include "hnn/ckks/evaluator.h"
+
+namespace hnn::ckks::bootstrap {
+
+// offset d (in slots, any integer; taken mod the slot count) -> diagonal d of the matrix, i.e.
+// y_k = sum_d diag_d[k] * x_{(k + d) mod slots}.
+using Diagonals = std::map<int, std::vector<std::complex<double>>>;
+
+class LinearTransform {
+ public:
+  // Encodes the (pre-rotated) diagonals at `level` with scale `scale`. `slots` is the vector
+  // length (a power of two <= N/2; sparse vectors repeat, and rotations act modulo `slots`).
+  // baby_steps = 0 picks the count that minimises the rotations.
+  LinearTransform(const Encoder& encoder, const Diagonals& diagonals, std::size_t slots, int level,
+                  double scale, int baby_steps = 0);
+
+  // Every rotation step apply() uses (needs a Galois key each).
+  std::vector<int> rotation_steps() const;
+  int level() const { return level_; }
+  double scale() const { return scale_; }
+  std::size_t slots() const { return slots_; }
+  std::size_t plaintext_count() const;
+  std::size_t size_bytes() const;
+
+  // M x for x at level >= level() (dropped to it). The result has scale x.scale() * scale() and
+  // is not rescaled.
+  Ciphertext apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk) const;
+
+ private:
+  struct Giant {
+    int step = 0;
+    std::vector<std::pair<std::size_t, Plaintext>> terms;  // (index into baby_, plaintext)
+  };
+  std::size_t slots_ = 0;
+  int level_ = 0;
+  double scale_ = 0;
+  std::vector<int> baby_;
+  std::vector<Giant> giants_;
+};
+
+}  // namespace hnn::ckks::bootstrap

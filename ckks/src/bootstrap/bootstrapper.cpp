@@ -1,0 +1,314 @@
+#include "hnn/ckks/bootstrap/bootstrapper.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <set>
+
+#include "../key_switch.h"
+#include "../poly_ops.h"
+#include "hnn/ckks/bootstrap/dft.h"
+#include "hnn/ckks/polynomial.h"
+#include "hnn/rns/error.h"
+
+namespace hnn::ckks::bootstrap {
+namespace {
+
+using rns::RnsPoly;
+
+double prime(const Context& ctx, int level) { return static_cast<double>(ctx.modulus(static_cast<std::size_t>(level)).value); }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The factors of one DFT as linear transforms, from `level` down, taking the scale from `scale`
+// to `target` in equal ratios; `scales` receives the scale after each rescale.
+std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vector<Diagonals>& factors,
+                                            std::size_t slots, int level, double scale, double target,
+                                            std::vector<double>& scales) {
+  const Context& ctx = *enc.context();
+  std::vector<LinearTransform> out;
+  const int count = static_cast<int>(factors.size());
+  for (int g = 0; g < count; ++g) {
+    const double q = prime(ctx, level - g);
+    const double d = q * std::pow(target / scale, 1.0 / (count - g));
+    out.emplace_back(enc, factors[static_cast<std::size_t>(g)], slots, level - g, d);
+    scale = scale * d / q;
+    scales.push_back(scale);
+  }
+  scales.back() = target;
+  return out;
+}
+
+}  // namespace
+
+Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
+    : ctx_(std::move(ctx)), config_(config), encoder_(ctx_), evaluator_(ctx_) {
+  const Context& c = *ctx_;
+  const std::size_t n = c.n();
+  slots_ = config.slots == 0 ? n / 2 : config.slots;
+  HNN_REQUIRE(std::has_single_bit(slots_) && slots_ >= 2 && slots_ <= n / 2, "bootstrap slots = ", slots_,
+              ": use a power of two in 2..N/2 (0 for N/2)");
+  HNN_REQUIRE(config.sparse_hamming_weight >= 1 && config.sparse_hamming_weight <= 256,
+              "sparse_hamming_weight = ", config.sparse_hamming_weight,
+              " must be in 1..256 (it sets EvalMod's range K = (h+1)/2 + 1/2)");
+  HNN_REQUIRE(config.encapsulation_special_primes >= 1 &&
+                  static_cast<std::size_t>(config.encapsulation_special_primes) <= c.special_count(),
+              "encapsulation_special_primes must be in 1..", c.special_count());
+  HNN_REQUIRE(config.double_angles >= 0 && config.double_angles <= 6, "double_angles must be in 0..6");
+  HNN_REQUIRE(config.eval_mod_degree >= 3 && config.eval_mod_degree <= 255, "eval_mod_degree must be in 3..255");
+  HNN_REQUIRE(config.log_message_ratio >= 4 && config.log_message_ratio <= 40, "log_message_ratio must be in 4..40");
+  const int log_slots = std::countr_zero(slots_);
+  HNN_REQUIRE(config.coeff_to_slot_levels >= 1 && config.coeff_to_slot_levels <= log_slots &&
+                  config.slot_to_coeff_levels >= 1 && config.slot_to_coeff_levels <= log_slots,
+              "DFT level budgets must be in 1..log2(slots) = ", log_slots);
+
+  k_ = (config.sparse_hamming_weight + 1) / 2.0 + 0.5;
+  series_ = scaled_cosine(k_, config.double_angles, config.eval_mod_degree);
+  series_.a = -1;  // evaluated on u = t / K
+  series_.b = 1;
+  depth_ = config.coeff_to_slot_levels + eval_mod_depth() + config.slot_to_coeff_levels;
+  const int top = c.max_level();
+  HNN_REQUIRE(depth_ <= top, "bootstrapping needs ", depth_, " levels (CoeffToSlot ", config.coeff_to_slot_levels,
+              ", EvalMod ", eval_mod_depth(), ", SlotToCoeff ", config.slot_to_coeff_levels, ") but the chain has ", top,
+              ": use a bootstrapping preset");
+
+  const double q0 = prime(c, 0);
+  // CoeffToSlot: scale q_0 (after ModRaise) -> q_{first EvalMod level}; the factor folds in 1/K,
+  // the 1/2 of the real/imaginary split and the trace's N/(2 slots).
+  const double trace = static_cast<double>(n / 2 / slots_);
+  const int em_level = top - config.coeff_to_slot_levels;
+  cts_ = encode_factors(encoder_, coeff_to_slot_factors(c, slots_, config.coeff_to_slot_levels, 1.0 / (2 * k_ * trace)),
+                        slots_, top, q0, prime(c, em_level), cts_scales_);
+  // SlotToCoeff: its input scale follows EvalMod's (known at this point for the default scale).
+  double s = cts_scales_.back();
+  // The Chebyshev series keeps its input's scale; each double angle maps s -> s^2 / q.
+  int level = em_level - chebyshev_depth(series_);
+  for (int r = 0; r < config.double_angles; ++r) s = s * s / prime(c, level--);
+  if (config.arcsine) {  // y^2 (level - 1) times y/6 (level - 1), then two rescales
+    const double q1 = prime(c, level), q2 = prime(c, level - 1);
+    s = (s * s / q1) * s / q2;
+    level -= 2;
+  }
+  const double delta = c.params().default_scale() * std::ldexp(1.0, prescale_bits(c.params().default_scale()));
+  s = s * 2 * std::numbers::pi * delta / q0;
+  stc_input_scale_ = s;
+  stc_ = encode_factors(encoder_, slot_to_coeff_factors(c, slots_, config.slot_to_coeff_levels, 1.0), slots_, level, s,
+                        c.params().default_scale(), stc_scales_);
+}
+
+int Bootstrapper::eval_mod_depth() const {
+  return chebyshev_depth(series_) + config_.double_angles + (config_.arcsine ? 2 : 0);
+}
+
+int Bootstrapper::prescale_bits(double input_scale) const {
+  const double q0 = prime(*ctx_, 0);
+  const int k = static_cast<int>(std::lround(std::log2(q0 / input_scale))) - config_.log_message_ratio;
+  HNN_REQUIRE(k >= 0, "input scale 2^", std::log2(input_scale), " is too large for bootstrapping: q_0 / scale must be at least 2^",
+              config_.log_message_ratio, " (log_message_ratio)");
+  return k;
+}
+
+std::vector<int> Bootstrapper::rotation_steps() const {
+  std::set<int> steps;
+  for (const auto* group : {&cts_, &stc_})
+    for (const auto& lt : *group)
+      for (int s : lt.rotation_steps()) steps.insert(s);
+  for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) steps.insert(static_cast<int>(s));
+  return {steps.begin(), steps.end()};
+}
+
+std::size_t Bootstrapper::precomputed_bytes() const {
+  std::size_t b = 0;
+  for (const auto* group : {&cts_, &stc_})
+    for (const auto& lt : *group) b += lt.size_bytes();
+  return b;
+}
+
+std::size_t Bootstrapper::plaintext_count() const {
+  std::size_t b = 0;
+  for (const auto* group : {&cts_, &stc_})
+    for (const auto& lt : *group) b += lt.plaintext_count();
+  return b;
+}
+
+BootstrapKeys Bootstrapper::create_keys(KeyGenerator& keygen) const {
+  HNN_REQUIRE(keygen.secret_key().context()->digest() == ctx_->digest(), "key generator belongs to another parameter set");
+  BootstrapKeys keys;
+  keys.relin = keygen.create_relin_key();
+  keys.galois = keygen.create_galois_keys(rotation_steps(), true);
+  keys.encapsulation = keygen.create_encapsulation_keys(config_.sparse_hamming_weight,
+                                                       static_cast<std::size_t>(config_.encapsulation_special_primes));
+  return keys;
+}
+
+Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& keys) const {
+  const Context& c = *ctx_;
+  HNN_REQUIRE(ct.context() && ct.context()->digest() == c.digest(), "ciphertext belongs to another parameter set");
+  HNN_REQUIRE(ct.size() == 2, "bootstrap a relinearized (2-component) ciphertext");
+  HNN_REQUIRE(keys.encapsulation.small != nullptr, "bootstrapping keys lack the encapsulation keys: use create_keys");
+  const std::size_t n = c.n();
+  const Context& small = *keys.encapsulation.small;
+  HNN_REQUIRE(small.params().q()[0] == c.params().q()[0] && small.n() == n,
+              "encapsulation keys belong to another parameter set");
+  // Level 0, then s -> s' in the small context (same q_0 limb, same NTT tables).
+  RnsPoly c0(n, 1, rns::Domain::Ntt), c1(n, 1, rns::Domain::Ntt);
+  std::copy(ct[0].limb(0), ct[0].limb(0) + n, c0.data());
+  std::copy(ct[1].limb(0), ct[1].limb(0) + n, c1.data());
+  {
+    RnsPoly u0, u1;
+    detail::key_switch(small, detail::decompose(small, c1), keys.encapsulation.to_sparse, nullptr, u0, u1);
+    detail::add_inplace(small, c0, u0);
+    c1 = std::move(u1);
+  }
+  // Lift the q_0 residues, centered, to the whole chain.
+  const std::size_t limbs = static_cast<std::size_t>(c.max_level()) + 1;
+  const uint64_t q0 = c.modulus(0).value;
+  std::vector<RnsPoly> raised;
+  for (RnsPoly* p : {&c0, &c1}) {
+    detail::to_coeff(c, *p);
+    RnsPoly r(n, limbs, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
+#pragma omp parallel for
+    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
+      const rns::Modulus& qi = c.modulus(i);
+      uint64_t* out = r.limb(i);
+      for (std::size_t k = 0; k < n; ++k) {
+        const uint64_t x = p->data()[k];
+        out[k] = x > q0 / 2 ? qi.value - rns::reduce_64(q0 - x, qi) : rns::reduce_64(x, qi);
+        if (out[k] == qi.value) out[k] = 0;
+      }
+    }
+    detail::to_ntt(c, r);
+    raised.push_back(std::move(r));
+  }
+  // s' -> s at the top level.
+  RnsPoly u0, u1;
+  detail::key_switch(c, detail::decompose(c, raised[1]), keys.encapsulation.from_sparse, nullptr, u0, u1);
+  detail::add_inplace(c, raised[0], u0);
+  raised[1] = std::move(u1);
+  return Ciphertext(ctx_, std::move(raised), static_cast<double>(q0), ct.slots());
+}
+
+std::pair<Ciphertext, Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const {
+  HNN_REQUIRE(raised.level() == ctx_->max_level(), "coeff_to_slot expects mod_raise's output (top level)");
+  const Evaluator& ev = evaluator_;
+  Ciphertext x = raised.clone();
+  x.set_scale(static_cast<double>(ctx_->modulus(0).value));
+  // Trace onto the sparse subring: sum over the rotations by slots, 2 slots, ..., N/4.
+  for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) ev.add_inplace(x, ev.rotate(x, static_cast<int>(s), keys.galois));
+  for (std::size_t g = 0; g < cts_.size(); ++g) {
+    x = cts_[g].apply(ev, x, keys.galois);
+    ev.rescale_inplace(x);
+    x.set_scale(cts_scales_[g]);
+  }
+  x.set_slots(slots_);
+  Ciphertext conj = ev.conjugate(x, keys.galois);
+  Ciphertext im = ev.sub(x, conj);
+  ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
+  ev.add_inplace(x, conj);
+  return {std::move(x), std::move(im)};
+}
+
+Ciphertext Bootstrapper::eval_mod(const Ciphertext& u, const BootstrapKeys& keys) const {
+  const Evaluator& ev = evaluator_;
+  HNN_REQUIRE(u.level() >= eval_mod_depth(), "eval_mod needs ", eval_mod_depth(), " levels, the input is at level ", u.level());
+  Ciphertext y = evaluate_chebyshev(ev, u, series_, keys.relin, u.scale());
+  for (int r = 0; r < config_.double_angles; ++r) {
+    y = ev.square(y, keys.relin);
+    ev.multiply_integer_inplace(y, 2);
+    ev.add_const_inplace(y, -1.0);
+    ev.rescale_inplace(y);
+  }
+  if (config_.arcsine) {  // y + y^3 / 6 in two levels, every sum at one exact scale
+    const double s = y.scale();
+    const double q = static_cast<double>(ctx_->modulus(static_cast<std::size_t>(y.level())).value);
+    Ciphertext y2 = ev.square(y, keys.relin);
+    ev.rescale_inplace(y2);
+    Ciphertext sixth = y.clone();
+    ev.multiply_const_inplace(sixth, 1.0 / 6.0, q);
+    ev.rescale_inplace(sixth);
+    sixth.set_scale(s);
+    Ciphertext cube = ev.multiply(y2, sixth, keys.relin);
+    Ciphertext lin = y.clone();
+    ev.drop_to_level_inplace(lin, cube.level());
+    ev.multiply_const_inplace(lin, 1.0, cube.scale() / s);
+    lin.set_scale(cube.scale());
+    ev.add_inplace(cube, lin);
+    ev.rescale_inplace(cube);
+    y = std::move(cube);
+  }
+  y.set_scale(y.scale() * 2 * std::numbers::pi);  // value divided by 2 pi
+  return y;
+}
+
+Ciphertext Bootstrapper::slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const {
+  const Evaluator& ev = evaluator_;
+  Ciphertext x = im.clone();
+  ev.multiply_const_inplace(x, {0.0, 1.0}, 1.0);
+  ev.add_inplace(x, re);
+  HNN_REQUIRE(x.level() >= stc_.front().level(), "slot_to_coeff needs its input at level ", stc_.front().level(),
+              " or above, got ", x.level());
+  // The precomputed factors assume the default input scale; a different one carries through.
+  const double ratio = x.scale() / stc_input_scale_;
+  for (std::size_t g = 0; g < stc_.size(); ++g) {
+    x = stc_[g].apply(ev, x, keys.galois);
+    ev.rescale_inplace(x);
+    x.set_scale(stc_scales_[g] * ratio);
+  }
+  return x;
+}
+
+Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
+  const Evaluator& ev = evaluator_;
+  HNN_REQUIRE(ct.slots() == slots_, "this bootstrapper handles ", slots_, " slots, the ciphertext has ", ct.slots());
+  auto t0 = std::chrono::steady_clock::now();
+  Ciphertext in = ct.clone();
+  ev.drop_to_level_inplace(in, 0);
+  const int k = prescale_bits(in.scale());
+  const double delta = in.scale() * std::ldexp(1.0, k);
+  if (k > 0) ev.multiply_integer_inplace(in, int64_t{1} << k);
+  Ciphertext raised = mod_raise(in, keys);
+  BootstrapTimings t;
+  t.mod_raise_s = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  auto [re, im] = coeff_to_slot(raised, keys);
+  t.coeff_to_slot_s = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  re = eval_mod(re, keys);
+  im = eval_mod(im, keys);
+  const double q0 = static_cast<double>(ctx_->modulus(0).value);
+  re.set_scale(re.scale() * delta / q0);  // value (m / q_0) -> m / delta = x
+  im.set_scale(im.scale() * delta / q0);
+  t.eval_mod_s = seconds_since(t0);
+  t0 = std::chrono::steady_clock::now();
+  Ciphertext out = slot_to_coeff(re, im, keys);
+  t.slot_to_coeff_s = seconds_since(t0);
+  if (timings) *timings = t;
+  return out;
+}
+
+namespace presets {
+namespace {
+BootstrapPreset make(int log_n, int user_levels, std::size_t slots, SecurityLevel security, int special) {
+  BootstrapPreset p;
+  p.params.log_n = log_n;
+  p.params.log_q.push_back(60);
+  for (int i = 0; i < user_levels; ++i) p.params.log_q.push_back(40);
+  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(42);  // SlotToCoeff
+  for (int i = 0; i < 11; ++i) p.params.log_q.push_back(60);  // EvalMod: Chebyshev 63 (7) + 2 double angles + arcsine (2)
+  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(60);  // CoeffToSlot
+  p.params.log_p.assign(static_cast<std::size_t>(special), 60);
+  p.params.log_scale = 40;
+  p.params.security = security;
+  p.config.slots = slots;
+  return p;
+}
+}  // namespace
+BootstrapPreset n16_bootstrap(std::size_t slots) { return make(16, 9, slots, SecurityLevel::Bits128, 6); }
+BootstrapPreset insecure_n12_bootstrap(std::size_t slots) { return make(12, 2, slots, SecurityLevel::None, 4); }
+}  // namespace presets
+
+}  // namespace hnn::ckks::bootstrap

@@ -1,0 +1,184 @@
+#include "hnn/ckks/polynomial.h"
+
+#include <bit>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "hnn/rns/error.h"
+
+namespace hnn::ckks {
+namespace {
+
+using Coeffs = std::vector<double>;
+
+int ceil_log2(int v) { return v <= 1 ? 0 : std::bit_width(static_cast<unsigned>(v - 1)); }
+
+// Highest index with a non-zero coefficient (0 for a constant).
+int degree_of(const Coeffs& c) {
+  for (int i = static_cast<int>(c.size()) - 1; i > 0; --i)
+    if (c[i] != 0.0) return i;
+  return 0;
+}
+
+// Baby steps T_1 .. T_{baby-1}; giant steps T_baby, T_2baby, ... (powers of two).
+int baby_for(int degree) {
+  const int m = ceil_log2(degree + 1);
+  return 1 << std::max(1, (m + 1) / 2);
+}
+
+// p = q T_m + r with deg r < m, from T_{m+j} = 2 T_m T_j - T_{m-j} (j >= 1) and T_m = T_m T_0.
+void split(const Coeffs& p, int m, Coeffs& q, Coeffs& r) {
+  const int d = degree_of(p);
+  q.assign(d - m + 1, 0.0);
+  r.assign(p.begin(), p.begin() + m);
+  q[0] = p[m];
+  for (int j = 1; j <= d - m; ++j) {
+    q[j] = 2 * p[m + j];
+    r[m - j] -= p[m + j];
+  }
+}
+
+// Levels below the input's that evaluating `p` needs (the recursion of Evaluation::eval, dry).
+int depth_of(const Coeffs& p, int baby) {
+  const int d = degree_of(p);
+  if (d == 0) return 0;
+  if (d < baby) return ceil_log2(d) + 1;
+  const int m = 1 << (std::bit_width(static_cast<unsigned>(d)) - 1);
+  Coeffs q, r;
+  split(p, m, q, r);
+  const int log_m = std::countr_zero(static_cast<unsigned>(m));
+  const int dq = degree_of(q) == 0 ? log_m + 1 : std::max(depth_of(q, baby) + 1, log_m + 1);
+  return std::max(dq, depth_of(r, baby));
+}
+
+class Evaluation {
+ public:
+  Evaluation(const Evaluator& ev, const RelinKey& rk, Ciphertext x)
+      : ev_(ev), ctx_(*ev.context()), rk_(rk), top_(x.level()) {
+    t_.emplace(1, std::move(x));
+  }
+
+  // T_i, computed on first use: T_2a = 2 T_a^2 - 1, T_{a+b} = 2 T_a T_b - T_{a-b} (a the largest
+  // power of two below i), at level top - ceil(log2 i).
+  const Ciphertext& power(int i) {
+    auto it = t_.find(i);
+    if (it != t_.end()) return it->second;
+    int a = 1 << (std::bit_width(static_cast<unsigned>(i)) - 1);
+    if (a == i) a = i / 2;
+    const int b = i - a, c = a - b;
+    Ciphertext ta = power(a).clone();
+    Ciphertext tb = power(b).clone();
+    const int lvl = std::min(ta.level(), tb.level());
+    ev_.drop_to_level_inplace(ta, lvl);
+    ev_.drop_to_level_inplace(tb, lvl);
+    Ciphertext prod = ev_.multiply(ta, tb, rk_);
+    ev_.multiply_integer_inplace(prod, 2);
+    if (c == 0) {
+      ev_.add_const_inplace(prod, -1.0);
+    } else {
+      Ciphertext tc = power(c).clone();
+      ev_.drop_to_level_inplace(tc, lvl);
+      ev_.multiply_const_inplace(tc, 1.0, prod.scale() / tc.scale());
+      tc.set_scale(prod.scale());
+      ev_.sub_inplace(prod, tc);
+    }
+    ev_.rescale_inplace(prod);
+    return t_.emplace(i, std::move(prod)).first->second;
+  }
+
+  // sum_i c_i T_i at `level` with scale exactly `scale`; nullopt when p is a constant.
+  std::optional<Ciphertext> leaf(const Coeffs& p, int level, double scale) {
+    const int d = degree_of(p);
+    if (d == 0) return std::nullopt;
+    const double q = static_cast<double>(ctx_.modulus(level + 1).value);
+    const double unscaled = scale * q;
+    std::optional<Ciphertext> acc;
+    for (int i = 1; i <= d; ++i) {
+      if (p[i] == 0.0) continue;
+      Ciphertext term = power(i).clone();
+      HNN_ASSERT(term.level() >= level + 1, "Chebyshev leaf below its level");
+      ev_.drop_to_level_inplace(term, level + 1);
+      ev_.multiply_const_inplace(term, p[i], unscaled / term.scale());
+      term.set_scale(unscaled);
+      if (acc) ev_.add_inplace(*acc, term);
+      else acc = std::move(term);
+    }
+    if (p[0] != 0.0) ev_.add_const_inplace(*acc, p[0]);
+    ev_.rescale_inplace(*acc);
+    acc->set_scale(scale);
+    return acc;
+  }
+
+  // p at `level` with scale exactly `scale`; nullopt when p is a constant.
+  std::optional<Ciphertext> eval(const Coeffs& p, int level, double scale, int baby) {
+    const int d = degree_of(p);
+    if (d < baby) return leaf(p, level, scale);
+    const int m = 1 << (std::bit_width(static_cast<unsigned>(d)) - 1);
+    Coeffs q, r;
+    split(p, m, q, r);
+    // q T_m at level + 1, rescaled to (level, scale).
+    Ciphertext tm = power(m).clone();
+    ev_.drop_to_level_inplace(tm, level + 1);
+    const double q_next = static_cast<double>(ctx_.modulus(level + 1).value);
+    Ciphertext prod;
+    if (degree_of(q) == 0) {
+      ev_.multiply_const_inplace(tm, q[0], scale * q_next / tm.scale());
+      prod = std::move(tm);
+    } else {
+      std::optional<Ciphertext> qc = eval(q, level + 1, scale * q_next / tm.scale(), baby);
+      prod = ev_.multiply(*qc, tm, rk_);
+    }
+    ev_.rescale_inplace(prod);
+    prod.set_scale(scale);
+    if (std::optional<Ciphertext> rc = eval(r, level, scale, baby)) ev_.add_inplace(prod, *rc);
+    else if (r[0] != 0.0) ev_.add_const_inplace(prod, r[0]);
+    return prod;
+  }
+
+ private:
+  const Evaluator& ev_;
+  const Context& ctx_;
+  const RelinKey& rk_;
+  int top_;
+  std::map<int, Ciphertext> t_;
+};
+
+bool unit_interval(const bootstrap::ChebyshevSeries& p) { return p.a == -1.0 && p.b == 1.0; }
+
+}  // namespace
+
+int chebyshev_depth(const bootstrap::ChebyshevSeries& p) {
+  HNN_REQUIRE(!p.coeffs.empty(), "empty Chebyshev series");
+  return depth_of(p.coeffs, baby_for(degree_of(p.coeffs))) + (unit_interval(p) ? 0 : 1);
+}
+
+Ciphertext evaluate_chebyshev(const Evaluator& ev, const Ciphertext& x, const bootstrap::ChebyshevSeries& p,
+                              const RelinKey& rk, double target_scale) {
+  HNN_REQUIRE(!p.coeffs.empty(), "empty Chebyshev series");
+  HNN_REQUIRE(x.size() == 2, "evaluate_chebyshev expects a relinearized ciphertext");
+  for (double c : p.coeffs) HNN_REQUIRE(std::isfinite(c), "Chebyshev coefficient is not finite");
+  if (target_scale <= 0) target_scale = x.scale();
+  const int depth = chebyshev_depth(p);
+  HNN_REQUIRE(x.level() >= depth, "a degree-", degree_of(p.coeffs), " Chebyshev series needs ", depth,
+              " levels but the ciphertext is at level ", x.level(), ": bootstrap first");
+  const int d = degree_of(p.coeffs);
+  if (d == 0) HNN_THROW(InvalidArgument, "constant Chebyshev series: use add_const/encode_constant instead");
+
+  Ciphertext u = x.clone();
+  if (!unit_interval(p)) {  // u = (2x - a - b) / (b - a), one rescale
+    const double q = static_cast<double>(ev.context()->modulus(u.level()).value);
+    const double target = u.scale();
+    ev.multiply_const_inplace(u, 2.0 / (p.b - p.a), q);
+    ev.add_const_inplace(u, -(p.a + p.b) / (p.b - p.a));
+    ev.rescale_inplace(u);
+    u.set_scale(target);
+  }
+  Evaluation evaluation(ev, rk, std::move(u));
+  const int level = x.level() - depth;
+  std::optional<Ciphertext> out = evaluation.eval(p.coeffs, level, target_scale, baby_for(d));
+  HNN_ASSERT(out && out->level() == level, "Chebyshev evaluation ended at the wrong level");
+  return std::move(*out);
+}
+
+}  // namespace hnn::ckks

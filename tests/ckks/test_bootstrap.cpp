@@ -1,0 +1,331 @@
+// Bootstrapping at the insecure logN = 12 preset: each stage against its plaintext definition,
+// then the whole pipeline (full, sparse and real slots; after a multiplication chain).
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <numbers>
+
+#include "ckks_fixture.h"
+#include "hnn/ckks/bootstrap/bootstrapper.h"
+#include "hnn/ckks/bootstrap/dft.h"
+#include "hnn/ckks/polynomial.h"
+#include "poly_ops.h"
+
+namespace hnn::test {
+namespace {
+
+using namespace hnn::ckks;
+using bootstrap::Bootstrapper;
+
+std::size_t bit_reverse(std::size_t i, int bits) {
+  std::size_t r = 0;
+  for (int b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
+  return r;
+}
+
+double max_abs_error(const std::vector<std::complex<double>>& a, const std::vector<std::complex<double>>& b) {
+  double e = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) e = std::max(e, std::abs(a[i] - b[i]));
+  return e;
+}
+
+// ---- building blocks on a plain deep chain ---------------------------------------------------
+
+TEST(Polynomial, ChebyshevSeriesMatchesPlaintextAndDepth) {
+  CkksWorld w(deep_test_literal(12, 11));
+  const std::size_t slots = w.ctx->params().max_slots();
+  auto sigmoid = [](long double x) { return 1.0L / (1.0L + std::exp(-x)); };
+  for (int degree : {7, 15, 31}) {
+    const auto p = bootstrap::interpolate(sigmoid, -8, 8, degree);
+    std::vector<std::complex<double>> x(slots);
+    for (std::size_t i = 0; i < slots; ++i) x[i] = -8.0 + 16.0 * static_cast<double>(i) / static_cast<double>(slots - 1);
+    const Ciphertext ct = w.encrypt(x);
+    const Ciphertext y = evaluate_chebyshev(*w.eval, ct, p, w.rk);
+    EXPECT_EQ(y.level(), ct.level() - chebyshev_depth(p)) << "degree " << degree;
+    EXPECT_DOUBLE_EQ(y.scale(), ct.scale());
+    EXPECT_EQ(chebyshev_depth(p), std::bit_width(static_cast<unsigned>(degree)) + 2);  // +1 affine map
+    std::vector<std::complex<double>> want(slots);
+    for (std::size_t i = 0; i < slots; ++i) want[i] = p.evaluate(x[i].real());
+    const auto stats = precision(w.decrypt(y), want);
+    EXPECT_GT(stats.mean_bits, 22) << "degree " << degree;
+    EXPECT_GT(stats.min_bits, 17) << "degree " << degree;
+  }
+}
+
+TEST(Polynomial, RejectsTooFewLevels) {
+  CkksWorld w(deep_test_literal(12, 4));
+  const auto p = bootstrap::interpolate([](long double x) { return std::sin(x); }, -1, 1, 63);
+  const Ciphertext ct = w.encrypt(random_complex(8));
+  EXPECT_THROW(evaluate_chebyshev(*w.eval, ct, p, w.rk), InvalidArgument);
+}
+
+TEST(LinearTransform, BabyStepGiantStepMatchesMatrixProduct) {
+  CkksWorld w(deep_test_literal(12, 3));
+  for (std::size_t slots : {std::size_t{2048}, std::size_t{64}}) {
+    bootstrap::Diagonals diags;
+    for (int d : {0, 1, 2, 5, 17, -3, -40, static_cast<int>(slots) - 1}) diags[d] = random_complex(slots);
+    const bootstrap::LinearTransform lt(*w.encoder, diags, slots, 2, static_cast<double>(w.ctx->modulus(2).value));
+    KeyGenerator& kg = *w.keygen;
+    const GaloisKeys gk = kg.create_galois_keys(lt.rotation_steps());
+    const auto x = random_complex(slots);
+    Ciphertext y = lt.apply(*w.eval, w.encrypt(x), gk);
+    w.eval->rescale_inplace(y);
+    std::vector<std::complex<double>> want(slots);
+    for (const auto& [d, v] : diags)
+      for (std::size_t k = 0; k < slots; ++k)
+        want[k] += v[k] * x[(k + static_cast<std::size_t>((d % static_cast<int>(slots) + static_cast<int>(slots)) %
+                                                          static_cast<int>(slots))) % slots];
+    const auto stats = precision(w.decrypt(y), want);
+    EXPECT_GT(stats.mean_bits, 22) << slots << " slots";
+  }
+}
+
+TEST(Dft, FactorsMultiplyToTheSpecialFft) {
+  CkksWorld w(deep_test_literal(12, 3));
+  for (std::size_t slots : {std::size_t{2048}, std::size_t{16}}) {
+    const int bits = std::countr_zero(slots);
+    for (int levels : {1, 3}) {
+      const auto x = random_complex(slots);
+      auto apply = [&](const std::vector<bootstrap::Diagonals>& fs, std::vector<std::complex<double>> v) {
+        for (const auto& f : fs) {
+          std::vector<std::complex<double>> y(slots);
+          for (const auto& [d, diag] : f)
+            for (std::size_t k = 0; k < slots; ++k) y[k] += diag[k] * v[(k + static_cast<std::size_t>(d)) % slots];
+          v = y;
+        }
+        return v;
+      };
+      // CoeffToSlot = bit-reversed special_inverse_fft, times the factor.
+      std::vector<std::complex<double>> want = x;
+      w.encoder->special_inverse_fft(want);
+      std::vector<std::complex<double>> rev(slots);
+      for (std::size_t i = 0; i < slots; ++i) rev[bit_reverse(i, bits)] = 0.5 * want[i];
+      EXPECT_LT(max_abs_error(apply(bootstrap::coeff_to_slot_factors(*w.ctx, slots, levels, 0.5), x), rev), 1e-13);
+      // SlotToCoeff on bit-reversed input = special_fft.
+      std::vector<std::complex<double>> fwd(slots);
+      for (std::size_t i = 0; i < slots; ++i) fwd[bit_reverse(i, bits)] = x[i];
+      std::vector<std::complex<double>> want2 = fwd;
+      w.encoder->special_fft(want2);
+      EXPECT_LT(max_abs_error(apply(bootstrap::slot_to_coeff_factors(*w.ctx, slots, levels, 1.0), x), want2), 1e-11);
+    }
+  }
+}
+
+// ---- the bootstrapping preset ----------------------------------------------------------------
+
+struct BootWorld {
+  std::unique_ptr<CkksWorld> w;
+  std::unique_ptr<Bootstrapper> boot;
+  bootstrap::BootstrapKeys keys;
+  explicit BootWorld(std::size_t slots) {
+    const auto preset = bootstrap::presets::insecure_n12_bootstrap(slots);
+    w = std::make_unique<CkksWorld>(preset.params, 7);
+    boot = std::make_unique<Bootstrapper>(w->ctx, preset.config);
+    keys = boot->create_keys(*w->keygen);
+  }
+  // Decrypted polynomial in the coefficient domain (white box).
+  rns::RnsPoly decrypt_coeffs(const Ciphertext& ct) {
+    Plaintext pt = w->decryptor->decrypt(ct);
+    rns::RnsPoly p = pt.poly().clone();
+    ckks::detail::to_coeff(*w->ctx, p);
+    return p;
+  }
+};
+
+BootWorld& full_world() {
+  static BootWorld world(0);
+  return world;
+}
+
+int64_t centered(uint64_t x, uint64_t q) { return x > q / 2 ? -static_cast<int64_t>(q - x) : static_cast<int64_t>(x); }
+
+TEST(Bootstrap, PresetLevelsAndKeys) {
+  BootWorld& b = full_world();
+  EXPECT_EQ(b.boot->depth(), 3 + 11 + 3);  // EvalMod: Chebyshev 63 (7) + 2 double angles + arcsine (2)
+  EXPECT_EQ(b.boot->output_level(), 2);
+  EXPECT_EQ(b.boot->eval_mod_depth(), 11);
+  EXPECT_DOUBLE_EQ(b.boot->k_bound(), 17.0);
+  // Exactly the planned rotations plus the conjugation.
+  EXPECT_EQ(b.keys.galois.keys().size(), b.boot->rotation_steps().size() + 1);
+  EXPECT_GT(b.keys.size_bytes(), 0u);
+}
+
+TEST(Bootstrap, ModRaiseAddsSmallMultiplesOfQ0) {
+  BootWorld& b = full_world();
+  const Context& ctx = *b.w->ctx;
+  const Ciphertext ct = b.w->encrypt(random_complex(ctx.params().max_slots()), 0);
+  const Ciphertext raised = b.boot->mod_raise(ct, b.keys);
+  EXPECT_EQ(raised.level(), ctx.max_level());
+  const rns::RnsPoly before = b.decrypt_coeffs(ct), after = b.decrypt_coeffs(raised);
+  const uint64_t q0 = ctx.modulus(0).value, q1 = ctx.modulus(1).value;
+  const unsigned __int128 q01 = static_cast<unsigned __int128>(q0) * q1;
+  const uint64_t q0_inv_mod_q1 = rns::inv_mod_prime(q0 % q1, ctx.modulus(1));
+  int64_t worst_i = 0, worst_noise = 0;
+  for (std::size_t k = 0; k < ctx.n(); ++k) {
+    // CRT of limbs 0 and 1: v = a0 + q0 * ((a1 - a0) q0^-1 mod q1), centered mod q0 q1.
+    const uint64_t a0 = after.limb(0)[k], a1 = after.limb(1)[k];
+    const uint64_t t = rns::mul_mod(rns::sub_mod(a1, a0 % q1, q1), q0_inv_mod_q1, ctx.modulus(1));
+    unsigned __int128 v = a0 + static_cast<unsigned __int128>(q0) * t;
+    const __int128 sv = v > q01 / 2 ? -static_cast<__int128>(q01 - v) : static_cast<__int128>(v);
+    const int64_t m = centered(before.limb(0)[k], q0);
+    const __int128 rest = sv - m;
+    const int64_t i = static_cast<int64_t>((rest + (rest >= 0 ? q0 / 2 : -static_cast<__int128>(q0 / 2))) / q0);
+    const int64_t noise = static_cast<int64_t>(rest - static_cast<__int128>(i) * q0);
+    worst_i = std::max(worst_i, std::abs(i));
+    worst_noise = std::max(worst_noise, std::abs(noise));
+  }
+  std::printf("ModRaise: max |I| %lld, max noise 2^%.1f\n", static_cast<long long>(worst_i), std::log2(static_cast<double>(worst_noise) + 1));
+  EXPECT_LE(worst_i, 16);                   // (h + 1) / 2 = 16.5 for h = 32
+  EXPECT_LT(worst_noise, int64_t{1} << 30);  // key-switching noise, far below the 2^40+ message scale
+}
+
+TEST(Bootstrap, CoeffToSlotPlacesCoefficientsInSlots) {
+  BootWorld& b = full_world();
+  const Context& ctx = *b.w->ctx;
+  const std::size_t slots = b.boot->slots();
+  const int bits = std::countr_zero(slots);
+  const Ciphertext raised = b.boot->mod_raise(b.w->encrypt(random_complex(slots), 0), b.keys);
+  // t from the exact decryption (limb 0 and 1 CRT as above, small enough for doubles).
+  const rns::RnsPoly t = b.decrypt_coeffs(raised);
+  const uint64_t q0 = ctx.modulus(0).value, q1 = ctx.modulus(1).value;
+  const uint64_t q0_inv = rns::inv_mod_prime(q0 % q1, ctx.modulus(1));
+  auto value = [&](std::size_t k) {
+    const uint64_t a0 = t.limb(0)[k];
+    const uint64_t u = rns::mul_mod(rns::sub_mod(t.limb(1)[k], a0 % q1, q1), q0_inv, ctx.modulus(1));
+    const long double v = static_cast<long double>(a0) + static_cast<long double>(q0) * centered(u, q1);
+    return static_cast<double>(v / static_cast<long double>(q0));
+  };
+  auto [re, im] = b.boot->coeff_to_slot(raised, b.keys);
+  const auto got_re = b.w->decrypt(re), got_im = b.w->decrypt(im);
+  double worst = 0;
+  const double k_bound = b.boot->k_bound();
+  for (std::size_t j = 0; j < slots; ++j) {
+    const std::size_t idx = bit_reverse(j, bits);
+    worst = std::max(worst, std::abs(got_re[j].real() - value(idx) / k_bound));
+    worst = std::max(worst, std::abs(got_im[j].real() - value(ctx.n() / 2 + idx) / k_bound));
+    worst = std::max(worst, std::abs(got_re[j].imag()) + std::abs(got_im[j].imag()));
+  }
+  std::printf("CoeffToSlot: max error 2^%.1f (u = t / K units)\n", std::log2(worst));
+  EXPECT_LT(worst, std::ldexp(1.0, -35)) << "log2 error " << std::log2(worst);
+}
+
+TEST(Bootstrap, EvalModReducesModuloOne) {
+  BootWorld& b = full_world();
+  const Context& ctx = *b.w->ctx;
+  const std::size_t slots = b.boot->slots();
+  const double k_bound = b.boot->k_bound();
+  std::uniform_int_distribution<int> ints(-16, 16);
+  std::uniform_real_distribution<double> small(-1e-3, 1e-3);
+  std::vector<std::complex<double>> u(slots), want(slots);
+  for (std::size_t j = 0; j < slots; ++j) {
+    const double e = small(rng());
+    u[j] = (ints(rng()) + e) / k_bound;
+    want[j] = e;  // K u - round(K u)
+  }
+  const int level = ctx.max_level() - b.boot->config().coeff_to_slot_levels;
+  const double scale = static_cast<double>(ctx.modulus(static_cast<std::size_t>(level)).value);
+  const Ciphertext ct = b.w->encryptor->encrypt(b.w->encoder->encode(u, level, scale));
+  const Ciphertext y = b.boot->eval_mod(ct, b.keys);
+  EXPECT_EQ(y.level(), level - b.boot->eval_mod_depth());
+  const double err = max_abs_error(b.w->decrypt(y), want);
+  std::printf("EvalMod: max error 2^%.1f\n", std::log2(err));
+  EXPECT_LT(err, std::ldexp(1.0, -38)) << "log2 error " << std::log2(err);
+}
+
+TEST(Bootstrap, SlotToCoeffIsTheSpecialFft) {
+  BootWorld& b = full_world();
+  const Context& ctx = *b.w->ctx;
+  const std::size_t slots = b.boot->slots();
+  const int bits = std::countr_zero(slots);
+  const int level = b.boot->output_level() + b.boot->config().slot_to_coeff_levels;
+  std::vector<std::complex<double>> re(slots), im(slots), rev(slots);
+  std::uniform_real_distribution<double> d(-1, 1);
+  for (std::size_t j = 0; j < slots; ++j) re[j] = d(rng()), im[j] = d(rng());
+  for (std::size_t j = 0; j < slots; ++j) rev[bit_reverse(j, bits)] = {re[j].real(), im[j].real()};
+  const double scale = b.boot->slot_to_coeff_input_scale();
+  const Ciphertext cre = b.w->encryptor->encrypt(b.w->encoder->encode(re, level, scale));
+  const Ciphertext cim = b.w->encryptor->encrypt(b.w->encoder->encode(im, level, scale));
+  const Ciphertext out = b.boot->slot_to_coeff(cre, cim, b.keys);
+  EXPECT_EQ(out.level(), b.boot->output_level());
+  EXPECT_NEAR(out.scale() / ctx.params().default_scale(), 1.0, 1e-9);
+  std::vector<std::complex<double>> want = rev;
+  b.w->encoder->special_fft(want);
+  const auto stats = precision(b.w->decrypt(out), want);
+  std::printf("SlotToCoeff: precision mean %.1f min %.1f bits\n", stats.mean_bits, stats.min_bits);
+  EXPECT_GT(stats.mean_bits, 26);
+}
+
+void expect_bootstraps(BootWorld& b, const std::vector<std::complex<double>>& x, double mean_bits, double min_bits) {
+  const Ciphertext ct = b.w->encrypt(x, 0);
+  bootstrap::BootstrapTimings t;
+  const Ciphertext out = b.boot->bootstrap(ct, b.keys, &t);
+  EXPECT_EQ(out.level(), b.boot->output_level());
+  EXPECT_NEAR(out.scale() / b.w->ctx->params().default_scale(), 1.0, 1e-9);
+  const auto stats = precision(b.w->decrypt(out), x);
+  std::printf("bootstrap %zu slots: precision mean %.1f min %.1f bits (ModRaise %.2f s, CtS %.2f s, EvalMod %.2f s, StC %.2f s)\n",
+              x.size(), stats.mean_bits, stats.min_bits, t.mod_raise_s, t.coeff_to_slot_s, t.eval_mod_s, t.slot_to_coeff_s);
+  EXPECT_GT(stats.mean_bits, mean_bits);
+  EXPECT_GT(stats.min_bits, min_bits);
+}
+
+TEST(Bootstrap, FullSlotsComplex) {
+  BootWorld& b = full_world();
+  expect_bootstraps(b, random_complex(b.boot->slots()), 25, 20);
+}
+
+TEST(Bootstrap, FullSlotsConstantVector) {  // one large coefficient: the sine's curvature shows here
+  BootWorld& b = full_world();
+  expect_bootstraps(b, std::vector<std::complex<double>>(b.boot->slots(), 1.0), 25, 20);
+}
+
+TEST(Bootstrap, FullSlotsReal) {
+  BootWorld& b = full_world();
+  auto x = random_complex(b.boot->slots());
+  for (auto& v : x) v = v.real();
+  expect_bootstraps(b, x, 25, 20);
+}
+
+TEST(Bootstrap, SparseSlots) {
+  BootWorld b(16);
+  expect_bootstraps(b, random_complex(16), 25, 20);
+}
+
+TEST(Bootstrap, AfterMultiplicationChainAndThenMultiplies) {
+  BootWorld& b = full_world();
+  CkksWorld& w = *b.w;
+  const std::size_t slots = b.boot->slots();
+  const auto x = random_complex(slots, 0.9);
+  Ciphertext ct = w.encrypt(x, 2);
+  std::vector<std::complex<double>> want = x;
+  for (int i = 0; i < 2; ++i) {  // two squarings: levels 2 -> 0
+    ct = w.eval->square(ct, b.keys.relin);
+    w.eval->rescale_inplace(ct);
+    for (auto& v : want) v *= v;
+  }
+  ASSERT_EQ(ct.level(), 0);
+  Ciphertext fresh = b.boot->bootstrap(ct, b.keys);
+  EXPECT_GT(precision(w.decrypt(fresh), want).mean_bits, 20);
+  // The refreshed ciphertext multiplies again.
+  Ciphertext sq = w.eval->square(fresh, b.keys.relin);
+  w.eval->rescale_inplace(sq);
+  for (auto& v : want) v *= v;
+  EXPECT_GT(precision(w.decrypt(sq), want).mean_bits, 19);
+}
+
+TEST(Bootstrap, RejectsBadInputs) {
+  BootWorld& b = full_world();
+  const Ciphertext sparse = b.w->encrypt(random_complex(8), 0);
+  EXPECT_THROW(b.boot->bootstrap(sparse, b.keys), InvalidArgument);  // wrong slot count
+  bootstrap::BootstrapKeys empty;
+  const Ciphertext ct = b.w->encrypt(random_complex(b.boot->slots()), 0);
+  EXPECT_THROW(b.boot->bootstrap(ct, empty), InvalidArgument);
+  bootstrap::BootstrapConfig cfg;
+  cfg.slot_to_coeff_levels = 0;
+  EXPECT_THROW(Bootstrapper(b.w->ctx, cfg), InvalidArgument);
+  CkksWorld shallow(deep_test_literal(12, 5));
+  EXPECT_THROW(Bootstrapper(shallow.ctx, bootstrap::BootstrapConfig{}), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace hnn::test
