@@ -58,6 +58,8 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
                   static_cast<std::size_t>(config.encapsulation_special_primes) <= c.special_count(),
               "encapsulation_special_primes must be in 1..", c.special_count());
   HNN_REQUIRE(config.double_angles >= 0 && config.double_angles <= 6, "double_angles must be in 0..6");
+  HNN_REQUIRE(config.arcsine_degree == 0 || config.arcsine_degree == 3 || config.arcsine_degree == 5,
+              "arcsine_degree must be 0, 3 or 5");
   HNN_REQUIRE(config.eval_mod_degree >= 3 && config.eval_mod_degree <= 255, "eval_mod_degree must be in 3..255");
   HNN_REQUIRE(config.log_message_ratio >= 4 && config.log_message_ratio <= 40, "log_message_ratio must be in 4..40");
   const int log_slots = std::countr_zero(slots_);
@@ -87,10 +89,8 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   // The Chebyshev series keeps its input's scale; each double angle maps s -> s^2 / q.
   int level = em_level - chebyshev_depth(series_);
   for (int r = 0; r < config.double_angles; ++r) s = s * s / prime(c, level--);
-  if (config.arcsine) {  // y^2 (level - 1) times y/6 (level - 1), then two rescales
-    const double q1 = prime(c, level), q2 = prime(c, level - 1);
-    s = (s * s / q1) * s / q2;
-    level -= 2;
+  if (config.arcsine_degree > 0) {  // eval_mod sets the result's scale to its input's
+    level -= eval_mod_depth() - chebyshev_depth(series_) - config.double_angles;
   }
   const double delta = c.params().default_scale() * std::ldexp(1.0, prescale_bits(c.params().default_scale()));
   s = s * 2 * std::numbers::pi * delta / q0;
@@ -100,7 +100,7 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
 }
 
 int Bootstrapper::eval_mod_depth() const {
-  return chebyshev_depth(series_) + config_.double_angles + (config_.arcsine ? 2 : 0);
+  return chebyshev_depth(series_) + config_.double_angles + (config_.arcsine_degree == 5 ? 3 : config_.arcsine_degree == 3 ? 2 : 0);
 }
 
 int Bootstrapper::prescale_bits(double input_scale) const {
@@ -222,26 +222,57 @@ Ciphertext Bootstrapper::eval_mod(const Ciphertext& u, const BootstrapKeys& keys
     ev.add_const_inplace(y, -1.0);
     ev.rescale_inplace(y);
   }
-  if (config_.arcsine) {  // y + y^3 / 6 in two levels, every sum at one exact scale
-    const double s = y.scale();
-    const double q = static_cast<double>(ctx_->modulus(static_cast<std::size_t>(y.level())).value);
-    Ciphertext y2 = ev.square(y, keys.relin);
-    ev.rescale_inplace(y2);
-    Ciphertext sixth = y.clone();
-    ev.multiply_const_inplace(sixth, 1.0 / 6.0, q);
-    ev.rescale_inplace(sixth);
-    sixth.set_scale(s);
-    Ciphertext cube = ev.multiply(y2, sixth, keys.relin);
-    Ciphertext lin = y.clone();
-    ev.drop_to_level_inplace(lin, cube.level());
-    ev.multiply_const_inplace(lin, 1.0, cube.scale() / s);
-    lin.set_scale(cube.scale());
-    ev.add_inplace(cube, lin);
-    ev.rescale_inplace(cube);
-    y = std::move(cube);
-  }
+  if (config_.arcsine_degree > 0) y = arcsine(y, keys);
   y.set_scale(y.scale() * 2 * std::numbers::pi);  // value divided by 2 pi
   return y;
+}
+
+// arcsin(y) ~ y + y^3/6 (+ 3 y^5/40), in 2 (3) levels. Every sum is formed at one exact scale by
+// integer constants of ~2^60 chosen per term; the result has y's scale.
+Ciphertext Bootstrapper::arcsine(const Ciphertext& y, const BootstrapKeys& keys) const {
+  const Evaluator& ev = evaluator_;
+  const Context& c = *ctx_;
+  const double s = y.scale();
+  const int l = y.level();
+  // src * value, rescaled, with scale exactly `target` afterwards.
+  auto times = [&](const Ciphertext& src, double value, double target) {
+    Ciphertext t = src.clone();
+    ev.multiply_const_inplace(t, value, target * prime(c, t.level()) / t.scale());
+    ev.rescale_inplace(t);
+    t.set_scale(target);
+    return t;
+  };
+  // src brought to `level` and scale `target` by an integer constant (no level used).
+  auto match = [&](const Ciphertext& src, int level, double target) {
+    Ciphertext t = src.clone();
+    ev.drop_to_level_inplace(t, level);
+    ev.multiply_const_inplace(t, 1.0, target / t.scale());
+    t.set_scale(target);
+    return t;
+  };
+  Ciphertext z = ev.square(y, keys.relin);  // y^2 at l - 1
+  ev.rescale_inplace(z);
+  const int top = config_.arcsine_degree == 5 ? l - 2 : l - 1;  // where the terms are summed
+  const double sum_scale = s * prime(c, top);                     // rescaled by q_top: s again
+  Ciphertext acc;
+  if (config_.arcsine_degree == 5) {
+    Ciphertext z2 = ev.square(z, keys.relin);  // y^4 at l - 2
+    ev.rescale_inplace(z2);
+    Ciphertext a = times(y, 3.0 / 40.0, sum_scale / z2.scale());  // at l - 1
+    ev.drop_to_level_inplace(a, top);
+    acc = ev.multiply(a, z2, keys.relin);
+    acc.set_scale(sum_scale);
+    Ciphertext cube = ev.multiply(times(y, 1.0 / 6.0, s), z, keys.relin);  // y^3 / 6 at l - 1
+    ev.rescale_inplace(cube);
+    ev.add_inplace(acc, match(cube, top, sum_scale));
+  } else {
+    acc = ev.multiply(times(y, 1.0 / 6.0, sum_scale / z.scale()), z, keys.relin);
+    acc.set_scale(sum_scale);
+  }
+  ev.add_inplace(acc, match(y, top, sum_scale));
+  ev.rescale_inplace(acc);
+  acc.set_scale(s);
+  return acc;
 }
 
 Ciphertext Bootstrapper::slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const {
@@ -297,9 +328,14 @@ BootstrapPreset make(int log_n, int user_levels, std::size_t slots, SecurityLeve
   p.params.log_n = log_n;
   p.params.log_q.push_back(60);
   for (int i = 0; i < user_levels; ++i) p.params.log_q.push_back(40);
-  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(42);  // SlotToCoeff
-  for (int i = 0; i < 11; ++i) p.params.log_q.push_back(60);  // EvalMod: Chebyshev 63 (7) + 2 double angles + arcsine (2)
-  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(60);  // CoeffToSlot
+  // SlotToCoeff takes the message from EvalMod's scale (~2^56.7 at log_message_ratio 6) to 2^40 in
+  // three steps: its diagonals are encoded at ~2^39.5 (rounding error ~2^-33 relative per entry).
+  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(45);
+  for (int i = 0; i < 12; ++i) p.params.log_q.push_back(60);  // EvalMod: Chebyshev 63 (7) + 2 double angles + arcsine (3)
+  // CoeffToSlot keeps the scale at q_0 ~ 2^60; its diagonals are encoded at ~2^58. They multiply
+  // t = m / q_0 + I with |I| <= 16.5, so their rounding error reaches the message amplified by
+  // q_0 / scale (2^6) and sqrt(slots): 58 bits keep that below 2^-31.
+  for (int i = 0; i < 3; ++i) p.params.log_q.push_back(58);
   p.params.log_p.assign(static_cast<std::size_t>(special), 60);
   p.params.log_scale = 40;
   p.params.security = security;
@@ -307,7 +343,7 @@ BootstrapPreset make(int log_n, int user_levels, std::size_t slots, SecurityLeve
   return p;
 }
 }  // namespace
-BootstrapPreset n16_bootstrap(std::size_t slots) { return make(16, 9, slots, SecurityLevel::Bits128, 6); }
+BootstrapPreset n16_bootstrap(std::size_t slots) { return make(16, 9, slots, SecurityLevel::Bits128, 5); }
 BootstrapPreset insecure_n12_bootstrap(std::size_t slots) { return make(12, 2, slots, SecurityLevel::None, 4); }
 }  // namespace presets
 

@@ -9,7 +9,7 @@
 //                trace, a sum of rotations).
 //   EvalMod      t - I: a Chebyshev interpolant of the scaled cosine cos(2 pi (K u - 1/4) / 2^r),
 //                r double angles (cos 2a = 2 cos^2 a - 1) give y = sin(2 pi t), and the arcsine's
-//                first two terms (y + y^3/6) / (2 pi) undo most of the sine's curvature.
+//                Taylor polynomial y (1 + y^2/6 + 3 y^4/40) / (2 pi) undoes the sine's curvature.
 //   SlotToCoeff  the special DFT, again BSGS factors, back to a message at the default scale.
 //
 // Failure probability of EvalMod's range: zero. With encapsulation, I_k = (c_0 + c_1 s')_k / q_0
@@ -37,9 +37,11 @@ struct BootstrapConfig {
   int slot_to_coeff_levels = 3;         // level budget of SlotToCoeff
   int eval_mod_degree = 63;             // Chebyshev degree of the scaled cosine
   int double_angles = 2;                // r
-  bool arcsine = true;                  // arcsin(y) ~ y + y^3/6 on EvalMod's output (2 levels): the
-                                        // sine's error (2 pi e)^2/6 becomes 3 (2 pi e)^4/40
-  int log_message_ratio = 9;            // log2(q_0 / scale) at ModRaise: the input is multiplied by
+  int arcsine_degree = 5;               // Taylor degree of arcsin applied to EvalMod's output y:
+                                        // 0 (none), 3 (y + y^3/6, 2 levels) or 5 (+ 3 y^5/40,
+                                        // 3 levels); the sine's relative error (2 pi e)^2/6
+                                        // becomes 3 (2 pi e)^4/40 or 5 (2 pi e)^6/112
+  int log_message_ratio = 6;            // log2(q_0 / scale) at ModRaise: the input is multiplied by
                                         // 2^k to reach it; messages must satisfy |x| <= 1
   int sparse_hamming_weight = 32;       // h of the encapsulation secret
   int encapsulation_special_primes = 2; // special primes kept in the encapsulation key's modulus
@@ -88,8 +90,8 @@ class Bootstrapper {
   // {real, imaginary} halves of t's coefficient vector divided by K, in bit-reversed slot order:
   // slot j of the first holds Re(w_{rev(j)}) / K with w_k = t_{k g} + i t_{N/2 + k g}, g = N/(2 slots).
   std::pair<Ciphertext, Ciphertext> coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const;
-  // Slot-wise (y + y^3/6) / (2 pi), y = sin(2 pi K u) (without the arcsine: sin(2 pi K u) / (2 pi)),
-  // for real slot values u in [-1, 1]: K u - round(K u) when K u is near an integer.
+  // Slot-wise arcsin(y) / (2 pi) (its Taylor polynomial), y = sin(2 pi K u), for real slot values u
+  // in [-1, 1]: K u - round(K u) when K u is near an integer.
   Ciphertext eval_mod(const Ciphertext& u, const BootstrapKeys& keys) const;
   // re + i im, then the special DFT: slot values (bit-reversed order in) back to message slots.
   Ciphertext slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const;
@@ -100,6 +102,7 @@ class Bootstrapper {
 
  private:
   int prescale_bits(double input_scale) const;
+  Ciphertext arcsine(const Ciphertext& y, const BootstrapKeys& keys) const;
   ContextPtr ctx_;
   BootstrapConfig config_;
   std::size_t slots_ = 0;
@@ -118,8 +121,8 @@ struct BootstrapPreset {
   ParametersLiteral params;
   BootstrapConfig config;
 };
-// logN = 16, 128-bit (log2 QP = 1746 <= 1772): q_0 60 bits, 9 user levels of 40 bits, SlotToCoeff
-// 3 x 42, EvalMod 11 x 60, CoeffToSlot 3 x 60, 6 x 60-bit special primes (27 Q limbs, dnum 5).
+// logN = 16, 128-bit (log2 QP = 1749 <= 1772): q_0 60 bits, 9 user levels of 40 bits, SlotToCoeff
+// 3 x 45, EvalMod 12 x 60, CoeffToSlot 3 x 58, 5 x 60-bit special primes (28 Q limbs, dnum 6).
 BootstrapPreset n16_bootstrap(std::size_t slots = 0);
 // logN = 12, the same structure with 2 user levels: insecure (log QP far above the bound), for
 // fast tests.
