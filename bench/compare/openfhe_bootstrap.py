@@ -3,8 +3,13 @@
 
 Comparable to hnn's n16_bootstrap preset: ring dimension 2^16, full slots (2^15), uniform ternary
 secret, HEStd_128_classic, level budget {3, 3}, 9 levels left after bootstrapping, first modulus
-60 bits, scaling moduli 59 bits (OpenFHE's recommended setting for bootstrapping; it computes its
-own EvalMod depth and special primes). OMP_NUM_THREADS=1 (set before the import). Reports the
+53 bits (EvalBootstrap insists that it exceed the scaling moduli by at most its correction
+factor, 8), scaling moduli 45 bits with numLargeDigits 4 (the largest that GenCryptoContext accepts
+under the 128-bit bound at logN 16 with depth 28; 50 bits fail with any numLargeDigits, and
+OpenFHE's examples use 59 at a smaller depth or without a security level). OpenFHE picks its own
+special primes. Measured: its precision falls with the scaling moduli (logN 12: 59 bits 21.5, 50 bits
+11.9, 45 bits 7.2 bits mean), so --security none --scale-bits 59 --first-bits 60 --dnum 3 times
+the configuration its examples use, above the 128-bit bound. OMP_NUM_THREADS=1 (set before the import). Reports the
 median wall time of --reps bootstraps after one warm-up, and the precision (log2 bits, mean and
 minimum over all slots) of the last one on random real inputs in [-1, 1] (OpenFHE's CKKS is real).
 """
@@ -27,15 +32,24 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--log-n", type=int, default=16)
     ap.add_argument("--evalmod-depth", type=int, default=13)
+    ap.add_argument("--scale-bits", type=int, default=45,
+                    help="scaling moduli; 59 (OpenFHE's bootstrapping examples) and 50 exceed the 128-bit bound at logN 16 with 9 levels left")
+    ap.add_argument("--dnum", type=int, default=4, help="numLargeDigits (45-bit moduli need 4 to fit the bound)")
+    ap.add_argument("--security", choices=["128", "none"], default="128",
+                    help="none: skip OpenFHE's 128-bit check (e.g. for 59-bit scaling moduli at logN 16)")
+    ap.add_argument("--first-bits", type=int, default=53,
+                    help="first modulus; EvalBootstrap requires first - scaling <= 8 (its correction factor)")
     args = ap.parse_args()
 
     levels_after, budget = 9, [3, 3]
     p = fhe.CCParamsCKKSRNS()
     p.SetSecretKeyDist(fhe.UNIFORM_TERNARY)
-    p.SetSecurityLevel(fhe.HEStd_128_classic if args.log_n >= 16 else fhe.HEStd_NotSet)
+    secure = args.security == "128" and args.log_n >= 16
+    p.SetSecurityLevel(fhe.HEStd_128_classic if secure else fhe.HEStd_NotSet)
     p.SetRingDim(1 << args.log_n)
-    p.SetScalingModSize(59)
-    p.SetFirstModSize(60)
+    p.SetScalingModSize(args.scale_bits)
+    p.SetNumLargeDigits(args.dnum)
+    p.SetFirstModSize(args.first_bits)
     p.SetScalingTechnique(fhe.FLEXIBLEAUTO)
     # The wheel does not expose FHECKKSRNS::GetBootstrapDepth. EvalMod's depth for a uniform ternary
     # secret is 13 here (measured: with 14 the output keeps 10 levels), so depth = 9 + 3 + 3 + 13.
@@ -75,7 +89,7 @@ def main():
         "log_n": args.log_n, "slots": slots, "depth": depth, "level_budget": budget,
         "levels_after": levels_after, "bootstrap_s": times[len(times) // 2], "samples_s": times,
         "setup_s": setup_s, "precision_mean_bits": sum(bits) / len(bits), "precision_min_bits": min(bits),
-        "ring_dim": cc.GetRingDimension(), "levels_left_measured": depth - out.GetLevel(),
+        "ring_dim": cc.GetRingDimension(), "scale_bits": args.scale_bits, "dnum": args.dnum, "first_bits": args.first_bits, "security": "128-bit" if secure else "none (not checked)", "levels_left_measured": depth - out.GetLevel(),
     }))
 
 

@@ -316,6 +316,10 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& ke
   t.eval_mod_s = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
   Ciphertext out = slot_to_coeff(re, im, keys);
+  if (config_.real_slots) {  // (x + conj x) / 2: the halving is a relabelling of the scale
+    ev.add_inplace(out, ev.conjugate(out, keys.galois));
+    out.set_scale(out.scale() * 2);
+  }
   t.slot_to_coeff_s = seconds_since(t0);
   if (timings) *timings = t;
   return out;

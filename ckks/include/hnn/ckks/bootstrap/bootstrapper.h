@@ -33,6 +33,9 @@ namespace hnn::ckks::bootstrap {
 
 struct BootstrapConfig {
   std::size_t slots = 0;                // message slots: 0 = N/2 (full); else a power of two < N/2
+  bool real_slots = false;              // messages are real: the output is projected onto the real
+                                        // part ((x + conj x) / 2, one conjugation at the output
+                                        // level), which removes the imaginary half of the error
   int coeff_to_slot_levels = 3;         // level budget of CoeffToSlot
   int slot_to_coeff_levels = 3;         // level budget of SlotToCoeff
   int eval_mod_degree = 63;             // Chebyshev degree of the scaled cosine

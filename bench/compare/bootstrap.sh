@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# hnn vs OpenFHE CKKS bootstrapping in one run, single-threaded: logN 16, full slots, level budget
+# {3, 3}, 9 levels left, 128-bit. Writes bench/results/compare_bootstrap_<date>.{md,json}.
+# Usage: bench/compare/bootstrap.sh [--reps N]     (OpenFHE needs a Python 3.10; see run.sh)
+# Env: HNN_BOOTSTRAP_BIN (default build/bin/hnn-bench-bootstrap), OPENFHE_PYTHON.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${HNN_BOOTSTRAP_BIN:-$ROOT/build/bin/hnn-bench-bootstrap}
+REPS=3
+[[ ${1:-} == --reps ]] && REPS=$2
+export OMP_NUM_THREADS=1
+[[ -x $BIN ]] || { echo "bootstrap.sh: build $BIN first (scripts/test.sh)" >&2; exit 1; }
+OFPY=${OPENFHE_PYTHON:-$HERE/.venv/openfhe/bin/python}
+[[ -x $OFPY ]] || { echo "bootstrap.sh: no OpenFHE Python at $OFPY: run bench/compare/run.sh once (it builds the venv) or set OPENFHE_PYTHON" >&2; exit 1; }
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+stamp=$(date -u +%Y-%m-%d_%H%M%S)
+commit=$(git -C "$ROOT" rev-parse --short HEAD)
+echo "== hnn: $BIN --benchmark_filter=n16" >&2
+"$BIN" --benchmark_filter='BM_Bootstrap/n16' --benchmark_out="$TMP/hnn.json" --benchmark_out_format=json >&2
+echo "== OpenFHE: openfhe_bootstrap.py --reps $REPS" >&2
+"$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" > "$TMP/openfhe.json"
+out=$ROOT/bench/results/compare_bootstrap_$stamp
+python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$out" "$commit" <<'PY'
+import json, platform, subprocess, sys
+hnn = json.load(open(sys.argv[1])); of = json.load(open(sys.argv[2])); out, commit = sys.argv[3], sys.argv[4]
+b = [x for x in hnn["benchmarks"] if x["name"].startswith("BM_Bootstrap/n16")][0]
+cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
+rows = [
+    ("bootstrap time (wall, one thread)", f'{b["real_time"]:.1f} s', f'{of["bootstrap_s"]:.1f} s'),
+    ("precision mean / min (bits)", f'{b["precision_mean_bits"]:.2f} / {b["precision_min_bits"]:.2f}',
+     f'{of["precision_mean_bits"]:.2f} / {of["precision_min_bits"]:.2f}'),
+    ("input", "random complex, |x| <= 1", "random real in [-1, 1]"),
+    ("levels left", f'{int(b["levels_left"])}', f'{of["levels_left_measured"]}'),
+    ("slots", f'{int(b["slots"])}', f'{of["slots"]}'),
+]
+md = [f"# CKKS bootstrapping: hnn vs OpenFHE {of['version']} (logN 16, full slots, 128-bit)", "",
+      f"Date {out.split('_', 2)[-1]}, commit {commit}, {cpu}, {platform.node()}, one thread, same run.", "",
+      "| | hnn | OpenFHE |", "|---|---:|---:|"] + [f"| {a} | {h} | {o} |" for a, h, o in rows]
+md += ["", f"hnn: {b['label']}; stage shares: ModRaise {b['share_mod_raise']:.2f}, CoeffToSlot {b['share_coeff_to_slot']:.2f}, "
+       f"EvalMod {b['share_eval_mod']:.2f}, SlotToCoeff {b['share_slot_to_coeff']:.2f}; {int(b['keys'])} keys, "
+       f"{b['key_MB']/1e3:.2f} GB; precomputed plaintexts {b['plaintext_MB']/1e3:.2f} GB.",
+       f"OpenFHE: depth {of['depth']}, level budget {of['level_budget']}, first modulus {of['first_bits']} bits, scaling moduli {of['scale_bits']} bits, numLargeDigits {of['dnum']}, FLEXIBLEAUTO, "
+       f"median of {len(of['samples_s'])} bootstraps {[round(x, 1) for x in of['samples_s']]} s, setup {of['setup_s']:.0f} s."]
+open(out + ".md", "w").write("\n".join(md) + "\n")
+json.dump({"hnn": hnn, "openfhe": of}, open(out + ".json", "w"), indent=1)
+print("\n".join(md)); print(f"recorded {out}.md", file=sys.stderr)
+PY
