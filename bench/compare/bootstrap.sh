@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # hnn vs OpenFHE CKKS bootstrapping in one run, single-threaded: logN 16, full slots, level budget
-# {3, 3}, 9 levels left, 128-bit. Writes bench/results/compare_bootstrap_<date>.{md,json}.
+# {3, 3}, 9 levels left. OpenFHE twice: under its 128-bit check (the largest moduli it accepts there
+# keep 3 bits) and with the 59-bit moduli of its examples (no check). Writes
+# bench/results/compare_bootstrap_<date>.{md,json}.
 # Usage: bench/compare/bootstrap.sh [--reps N]     (OpenFHE needs a Python 3.10; see run.sh)
 # Env: HNN_BOOTSTRAP_BIN (default build/bin/hnn-bench-bootstrap), OPENFHE_PYTHON.
 set -euo pipefail
@@ -18,31 +20,38 @@ stamp=$(date -u +%Y-%m-%d_%H%M%S)
 commit=$(git -C "$ROOT" rev-parse --short HEAD)
 echo "== hnn: $BIN --benchmark_filter=n16" >&2
 "$BIN" --benchmark_filter='BM_Bootstrap/n16' --benchmark_out="$TMP/hnn.json" --benchmark_out_format=json >&2
-echo "== OpenFHE: openfhe_bootstrap.py --reps $REPS" >&2
+echo "== OpenFHE (128-bit check): openfhe_bootstrap.py --reps $REPS" >&2
 "$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" > "$TMP/openfhe.json"
+echo "== OpenFHE (59-bit moduli, no security check): openfhe_bootstrap.py --reps $REPS --security none ..." >&2
+"$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" --security none --scale-bits 59 --first-bits 60 --dnum 3 > "$TMP/openfhe59.json"
 out=$ROOT/bench/results/compare_bootstrap_$stamp
-python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$out" "$commit" <<'PY'
+python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$TMP/openfhe59.json" "$out" "$commit" <<'PY'
 import json, platform, subprocess, sys
-hnn = json.load(open(sys.argv[1])); of = json.load(open(sys.argv[2])); out, commit = sys.argv[3], sys.argv[4]
+hnn = json.load(open(sys.argv[1])); of = json.load(open(sys.argv[2])); of59 = json.load(open(sys.argv[3]))
+out, commit = sys.argv[4], sys.argv[5]
 b = [x for x in hnn["benchmarks"] if x["name"].startswith("BM_Bootstrap/n16")][0]
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
 rows = [
-    ("bootstrap time (wall, one thread)", f'{b["real_time"]:.1f} s', f'{of["bootstrap_s"]:.1f} s'),
+    ("bootstrap time (wall, one thread)", f'{b["real_time"]:.1f} s', f'{of["bootstrap_s"]:.1f} s', f'{of59["bootstrap_s"]:.1f} s'),
     ("precision mean / min (bits)", f'{b["precision_mean_bits"]:.2f} / {b["precision_min_bits"]:.2f}',
-     f'{of["precision_mean_bits"]:.2f} / {of["precision_min_bits"]:.2f}'),
-    ("input", "random complex, |x| <= 1", "random real in [-1, 1]"),
-    ("levels left", f'{int(b["levels_left"])}', f'{of["levels_left_measured"]}'),
-    ("slots", f'{int(b["slots"])}', f'{of["slots"]}'),
+     f'{of["precision_mean_bits"]:.2f} / {of["precision_min_bits"]:.2f}', f'{of59["precision_mean_bits"]:.2f} / {of59["precision_min_bits"]:.2f}'),
+    ("security", "128-bit (log QP 1749)", of["security"], of59["security"]),
+    ("moduli", "q0 60, 40-bit user levels", f'first {of["first_bits"]}, scaling {of["scale_bits"]}, dnum {of["dnum"]}',
+     f'first {of59["first_bits"]}, scaling {of59["scale_bits"]}, dnum {of59["dnum"]}'),
+    ("input", "random complex, |x| <= 1", "random real in [-1, 1]", "random real in [-1, 1]"),
+    ("levels left", f'{int(b["levels_left"])}', f'{of["levels_left_measured"]}', f'{of59["levels_left_measured"]}'),
+    ("slots", f'{int(b["slots"])}', f'{of["slots"]}', f'{of59["slots"]}'),
 ]
-md = [f"# CKKS bootstrapping: hnn vs OpenFHE {of['version']} (logN 16, full slots, 128-bit)", "",
+md = [f"# CKKS bootstrapping: hnn vs OpenFHE {of['version']} (logN 16, full slots)", "",
       f"Date {out.split('_', 2)[-1]}, commit {commit}, {cpu}, {platform.node()}, one thread, same run.", "",
-      "| | hnn | OpenFHE |", "|---|---:|---:|"] + [f"| {a} | {h} | {o} |" for a, h, o in rows]
+      "| | hnn | OpenFHE, 128-bit check | OpenFHE, 59-bit moduli |", "|---|---:|---:|---:|"] + [f"| {a} | {h} | {o} | {p} |" for a, h, o, p in rows]
 md += ["", f"hnn: {b['label']}; stage shares: ModRaise {b['share_mod_raise']:.2f}, CoeffToSlot {b['share_coeff_to_slot']:.2f}, "
        f"EvalMod {b['share_eval_mod']:.2f}, SlotToCoeff {b['share_slot_to_coeff']:.2f}; {int(b['keys'])} keys, "
        f"{b['key_MB']/1e3:.2f} GB; precomputed plaintexts {b['plaintext_MB']/1e3:.2f} GB.",
        f"OpenFHE: depth {of['depth']}, level budget {of['level_budget']}, first modulus {of['first_bits']} bits, scaling moduli {of['scale_bits']} bits, numLargeDigits {of['dnum']}, FLEXIBLEAUTO, "
-       f"median of {len(of['samples_s'])} bootstraps {[round(x, 1) for x in of['samples_s']]} s, setup {of['setup_s']:.0f} s."]
+       f"median of {len(of['samples_s'])} bootstraps {[round(x, 1) for x in of['samples_s']]} s, setup {of['setup_s']:.0f} s; "
+       f"59-bit: {[round(x, 1) for x in of59['samples_s']]} s, setup {of59['setup_s']:.0f} s."]
 open(out + ".md", "w").write("\n".join(md) + "\n")
-json.dump({"hnn": hnn, "openfhe": of}, open(out + ".json", "w"), indent=1)
+json.dump({"hnn": hnn, "openfhe": of, "openfhe_59": of59}, open(out + ".json", "w"), indent=1)
 print("\n".join(md)); print(f"recorded {out}.md", file=sys.stderr)
 PY

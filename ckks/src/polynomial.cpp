@@ -55,7 +55,7 @@ int depth_of(const Coeffs& p, int baby) {
 class Evaluation {
  public:
   Evaluation(const Evaluator& ev, const RelinKey& rk, Ciphertext x)
-      : ev_(ev), ctx_(*ev.context()), rk_(rk), top_(x.level()) {
+      : ev_(ev), ctx_(*ev.context()), rk_(rk) {
     t_.emplace(1, std::move(x));
   }
 
@@ -140,7 +140,6 @@ class Evaluation {
   const Evaluator& ev_;
   const Context& ctx_;
   const RelinKey& rk_;
-  int top_;
   std::map<int, Ciphertext> t_;
 };
 
