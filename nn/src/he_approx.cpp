@@ -153,6 +153,14 @@ HeApproxSet HeApproxSet::from_json_string(std::string_view text, std::string_vie
     const json& kind_field = r.field("kind");
     HNN_REQUIRE(kind_field.is_string(), source, ": op '", name, "' kind is not a string");
     const std::string kind = kind_field.get<std::string>();
+    // The fields an iteration-based op (Chebyshev start, then Newton steps) shares.
+    auto read_iteration = [&](auto& a, const char* what) {
+      a.init = r.series(r.field("init"), "init");
+      HNN_REQUIRE(a.init.a > 0, source, ": op '", name, "' needs a positive ", what);
+      a.newton = r.count("newton", 32);
+      a.max_rel_error = r.number("max_rel_error");
+      a.depth = r.count("depth", 256);
+    };
     if (kind == "chebyshev") {
       ChebyshevApprox a;
       a.name = name;
@@ -170,11 +178,7 @@ HeApproxSet HeApproxSet::from_json_string(std::string_view text, std::string_vie
     } else if (kind == "inv_sqrt") {
       InvSqrtApprox a;
       a.name = name;
-      a.init = r.series(r.field("init"), "init");
-      HNN_REQUIRE(a.init.a > 0, source, ": op '", name, "' needs a positive interval");
-      a.newton = r.count("newton", 32);
-      a.max_rel_error = r.number("max_rel_error");
-      a.depth = r.count("depth", 256);
+      read_iteration(a, "interval");
       set.inv_sqrt_.emplace(name, std::move(a));
     } else if (kind == "softmax") {
       SoftmaxApprox a;
@@ -183,11 +187,7 @@ HeApproxSet HeApproxSet::from_json_string(std::string_view text, std::string_vie
       HNN_REQUIRE(center.is_string() && center.get<std::string>() == "mean", source, ": op '", name,
                   "' center must be \"mean\"");
       a.squarings = r.count("squarings", 30);
-      a.init = r.series(r.field("init"), "init");
-      HNN_REQUIRE(a.init.a > 0, source, ": op '", name, "' needs a positive sum interval");
-      a.newton = r.count("newton", 32);
-      a.max_rel_error = r.number("max_rel_error");
-      a.depth = r.count("depth", 256);
+      read_iteration(a, "sum interval");
       set.softmax_.emplace(name, std::move(a));
     } else {
       HNN_THROW(InvalidArgument, source, ": op '", name, "' has unknown kind '", kind,

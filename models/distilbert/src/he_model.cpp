@@ -90,16 +90,8 @@ void HeFriendlyClassifier::layer_norm(Matrix<double>& x, const LayerNormWeights<
   const std::size_t dim = x.cols();
   for (std::size_t r = 0; r < x.rows(); ++r) {
     auto row = x.row(r);
-    double mean = 0;
-    for (double v : row) mean += v;
-    mean /= static_cast<double>(dim);
-    std::vector<double> d(dim);
-    double var = 0;
-    for (std::size_t i = 0; i < dim; ++i) {
-      d[i] = row[i] - mean;
-      var += d[i] * d[i];
-    }
-    var /= static_cast<double>(dim);
+    const RowMoments m = row_moments<double>(row);
+    double var = m.var;
     if (noise != nullptr && noise->enabled()) {
       std::span<double> v(&var, 1);
       noise->add(v);
@@ -107,7 +99,7 @@ void HeFriendlyClassifier::layer_norm(Matrix<double>& x, const LayerNormWeights<
     if (ranges != nullptr) ranges->record(op.name, var, op.in_range(var));
     double inv = op(var);
     if (noise != nullptr && noise->enabled()) noise->add(std::span<double>(&inv, 1));
-    for (std::size_t i = 0; i < dim; ++i) row[i] = d[i] * inv * w.gamma[i] + w.beta[i];
+    for (std::size_t i = 0; i < dim; ++i) row[i] = (row[i] - m.mean) * inv * w.gamma[i] + w.beta[i];
   }
   add_noise(noise, x);
 }

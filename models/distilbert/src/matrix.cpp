@@ -37,24 +37,28 @@ Matrix<T> linear(const Matrix<T>& x, const Matrix<T>& weight, std::span<const T>
 }
 
 template <class T>
+RowMoments row_moments(std::span<const T> row) {
+  // In double even for float rows: a 768-term float sum is the largest rounding error of the float
+  // forward pass, and the cost is negligible next to the matrix products.
+  RowMoments m;
+  for (T v : row) m.mean += v;
+  m.mean /= static_cast<double>(row.size());
+  for (T v : row) m.var += (v - m.mean) * (v - m.mean);
+  m.var /= static_cast<double>(row.size());
+  return m;
+}
+
+template <class T>
 void layer_norm_rows(Matrix<T>& x, std::span<const T> gamma, std::span<const T> beta, T eps) {
   HNN_REQUIRE(gamma.size() == x.cols() && beta.size() == x.cols(), "layer_norm: ", x.cols(),
               " features but gamma/beta have ", gamma.size(), "/", beta.size());
   const std::size_t d = x.cols();
   for (std::size_t r = 0; r < x.rows(); ++r) {
     auto row = x.row(r);
-    // Statistics in double even for float rows: a 768-term float sum is the largest rounding
-    // error of the float forward pass, and the cost is negligible next to the matrix products.
-    double mean = 0;
-    for (T v : row) mean += v;
-    mean /= static_cast<double>(d);
-    // Two-pass variance: the one-pass E[x^2] - E[x]^2 loses digits when the mean is large.
-    double var = 0;
-    for (T v : row) var += (v - mean) * (v - mean);
-    var /= static_cast<double>(d);
-    const double inv = 1.0 / std::sqrt(var + static_cast<double>(eps));
+    const RowMoments m = row_moments<T>(row);
+    const double inv = 1.0 / std::sqrt(m.var + static_cast<double>(eps));
     for (std::size_t i = 0; i < d; ++i) {
-      row[i] = static_cast<T>((row[i] - mean) * inv) * gamma[i] + beta[i];
+      row[i] = static_cast<T>((row[i] - m.mean) * inv) * gamma[i] + beta[i];
     }
   }
 }
@@ -88,6 +92,7 @@ void relu_in_place(Matrix<T>& x) {
 #define HNN_DISTILBERT_INSTANTIATE(T)                                                      \
   template class Matrix<T>;                                                                \
   template Matrix<T> linear<T>(const Matrix<T>&, const Matrix<T>&, std::span<const T>);    \
+  template RowMoments row_moments<T>(std::span<const T>);                                    \
   template void layer_norm_rows<T>(Matrix<T>&, std::span<const T>, std::span<const T>, T); \
   template void add_in_place<T>(Matrix<T>&, const Matrix<T>&);                             \
   template void gelu_in_place<T>(Matrix<T>&);                                              \

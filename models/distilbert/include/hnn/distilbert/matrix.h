@@ -35,6 +35,14 @@ class Matrix {
 template <class T>
 Matrix<T> linear(const Matrix<T>& x, const Matrix<T>& weight, std::span<const T> bias);
 
+// Mean and biased variance of one row, in double, two-pass (the one-pass E[x^2] - E[x]^2 loses
+// digits when the mean is large).
+struct RowMoments {
+  double mean = 0, var = 0;
+};
+template <class T>
+RowMoments row_moments(std::span<const T> row);
+
 // Each row normalised to zero mean and unit (biased) variance, then scaled and shifted, as
 // torch.nn.LayerNorm over the last dimension.
 template <class T>
