@@ -29,13 +29,17 @@ Pool& pool() {
 
 }  // namespace
 
-uint64_t* WordPool::acquire(std::size_t words) {
+uint64_t* WordPool::acquire(std::size_t& words) {
   Pool& p = pool();
   {
     std::lock_guard<std::mutex> lock(p.mutex);
-    auto it = p.free.find(words);
-    if (it != p.free.end()) {
+    // Best fit up to 1.5x: the limb count of temporaries changes with the level, and an exact-size
+    // match alone missed often enough that page faults on fresh buffers took ~19 % of a logN 16
+    // bootstrap (perf, clear_page in the kernel).
+    auto it = p.free.lower_bound(words);
+    if (it != p.free.end() && it->first <= words + words / 2) {
       uint64_t* buf = it->second;
+      words = it->first;
       p.free.erase(it);
       p.cached_bytes -= words * sizeof(uint64_t);
       return buf;

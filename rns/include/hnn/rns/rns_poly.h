@@ -29,7 +29,9 @@ struct Device {
 // Thread-safe; keeps at most `limit_bytes` of free buffers (default 2 GiB, HNN_POOL_MIB overrides).
 class WordPool {
  public:
-  static uint64_t* acquire(std::size_t words);
+  // A buffer of at least `words` words; `words` is updated to its actual size, which release()
+  // must be given back.
+  static uint64_t* acquire(std::size_t& words);
   static void release(uint64_t* p, std::size_t words) noexcept;
   static std::size_t cached_bytes();
   static void trim();  // return every cached buffer to the system
