@@ -138,13 +138,15 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
     for (std::size_t j = 0; j < m; ++j) {
       const uint64_t* row = ahat_mod_b + j * k;
       const Modulus& bj = to[j];
+      // - v A mod b_j joins the accumulator as v (b_j - A mod b_j): v <= k, so the term stays below
+      // 2^70 and one reduction serves both (instead of a second Barrett multiplication).
+      const uint64_t neg_a = a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j];
       uint64_t* dst = out + j * n + start;
       for (std::size_t c = 0; c < len; ++c) {
         unsigned __int128 acc = 0;
         for (std::size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i * kBlock + c]) * row[i];
-        uint64_t r = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
-        if constexpr (kCentered) r = sub_mod(r, mul_mod(v[c], a_mod_b[j], bj), bj.value);
-        dst[c] = r;
+        if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
+        dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
       }
     }
   }
