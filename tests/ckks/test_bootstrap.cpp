@@ -140,6 +140,18 @@ BootWorld& full_world() {
 
 int64_t centered(uint64_t x, uint64_t q) { return x > q / 2 ? -static_cast<int64_t>(q - x) : static_cast<int64_t>(x); }
 
+// Coefficient k of a polynomial below q_0 q_1 / 2 in absolute value, exactly, from its limbs 0
+// and 1 (CRT: v = a0 + q0 ((a1 - a0) q0^-1 mod q1), centered modulo q0 q1).
+__int128 centered_crt01(const Context& ctx, const rns::RnsPoly& p, std::size_t k) {
+  const uint64_t q0 = ctx.modulus(0).value, q1 = ctx.modulus(1).value;
+  const uint64_t q0_inv_mod_q1 = rns::inv_mod_prime(q0 % q1, ctx.modulus(1));
+  const uint64_t a0 = p.limb(0)[k], a1 = p.limb(1)[k];
+  const uint64_t t = rns::mul_mod(rns::sub_mod(a1, a0 % q1, q1), q0_inv_mod_q1, ctx.modulus(1));
+  const unsigned __int128 q01 = static_cast<unsigned __int128>(q0) * q1;
+  const unsigned __int128 v = a0 + static_cast<unsigned __int128>(q0) * t;
+  return v > q01 / 2 ? -static_cast<__int128>(q01 - v) : static_cast<__int128>(v);
+}
+
 TEST(Bootstrap, PresetLevelsAndKeys) {
   BootWorld& b = full_world();
   EXPECT_EQ(b.boot->depth(), 3 + 12 + 3);  // EvalMod: Chebyshev 63 (7) + 2 double angles + arcsine (3)
@@ -158,16 +170,10 @@ TEST(Bootstrap, ModRaiseAddsSmallMultiplesOfQ0) {
   const Ciphertext raised = b.boot->mod_raise(ct, b.keys);
   EXPECT_EQ(raised.level(), ctx.max_level());
   const rns::RnsPoly before = b.decrypt_coeffs(ct), after = b.decrypt_coeffs(raised);
-  const uint64_t q0 = ctx.modulus(0).value, q1 = ctx.modulus(1).value;
-  const unsigned __int128 q01 = static_cast<unsigned __int128>(q0) * q1;
-  const uint64_t q0_inv_mod_q1 = rns::inv_mod_prime(q0 % q1, ctx.modulus(1));
+  const uint64_t q0 = ctx.modulus(0).value;
   int64_t worst_i = 0, worst_noise = 0;
   for (std::size_t k = 0; k < ctx.n(); ++k) {
-    // CRT of limbs 0 and 1: v = a0 + q0 * ((a1 - a0) q0^-1 mod q1), centered mod q0 q1.
-    const uint64_t a0 = after.limb(0)[k], a1 = after.limb(1)[k];
-    const uint64_t t = rns::mul_mod(rns::sub_mod(a1, a0 % q1, q1), q0_inv_mod_q1, ctx.modulus(1));
-    unsigned __int128 v = a0 + static_cast<unsigned __int128>(q0) * t;
-    const __int128 sv = v > q01 / 2 ? -static_cast<__int128>(q01 - v) : static_cast<__int128>(v);
+    const __int128 sv = centered_crt01(ctx, after, k);
     const int64_t m = centered(before.limb(0)[k], q0);
     const __int128 rest = sv - m;
     const int64_t i = static_cast<int64_t>((rest + (rest >= 0 ? q0 / 2 : -static_cast<__int128>(q0 / 2))) / q0);
@@ -186,16 +192,10 @@ TEST(Bootstrap, CoeffToSlotPlacesCoefficientsInSlots) {
   const std::size_t slots = b.boot->slots();
   const int bits = std::countr_zero(slots);
   const Ciphertext raised = b.boot->mod_raise(b.w->encrypt(random_complex(slots), 0), b.keys);
-  // t from the exact decryption (limb 0 and 1 CRT as above, small enough for doubles).
+  // t = (m + q_0 I) / q_0 from the exact decryption.
   const rns::RnsPoly t = b.decrypt_coeffs(raised);
-  const uint64_t q0 = ctx.modulus(0).value, q1 = ctx.modulus(1).value;
-  const uint64_t q0_inv = rns::inv_mod_prime(q0 % q1, ctx.modulus(1));
-  auto value = [&](std::size_t k) {
-    const uint64_t a0 = t.limb(0)[k];
-    const uint64_t u = rns::mul_mod(rns::sub_mod(t.limb(1)[k], a0 % q1, q1), q0_inv, ctx.modulus(1));
-    const long double v = static_cast<long double>(a0) + static_cast<long double>(q0) * centered(u, q1);
-    return static_cast<double>(v / static_cast<long double>(q0));
-  };
+  const long double q0 = static_cast<long double>(ctx.modulus(0).value);
+  auto value = [&](std::size_t k) { return static_cast<double>(static_cast<long double>(centered_crt01(ctx, t, k)) / q0); };
   auto [re, im] = b.boot->coeff_to_slot(raised, b.keys);
   const auto got_re = b.w->decrypt(re), got_im = b.w->decrypt(im);
   double worst = 0;

@@ -47,6 +47,9 @@ std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vecto
 Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
     : ctx_(std::move(ctx)), config_(config), encoder_(ctx_), evaluator_(ctx_) {
   const Context& c = *ctx_;
+  const rns::RnsBase& chain = c.q_base(c.max_level());
+  HNN_REQUIRE(c.max_level() >= 1, "bootstrapping needs a modulus chain above q_0");
+  lift_ = rns::BaseConverter(chain.slice(0, 1), chain.slice(1, chain.size()));
   const std::size_t n = c.n();
   slots_ = config.slots == 0 ? n / 2 : config.slots;
   HNN_REQUIRE(std::has_single_bit(slots_) && slots_ >= 2 && slots_ <= n / 2, "bootstrap slots = ", slots_,
@@ -163,24 +166,15 @@ Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& ke
     detail::add_inplace(small, c0, u0);
     c1 = std::move(u1);
   }
-  // Lift the q_0 residues, centered, to the whole chain.
+  // Lift the q_0 residues, centered, to the whole chain: limb 0 as it is, the others by the
+  // (single-prime, centered) base conversion q_0 -> q_1..q_L.
   const std::size_t limbs = static_cast<std::size_t>(c.max_level()) + 1;
-  const uint64_t q0 = c.modulus(0).value;
   std::vector<RnsPoly> raised;
   for (RnsPoly* p : {&c0, &c1}) {
     detail::to_coeff(c, *p);
     RnsPoly r(n, limbs, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
-#pragma omp parallel for
-    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-      const std::size_t i = static_cast<std::size_t>(ii);
-      const rns::Modulus& qi = c.modulus(i);
-      uint64_t* out = r.limb(i);
-      for (std::size_t k = 0; k < n; ++k) {
-        const uint64_t x = p->data()[k];
-        out[k] = x > q0 / 2 ? qi.value - rns::reduce_64(q0 - x, qi) : rns::reduce_64(x, qi);
-        if (out[k] == qi.value) out[k] = 0;
-      }
-    }
+    std::copy(p->data(), p->data() + n, r.limb(0));
+    lift_.convert_centered(p->data(), r.limb(1), n);
     detail::to_ntt(c, r);
     raised.push_back(std::move(r));
   }
@@ -189,14 +183,14 @@ Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& ke
   detail::key_switch(c, detail::decompose(c, raised[1]), keys.encapsulation.from_sparse, nullptr, u0, u1);
   detail::add_inplace(c, raised[0], u0);
   raised[1] = std::move(u1);
-  return Ciphertext(ctx_, std::move(raised), static_cast<double>(q0), ct.slots());
+  return Ciphertext(ctx_, std::move(raised), prime(c, 0), ct.slots());
 }
 
 std::pair<Ciphertext, Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const {
   HNN_REQUIRE(raised.level() == ctx_->max_level(), "coeff_to_slot expects mod_raise's output (top level)");
   const Evaluator& ev = evaluator_;
   Ciphertext x = raised.clone();
-  x.set_scale(static_cast<double>(ctx_->modulus(0).value));
+  x.set_scale(prime(*ctx_, 0));
   // Trace onto the sparse subring: sum over the rotations by slots, 2 slots, ..., N/4.
   for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) ev.add_inplace(x, ev.rotate(x, static_cast<int>(s), keys.galois));
   for (std::size_t g = 0; g < cts_.size(); ++g) {
@@ -310,7 +304,7 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& ke
   t0 = std::chrono::steady_clock::now();
   re = eval_mod(re, keys);
   im = eval_mod(im, keys);
-  const double q0 = static_cast<double>(ctx_->modulus(0).value);
+  const double q0 = prime(*ctx_, 0);
   re.set_scale(re.scale() * delta / q0);  // value (m / q_0) -> m / delta = x
   im.set_scale(im.scale() * delta / q0);
   t.eval_mod_s = seconds_since(t0);
