@@ -342,7 +342,10 @@ BootstrapPreset make(int log_n, int user_levels, std::size_t slots, SecurityLeve
 }
 }  // namespace
 BootstrapPreset n16_bootstrap(std::size_t slots) { return make(16, 9, slots, SecurityLevel::Bits128, 5); }
-BootstrapPreset insecure_n12_bootstrap(std::size_t slots) { return make(12, 2, slots, SecurityLevel::None, 4); }
+BootstrapPreset insecure_n12_bootstrap(std::size_t slots, int user_levels) {
+  HNN_REQUIRE(user_levels >= 1, "insecure_n12_bootstrap: at least one user level");
+  return make(12, user_levels, slots, SecurityLevel::None, 4);
+}
 }  // namespace presets
 
 }  // namespace hnn::ckks::bootstrap

@@ -128,9 +128,9 @@ struct BootstrapPreset {
 // logN = 16, 128-bit (log2 QP = 1749 <= 1772): q_0 60 bits, 9 user levels of 40 bits, SlotToCoeff
 // 3 x 45, EvalMod 12 x 60, CoeffToSlot 3 x 58, 5 x 60-bit special primes (28 Q limbs, dnum 6).
 BootstrapPreset n16_bootstrap(std::size_t slots = 0);
-// logN = 12, the same structure with 2 user levels: insecure (log QP far above the bound), for
-// fast tests.
-BootstrapPreset insecure_n12_bootstrap(std::size_t slots = 0);
+// logN = 12, the same structure with `user_levels` user levels (2 by default; 9 mirrors the n16
+// preset for the network's tests): insecure (log QP far above the bound), for fast tests.
+BootstrapPreset insecure_n12_bootstrap(std::size_t slots = 0, int user_levels = 2);
 }  // namespace presets
 
 }  // namespace hnn::ckks::bootstrap

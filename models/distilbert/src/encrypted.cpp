@@ -1,0 +1,80 @@
+#include "hnn/distilbert/encrypted.h"
+
+#include <algorithm>
+
+#include "hnn/rns/error.h"
+
+namespace hnn::distilbert {
+namespace {
+
+std::size_t next_pow2(std::size_t v) {
+  std::size_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+std::size_t model_slots(const DistilBertConfig& config) {
+  return 16 * next_pow2(static_cast<std::size_t>(config.dim));
+}
+
+std::size_t max_encrypted_tokens(const DistilBertConfig& config, std::size_t slots) {
+  // scores pack a head's keys into its head_dim features; a chunk must hold at least one head
+  return std::min(static_cast<std::size_t>(config.head_dim()), slots / static_cast<std::size_t>(config.head_dim()));
+}
+
+nn::he::Layout sentence_layout(const DistilBertConfig& config, std::size_t slots, std::size_t tokens) {
+  HNN_REQUIRE(tokens >= 1, "an empty sentence: nothing to classify");
+  const std::size_t limit = max_encrypted_tokens(config, slots);
+  HNN_REQUIRE(tokens <= limit, "the sentence has ", tokens, " tokens ([CLS] and [SEP] included); the encrypted ",
+              "model takes at most ", limit, " (attention packs a head's keys into its ", config.head_dim(),
+              " features): shorten the sentence");
+  nn::he::Layout layout{next_pow2(tokens), slots};
+  layout.validate();
+  return layout;
+}
+
+std::vector<std::vector<double>> embed_and_pack(const HeFriendlyClassifier& model, const Encoding& enc,
+                                                const nn::he::Layout& layout, std::size_t& real_tokens) {
+  const auto& cfg = model.model().config();
+  const auto& w = model.model().weights();
+  std::size_t n = 0;
+  while (n < enc.attention_mask.size() && enc.attention_mask[n] == 1) ++n;
+  HNN_REQUIRE(n >= 1 && n <= layout.tokens, "the encoding has ", n, " real tokens for a layout of ", layout.tokens);
+  const auto dim = static_cast<std::size_t>(cfg.dim);
+  std::vector<double> x(n * dim);
+  for (std::size_t t = 0; t < n; ++t) {
+    const std::int32_t id = enc.ids[t];
+    HNN_REQUIRE(id >= 0 && id < cfg.vocab_size, "token id ", id, " at position ", t, " is outside the vocabulary");
+    const auto word = w.word_embeddings.row(static_cast<std::size_t>(id));
+    const auto pos = w.position_embeddings.row(t);
+    for (std::size_t k = 0; k < dim; ++k) x[t * dim + k] = word[k] + pos[k];
+  }
+  real_tokens = n;
+  return nn::he::pack(layout, x, n, dim);
+}
+
+Calibration calibrate(const HeFriendlyClassifier& model, const BertTokenizer& tokenizer, const nn::he::Layout& layout,
+                      int fresh_level, const std::vector<std::string>& sentences, double margin) {
+  HNN_REQUIRE(!sentences.empty(), "calibration needs at least one sentence");
+  Calibration out;
+  std::map<std::string, double> maxima;
+  for (const auto& s : sentences) {
+    const Encoding enc = tokenizer.encode(s, layout.tokens);
+    nn::he::PlainBackend b(layout, fresh_level);
+    std::size_t n = 0;
+    const auto packed = embed_and_pack(model, enc, layout, n);
+    nn::he::Tensor<nn::he::PlainBackend::Value> x{static_cast<std::size_t>(model.model().config().dim), {}};
+    for (const auto& c : packed) x.chunks.push_back(b.encrypt(c));
+    (void)encrypted_forward(b, model, std::move(x), n);
+    for (const auto& [site, m] : b.site_maxima()) maxima[site] = std::max(maxima[site], m);
+    out.rotation_steps.insert(b.rotation_steps().begin(), b.rotation_steps().end());
+    out.bootstraps_per_sentence = std::max(out.bootstraps_per_sentence, b.counters().bootstraps);
+    ++out.sentences;
+  }
+  out.bounds = nn::he::bounds_from_maxima(maxima, margin);
+  return out;
+}
+
+}  // namespace hnn::distilbert

@@ -1,0 +1,262 @@
+// The encrypted layer stack (hnn/nn/he): each layer on the plaintext backend against a direct
+// matrix computation, then on CKKS (insecure logN = 12, 9 levels between bootstraps) against the
+// plaintext backend, with bootstrapping placed by the planner.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "hnn/ckks/bootstrap/bootstrapper.h"
+#include "hnn/ckks/encryptor.h"
+#include "hnn/ckks/keygen.h"
+#include "hnn/nn/he/ckks_backend.h"
+#include "hnn/nn/he/layers.h"
+#include "hnn/nn/he/plain_backend.h"
+#include "test_util.h"
+
+namespace hnn::nn::he {
+namespace {
+
+using ckks::bootstrap::ChebyshevSeries;
+using ckks::bootstrap::interpolate;
+using Mat = std::vector<double>;  // row-major
+
+constexpr std::size_t kTokens = 4, kSlots = 64, kReal = 3, kDim = 16, kHidden = 32, kHeadDim = 8;
+const Layout kLayout{kTokens, kSlots};
+
+Mat random_values(std::size_t n, double bound) {
+  std::uniform_real_distribution<double> d(-bound, bound);
+  Mat v(n);
+  for (double& x : v) x = d(test::rng());
+  return v;
+}
+
+struct Approximations {
+  SoftmaxApprox softmax;
+  InvSqrtApprox inv_sqrt;
+  ChebyshevSeries gelu;
+  Approximations() {
+    softmax.name = "softmax";
+    softmax.squarings = 3;
+    softmax.init = interpolate([](long double x) { return 1.0L / x; }, 0.3, 12.0, 31);
+    softmax.newton = 1;
+    inv_sqrt.name = "ln";
+    inv_sqrt.init = interpolate([](long double x) { return 1.0L / std::sqrt(x); }, 0.02, 2.0, 15);
+    inv_sqrt.newton = 1;
+    gelu = interpolate([](long double x) { return 0.5L * x * (1.0L + std::erf(x / std::sqrt(2.0L))); }, -6, 6, 15);
+  }
+};
+
+// ---- direct references on the real tokens ---------------------------------------------------
+
+Mat ref_linear(const Mat& x, std::size_t n, const LinearParams& w) {
+  Mat y(n * w.out);
+  for (std::size_t t = 0; t < n; ++t) {
+    for (std::size_t o = 0; o < w.out; ++o) {
+      double s = w.bias[o];
+      for (std::size_t i = 0; i < w.in; ++i) s += w.weight[o * w.in + i] * x[t * w.in + i];
+      y[t * w.out + o] = s;
+    }
+  }
+  return y;
+}
+
+Mat ref_attention(const Mat& q, const Mat& k, const Mat& v, std::size_t n, const SoftmaxApprox& op) {
+  Mat ctx(n * kDim, 0.0);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(kHeadDim));
+  for (std::size_t h = 0; h < kDim / kHeadDim; ++h) {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<double> row(n);
+      for (std::size_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (std::size_t e = 0; e < kHeadDim; ++e) s += q[i * kDim + h * kHeadDim + e] * scale * k[j * kDim + h * kHeadDim + e];
+        row[j] = s;
+      }
+      op.apply(row);
+      for (std::size_t e = 0; e < kHeadDim; ++e) {
+        double acc = 0;
+        for (std::size_t j = 0; j < n; ++j) acc += row[j] * v[j * kDim + h * kHeadDim + e];
+        ctx[i * kDim + h * kHeadDim + e] = acc;
+      }
+    }
+  }
+  return ctx;
+}
+
+Mat ref_layer_norm(const Mat& x, std::size_t n, std::size_t d, const Mat& gamma, const Mat& beta,
+                   const InvSqrtApprox& op) {
+  Mat y(n * d);
+  for (std::size_t t = 0; t < n; ++t) {
+    double mean = 0, var = 0;
+    for (std::size_t i = 0; i < d; ++i) mean += x[t * d + i];
+    mean /= static_cast<double>(d);
+    for (std::size_t i = 0; i < d; ++i) var += (x[t * d + i] - mean) * (x[t * d + i] - mean);
+    var /= static_cast<double>(d);
+    const double r = op(var);
+    for (std::size_t i = 0; i < d; ++i) y[t * d + i] = (x[t * d + i] - mean) * r * gamma[i] + beta[i];
+  }
+  return y;
+}
+
+// ---- one block-shaped computation, written once for both backends ---------------------------
+
+struct Weights {
+  Mat wq, bq, wk, bk, wv, bv, w1, b1, w2, b2, gamma, beta;
+  Weights()
+      : wq(random_values(kDim * kDim, 0.25)), bq(random_values(kDim, 0.1)),
+        wk(random_values(kDim * kDim, 0.25)), bk(random_values(kDim, 0.1)),
+        wv(random_values(kDim * kDim, 0.25)), bv(random_values(kDim, 0.1)),
+        w1(random_values(kHidden * kDim, 0.25)), b1(random_values(kHidden, 0.1)),
+        w2(random_values(kDim * kHidden, 0.25)), b2(random_values(kDim, 0.1)),
+        gamma(random_values(kDim, 1.0)), beta(random_values(kDim, 0.2)) {}
+  static LinearParams lp(const Mat& w, const Mat& b, std::size_t out, std::size_t in) {
+    return LinearParams{w, b, out, in};
+  }
+};
+
+struct Outputs {
+  Mat context, normalised, ffn;
+};
+
+template <class B>
+Tensor<typename B::Value> single(B& b, std::size_t features, const typename B::Value& v) {
+  Tensor<typename B::Value> t{features, {}};
+  t.chunks.push_back(b.clone(v));
+  return t;
+}
+
+template <class B>
+Outputs run_block(B& b, Tensor<typename B::Value> x, const Weights& w, const Approximations& a) {
+  const auto mask = token_mask(kLayout, kReal);
+  auto q = linear(b, single(b, x.features, x.chunks[0]), Weights::lp(w.wq, w.bq, kDim, kDim), mask, "q");
+  auto k = linear(b, single(b, x.features, x.chunks[0]), Weights::lp(w.wk, w.bk, kDim, kDim), mask, "k");
+  auto v = linear(b, single(b, x.features, x.chunks[0]), Weights::lp(w.wv, w.bv, kDim, kDim), mask, "v");
+  const AttentionShape shape{kHeadDim, kReal};
+  auto scores = attention_scores(b, std::move(q.chunks[0]), std::move(k.chunks[0]), shape, "att");
+  auto probs = attention_softmax(b, std::move(scores), a.softmax, shape, "att.softmax");
+  Tensor<typename B::Value> ctx{kDim, {}};
+  ctx.chunks.push_back(attention_context(b, std::move(probs), std::move(v.chunks[0]), shape, "att.ctx"));
+  auto res = single(b, kDim, ctx.chunks[0]);
+  add_tensors(b, res, x, "residual");
+  auto ln = layer_norm(b, std::move(res), w.gamma, w.beta, a.inv_sqrt, kReal, mask, "ln");
+  auto h = linear(b, single(b, kDim, ln.chunks[0]), Weights::lp(w.w1, w.b1, kHidden, kDim), mask, "ffn1");
+  apply_series(b, h, a.gelu, "gelu");
+  auto out = linear(b, std::move(h), Weights::lp(w.w2, w.b2, kDim, kHidden), mask, "ffn2");
+  auto dec = [&](const Tensor<typename B::Value>& t) {
+    std::vector<std::vector<double>> chunks;
+    for (const auto& c : t.chunks) chunks.push_back(b.decrypt(c));
+    return unpack(kLayout, chunks, kTokens, t.features);
+  };
+  return Outputs{dec(ctx), dec(ln), dec(out)};
+}
+
+double max_abs(const Mat& m) {
+  double r = 0;
+  for (double x : m) r = std::max(r, std::fabs(x));
+  return r;
+}
+double max_diff(const Mat& a, const Mat& b, std::size_t rows, std::size_t cols) {
+  double r = 0;
+  for (std::size_t i = 0; i < rows * cols; ++i) r = std::max(r, std::fabs(a[i] - b[i]));
+  return r;
+}
+
+TEST(HeLayers, PlainBackendMatchesDirectComputation) {
+  const Weights w;
+  const Approximations a;
+  const Mat x = random_values(kReal * kDim, 1.0);
+  PlainBackend b(kLayout, 9);
+  Tensor<PlainBackend::Value> xt{kDim, {}};
+  for (auto& c : pack(kLayout, x, kReal, kDim)) xt.chunks.push_back(b.encrypt(c));
+  const Outputs got = run_block(b, std::move(xt), w, a);
+
+  const Mat q = ref_linear(x, kReal, Weights::lp(w.wq, w.bq, kDim, kDim));
+  const Mat k = ref_linear(x, kReal, Weights::lp(w.wk, w.bk, kDim, kDim));
+  const Mat v = ref_linear(x, kReal, Weights::lp(w.wv, w.bv, kDim, kDim));
+  const Mat ctx = ref_attention(q, k, v, kReal, a.softmax);
+  Mat res = ctx;
+  for (std::size_t i = 0; i < res.size(); ++i) res[i] += x[i];
+  const Mat ln = ref_layer_norm(res, kReal, kDim, w.gamma, w.beta, a.inv_sqrt);
+  Mat h = ref_linear(ln, kReal, Weights::lp(w.w1, w.b1, kHidden, kDim));
+  for (double& e : h) e = a.gelu.evaluate(e);
+  const Mat out = ref_linear(h, kReal, Weights::lp(w.w2, w.b2, kDim, kHidden));
+
+  EXPECT_LT(max_diff(got.context, ctx, kReal, kDim), 1e-9 * (1 + max_abs(ctx)));
+  EXPECT_LT(max_diff(got.normalised, ln, kReal, kDim), 1e-9 * (1 + max_abs(ln)));
+  EXPECT_LT(max_diff(got.ffn, out, kReal, kDim), 1e-9 * (1 + max_abs(out)));
+  // padded tokens leave LayerNorm as exact zeros
+  for (std::size_t i = kReal * kDim; i < kTokens * kDim; ++i) EXPECT_EQ(got.normalised[i], 0.0);
+  // the planner bootstrapped, and recorded every site and rotation
+  EXPECT_GT(b.counters().bootstraps, 0u);
+  EXPECT_EQ(b.site_maxima().size() > 0, true);
+  EXPECT_FALSE(b.rotation_steps().empty());
+}
+
+TEST(HeLayers, PlannerRejectsAnOperationDeeperThanBootstrapping) {
+  PlainBackend b(kLayout, 3);
+  auto x = b.encrypt(std::vector<double>(kSlots, 0.5));
+  const auto deep = interpolate([](long double v) { return 1.0L / v; }, 0.3, 12.0, 31);  // 7 levels
+  EXPECT_THROW(ensure_levels(b, x, PlainBackend::chebyshev_depth(deep), "deep"), InvalidArgument);
+}
+
+TEST(HeLayers, CkksBlockMatchesPlainBackend) {
+  const Weights w;
+  const Approximations a;
+  const Mat x = random_values(kReal * kDim, 1.0);
+  const auto packed = pack(kLayout, x, kReal, kDim);
+
+  // the plaintext run: expected values, bootstrap bounds and rotation steps
+  PlainBackend plain(kLayout, 9);
+  Tensor<PlainBackend::Value> xp{kDim, {}};
+  xp.chunks.push_back(plain.encrypt(packed[0]));
+  const Outputs want = run_block(plain, std::move(xp), w, a);
+
+  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
+  preset.config.real_slots = true;
+  auto ctx = ckks::Context::create(ckks::Parameters::create(preset.params));
+  ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  ASSERT_EQ(boot.output_level(), 9);
+  auto keygen = ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{7}});
+  EvaluationKeys keys = boot.create_keys(keygen);
+  std::vector<uint32_t> elements;
+  for (int s : plain.rotation_steps()) {
+    if (!keys.galois.has(ctx->galois_element(s))) elements.push_back(ctx->galois_element(s));
+  }
+  keygen.add_galois_keys(keys.galois, elements);
+
+  ckks::Encoder encoder(ctx);
+  ckks::Encryptor encryptor(ctx, keygen.create_public_key());
+  ckks::Decryptor decryptor(ctx, keygen.secret_key());
+  // run_block decrypts through the backend's decrypt: give the test's CKKS backend one
+  struct Backend : CkksBackend {
+    ckks::Decryptor* dec;
+    ckks::Encoder* encoder;
+    using CkksBackend::CkksBackend;
+    std::vector<double> decrypt(const Value& v) const { return encoder->decode_real(dec->decrypt(v.ct)); }
+  };
+  Backend eb(kLayout, boot, keys, bounds_from_maxima(plain.site_maxima(), 2.0));
+  eb.dec = &decryptor;
+  eb.encoder = &encoder;
+  auto ct = encryptor.encrypt(encoder.encode(std::span<const double>(packed[0]), eb.fresh_level()));
+  Tensor<CkksBackend::Value> xe{kDim, {}};
+  xe.chunks.push_back(eb.adopt(std::move(ct)));
+  const Outputs got = run_block(eb, std::move(xe), w, a);
+
+  EXPECT_EQ(eb.counters().bootstraps, plain.counters().bootstraps);
+  EXPECT_EQ(eb.counters().rotations, plain.counters().rotations);
+  auto bits = [](const Mat& g, const Mat& r) {
+    return -std::log2(max_diff(g, r, kTokens, r.size() / kTokens) / std::max(1.0, max_abs(r)));
+  };
+  const double b_ctx = bits(got.context, want.context), b_ln = bits(got.normalised, want.normalised),
+               b_ffn = bits(got.ffn, want.ffn);
+  std::printf("bootstraps %zu, rotations %zu; precision (bits, max error vs max(1, |x|)): context %.1f, "
+              "layer norm %.1f, ffn %.1f\n",
+              eb.counters().bootstraps, eb.counters().rotations, b_ctx, b_ln, b_ffn);
+  EXPECT_GE(b_ctx, 16.0);
+  EXPECT_GE(b_ln, 14.0);
+  EXPECT_GE(b_ffn, 14.0);
+}
+
+}  // namespace
+}  // namespace hnn::nn::he
