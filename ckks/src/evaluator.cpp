@@ -165,6 +165,8 @@ void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
   HNN_REQUIRE(a.size() == 3, "relinearize expects a 3-component ciphertext");
   HNN_REQUIRE(rk.context() && rk.context()->digest() == ctx_->digest(),
               "relinearization key belongs to another parameter set");
+  HNN_REQUIRE(a.level() <= rk.key().max_level(), "relinearization key covers levels <= ", rk.key().max_level(),
+              "; the ciphertext is at level ", a.level());
   RnsPoly u0, u1;
   const auto dec = detail::decompose(*ctx_, a[2]);
   detail::key_switch(*ctx_, dec, rk.key(), nullptr, u0, u1);

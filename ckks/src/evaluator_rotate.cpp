@@ -1,5 +1,7 @@
 // Rotations and conjugation: automorphisms X -> X^g in the NTT domain, then key switching from
 // sigma_g(s) back to s. rotate_hoisted shares one ModUp among all steps (Halevi-Shoup 2018, Sec. 5).
+#include <string>
+
 #include "hnn/ckks/evaluator.h"
 #include "hnn/rns/error.h"
 #include "key_switch.h"
@@ -9,15 +11,25 @@ namespace hnn::ckks {
 
 using rns::RnsPoly;
 
-const SwitchingKey& Evaluator::galois_key(const GaloisKeys& gk, uint32_t elt, int step) const {
+// `step` names the key in messages; 0 when the caller knows only the element (apply_galois).
+const SwitchingKey& Evaluator::galois_key(const GaloisKeys& gk, uint32_t elt, int step, int level) const {
   HNN_REQUIRE(gk.context() && gk.context()->digest() == ctx_->digest(),
               "Galois keys belong to another parameter set");
   const SwitchingKey* key = gk.find(elt);
+  const bool conj = elt == ctx_->conjugation_element();
   if (!key) {
-    if (elt == ctx_->conjugation_element())
-      HNN_THROW(InvalidArgument, "no Galois key for conjugation: create_galois_keys(steps, true)");
+    if (conj) HNN_THROW(InvalidArgument, "no Galois key for conjugation: create_galois_keys(steps, true)");
     HNN_THROW(InvalidArgument, "no Galois key for rotation step ", step, " (Galois element ", elt,
               "): add it with KeyGenerator::create_galois_keys({", step, "}) or add_galois_keys");
+  }
+  // A level-restricted key (create_galois_keys(steps, conj, max_level)) lacks the limbs above.
+  if (level > key->max_level()) {
+    const std::string name = conj        ? std::string("conjugation")
+                             : step != 0 ? "step " + std::to_string(step)
+                                         : "Galois element " + std::to_string(elt);
+    HNN_THROW(InvalidArgument, "Galois key for ", name, " covers levels <= ", key->max_level(),
+              "; the ciphertext is at level ", level,
+              ": drop the ciphertext to that level first or create the key with a higher max_level");
   }
   return *key;
 }
@@ -62,7 +74,7 @@ Ciphertext Evaluator::rotate_by_element(const Ciphertext& a, uint32_t elt, const
 Ciphertext Evaluator::apply_galois(const Ciphertext& a, uint32_t elt, const GaloisKeys& gk) const {
   check(a, "ciphertext");
   HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
-  return rotate_by_element(a, elt, galois_key(gk, elt, 0));
+  return rotate_by_element(a, elt, galois_key(gk, elt, 0, a.level()));
 }
 
 Ciphertext Evaluator::rotate(const Ciphertext& a, int step, const GaloisKeys& gk) const {
@@ -70,18 +82,18 @@ Ciphertext Evaluator::rotate(const Ciphertext& a, int step, const GaloisKeys& gk
   HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
   const uint32_t elt = ctx_->galois_element(step);
   if (elt == 1) return a.clone();
-  return rotate_by_element(a, elt, galois_key(gk, elt, step));
+  return rotate_by_element(a, elt, galois_key(gk, elt, step, a.level()));
 }
 
 std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps,
                                                   const GaloisKeys& gk) const {
   check(a, "ciphertext");
   HNN_REQUIRE(a.size() == 2, "rotate a relinearized (2-component) ciphertext");
-  // Look every key up first, so a missing one fails before any work.
+  // Look every key up first, so a missing or too-low key fails before any work.
   std::vector<const SwitchingKey*> keys;
   for (int s : steps) {
     const uint32_t elt = ctx_->galois_element(s);
-    keys.push_back(elt == 1 ? nullptr : &galois_key(gk, elt, s));
+    keys.push_back(elt == 1 ? nullptr : &galois_key(gk, elt, s, a.level()));
   }
   const auto dec = detail::decompose(*ctx_, a[1]);
   std::vector<Ciphertext> out;

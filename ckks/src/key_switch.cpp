@@ -80,8 +80,11 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
   const std::size_t k = ctx.special_count();
   const std::size_t ext_limbs = limbs + k;
   const std::size_t digits = dec.digits.size();
-  HNN_ASSERT(digits <= key.digits(), "switching key has too few digits");
-  const std::size_t key_p_offset = static_cast<std::size_t>(ctx.max_level()) + 1;
+  // A key restricted to levels <= L holds q_0..q_L then P: the same limbs at level l <= L, the
+  // special primes at another offset. Callers check the level with a message for the user.
+  HNN_ASSERT(level <= key.max_level() && digits <= key.digits(), "switching key for levels <= ",
+             key.max_level(), " used at level ", level);
+  const std::size_t key_p_offset = key.special_offset();
 
   RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
   RnsPoly acc1(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
@@ -89,7 +92,7 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const std::size_t key_limb = i < limbs ? i : key_p_offset + (i - limbs);
-    const rns::Modulus& q = ctx.modulus(key_limb);
+    const rns::Modulus& q = ctx.modulus(i < limbs ? i : ctx.p_index(i - limbs));
     uint64_t* r0 = acc0.limb(i);
     uint64_t* r1 = acc1.limb(i);
     // Lazy accumulation in 128 bits: each product < 2^122, at most 64 digits.

@@ -18,7 +18,8 @@ Decomposition decompose(const Context& ctx, const rns::RnsPoly& d);
 
 // (out0, out1) at level l with out0 + out1 s = sigma(d) s' + e, where d is the decomposed
 // polynomial, s' the key's source secret and sigma the automorphism whose NTT permutation is
-// `perm` (nullptr: identity). Inner product over the digits, then ModDown by P.
+// `perm` (nullptr: identity). Inner product over the digits, then ModDown by P. The key may be
+// restricted (SwitchingKey::max_level) as long as it covers dec.level.
 void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                 const std::vector<uint32_t>* perm, rns::RnsPoly& out0, rns::RnsPoly& out1);
 

@@ -1,5 +1,6 @@
 #include "hnn/ckks/keygen.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "hnn/rns/error.h"
@@ -26,15 +27,41 @@ RnsPoly sample_secret(const Context& ctx, rns::Prng& prng) {
   return out;
 }
 
-// Uniform polynomial over the given QP limbs, sampled directly in the NTT domain.
-RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
-  RnsPoly out(ctx.n(), qp.size(), rns::Domain::Ntt);
-  for (std::size_t i = 0; i < qp.size(); ++i) {
-    const uint64_t q = ctx.modulus(qp[i]).value;
-    uint64_t* x = out.limb(i);
-    for (std::size_t c = 0; c < ctx.n(); ++c) x[c] = prng.uniform(q);
+// Uniform polynomial over the QP limbs `kept`, sampled directly in the NTT domain. The stream is
+// drawn for every limb of `drawn` (kept is an ordered subset of it), limb after limb, so the words
+// of a kept limb do not depend on which other limbs are kept.
+RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& drawn,
+                       const std::vector<std::size_t>& kept) {
+  RnsPoly out(ctx.n(), kept.size(), rns::Domain::Ntt);
+  std::size_t next = 0;
+  for (std::size_t idx : drawn) {
+    const uint64_t q = ctx.modulus(idx).value;
+    if (next < kept.size() && kept[next] == idx) {
+      uint64_t* x = out.limb(next++);
+      for (std::size_t c = 0; c < ctx.n(); ++c) x[c] = prng.uniform(q);
+    } else {
+      for (std::size_t c = 0; c < ctx.n(); ++c) (void)prng.uniform(q);
+    }
   }
+  HNN_ASSERT(next == kept.size(), "kept limbs must be an ordered subset of the drawn limbs");
   return out;
+}
+
+RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
+  return sample_uniform(ctx, prng, qp, qp);
+}
+
+// Advance the stream exactly as sample_uniform / sample_noise over those limbs would.
+void discard_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
+  for (std::size_t idx : qp) {
+    const uint64_t q = ctx.modulus(idx).value;
+    for (std::size_t c = 0; c < ctx.n(); ++c) (void)prng.uniform(q);
+  }
+}
+
+void discard_noise(const Context& ctx, rns::Prng& prng) {
+  std::vector<int8_t> e(ctx.n());
+  rns::sample_noise_cbd(prng, e.data(), e.size());
 }
 
 RnsPoly sample_noise(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
@@ -88,20 +115,39 @@ PublicKey KeyGenerator::create_public_key() {
   return PublicKey(ctx_, std::move(b), std::move(a));
 }
 
-SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from) {
+int KeyGenerator::resolve_max_level(int max_level) const {
+  HNN_REQUIRE(max_level >= -1 && max_level <= ctx_->max_level(), "key max level ", max_level,
+              " must be -1 (full) or in 0..", ctx_->max_level());
+  return max_level < 0 ? ctx_->max_level() : max_level;
+}
+
+// A restricted key is the full key with digits and limbs left out, not a key of its own: it draws
+// exactly the randomness a full key draws, in the same order, and drops what it does not keep. So
+// the same seed gives keys that agree word for word on every limb they share, key switching with
+// either gives the same bytes, and the keys generated after it are unchanged. The price is the
+// ChaCha20 keystream of the dropped part; no NTT or product is spent on it.
+SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_level) {
   const Context& ctx = *ctx_;
-  const std::vector<std::size_t> qp = all_qp(ctx);
-  const std::size_t chain = static_cast<std::size_t>(ctx.max_level()) + 1;
+  const int level = resolve_max_level(max_level);
+  const std::vector<std::size_t> qp = all_qp(ctx);                    // the limbs a full key draws
+  const std::vector<std::size_t> kept = ctx.extended_indices(level);  // the limbs this key keeps
+  const std::size_t kept_chain = static_cast<std::size_t>(level) + 1;
   const std::size_t alpha = static_cast<std::size_t>(ctx.params().alpha());
   const int dnum = ctx.digits_at_level(ctx.max_level());
+  const int kept_digits = ctx.digits_at_level(level);
   std::vector<RnsPoly> bs, as;
   for (int j = 0; j < dnum; ++j) {
-    RnsPoly a = sample_uniform(ctx, prng_, qp);
-    RnsPoly e = sample_noise(ctx, prng_, qp);
-    RnsPoly b = rlwe_b(ctx, a, sk_.poly(), e, qp);
+    if (j >= kept_digits) {
+      discard_uniform(ctx, prng_, qp);
+      discard_noise(ctx, prng_);
+      continue;
+    }
+    RnsPoly a = sample_uniform(ctx, prng_, qp, kept);
+    RnsPoly e = sample_noise(ctx, prng_, kept);
+    RnsPoly b = rlwe_b(ctx, a, sk_.poly(), e, kept);
     // + P * s' on the digit's Q limbs: the RNS gadget factor P * Qhat_j * [Qhat_j^{-1}]_{Q_j} is
-    // P mod q_i on the digit's limbs and 0 elsewhere.
-    const std::size_t begin = j * alpha, end = std::min(chain, (j + 1) * alpha);
+    // P mod q_i on the digit's limbs and 0 elsewhere. Key limb i is q_i for i <= level.
+    const std::size_t begin = j * alpha, end = std::min(kept_chain, (j + 1) * alpha);
     for (std::size_t i = begin; i < end; ++i) {
       const rns::Modulus& q = ctx.modulus(i);
       const uint64_t pm = ctx.p_mod_q(i), pms = rns::shoup_precompute(pm, q.value);
@@ -113,7 +159,7 @@ SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from) {
     bs.push_back(std::move(b));
     as.push_back(std::move(a));
   }
-  return SwitchingKey(ctx_, std::move(bs), std::move(as));
+  return SwitchingKey(ctx_, std::move(bs), std::move(as), level);
 }
 
 RelinKey KeyGenerator::create_relin_key() {
@@ -131,25 +177,28 @@ RelinKey KeyGenerator::create_relin_key() {
   return key;
 }
 
-void KeyGenerator::add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& elements) {
+void KeyGenerator::add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& elements, int max_level) {
   HNN_REQUIRE(keys.context() && keys.context()->digest() == ctx_->digest(),
               "Galois keys belong to another parameter set");
+  const int level = resolve_max_level(max_level);
   for (uint32_t g : elements) {
-    if (keys.has(g)) continue;
+    // One key per element, the one covering more levels: an existing key that reaches `level`
+    // stays (a full key is never replaced by a restricted one); a narrower one is replaced.
+    if (const SwitchingKey* old = keys.find(g); old && old->max_level() >= level) continue;
     const auto& perm = ctx_->galois_permutation(g);
     RnsPoly sg(ctx_->n(), sk_.poly().limbs(), rns::Domain::Ntt);
     detail::permute(sk_.poly(), perm, sg);
-    keys.insert(g, create_switching_key(sg));
+    keys.insert(g, create_switching_key(sg, level));
     std::fill(sg.words().begin(), sg.words().end(), 0);
   }
 }
 
-GaloisKeys KeyGenerator::create_galois_keys(const std::vector<int>& steps, bool conjugation) {
+GaloisKeys KeyGenerator::create_galois_keys(const std::vector<int>& steps, bool conjugation, int max_level) {
   GaloisKeys keys(ctx_);
   std::vector<uint32_t> elements;
   for (int s : steps) elements.push_back(ctx_->galois_element(s));
   if (conjugation) elements.push_back(ctx_->conjugation_element());
-  add_galois_keys(keys, elements);
+  add_galois_keys(keys, elements, max_level);
   return keys;
 }
 

@@ -40,6 +40,8 @@ class Writer {
     put<uint32_t>(static_cast<uint32_t>(poly.limbs()));
     put_words(poly.words());
   }
+  void put_bytes(ByteView b) { bytes_.insert(bytes_.end(), b.begin(), b.end()); }
+  void reserve(std::size_t total) { bytes_.reserve(total); }
   Bytes take() { return std::move(bytes_); }
 
  private:
@@ -52,16 +54,17 @@ class Reader {
     need(8, "header");
     if (std::memcmp(bytes_.data(), "HNN1", 4) != 0) fail("not an hnn object (bad magic)");
     pos_ = 4;
-    const auto version = get<uint16_t>("version");
-    if (version != kSerializationVersion)
-      fail("unsupported format version " + std::to_string(version) + " (this build reads version " +
-           std::to_string(kSerializationVersion) + ")");
+    version_ = get<uint16_t>("version");
+    if (version_ < kOldestReadableVersion || version_ > kSerializationVersion)
+      fail("unsupported format version " + std::to_string(version_) + " (this build reads versions " +
+           std::to_string(kOldestReadableVersion) + ".." + std::to_string(kSerializationVersion) + ")");
     const auto type = get<uint8_t>("type");
     if (type != static_cast<uint8_t>(expected))
       fail("object type " + std::to_string(type) + " where " +
            std::to_string(static_cast<int>(expected)) + " was expected");
     get<uint8_t>("reserved");
   }
+  uint16_t version() const { return version_; }
   template <class T>
   T get(const char* what) {
     need(sizeof(T), what);
@@ -97,9 +100,17 @@ class Reader {
     }
     return poly;
   }
-  void check_digest(const Context& ctx) {
+  // The next `len` bytes, in place.
+  ByteView get_view(std::size_t len, const char* what) {
+    need(len, what);
+    const ByteView v = bytes_.subspan(pos_, len);
+    pos_ += len;
+    return v;
+  }
+  void check_digest(const Context& ctx) { check_digest(ctx.digest()); }
+  void check_digest(uint64_t expected) {
     const auto digest = get<uint64_t>("parameter digest");
-    if (digest != ctx.digest())
+    if (digest != expected)
       fail("object was made under another parameter set (digest mismatch): load it with the "
            "Context it was created with");
   }
@@ -114,6 +125,7 @@ class Reader {
  private:
   ByteView bytes_;
   std::size_t pos_ = 0;
+  uint16_t version_ = 0;
 };
 
 std::vector<std::size_t> q_limbs(std::size_t limbs) {
@@ -122,7 +134,10 @@ std::vector<std::size_t> q_limbs(std::size_t limbs) {
   return v;
 }
 
+// Version 2: u32 max level (SwitchingKey::max_level), u16 digit count, then b_j, a_j per digit over
+// the max level's extended limbs. Version 1 had no max level: every key was full.
 void put_switching_key(Writer& w, const SwitchingKey& k) {
+  w.put<uint32_t>(static_cast<uint32_t>(k.max_level()));
   w.put<uint16_t>(static_cast<uint16_t>(k.digits()));
   for (std::size_t j = 0; j < k.digits(); ++j) {
     w.put_poly(k.b(j));
@@ -130,18 +145,49 @@ void put_switching_key(Writer& w, const SwitchingKey& k) {
   }
 }
 
-SwitchingKey get_switching_key(Reader& r, const ContextPtr& ctx) {
+enum class KeyLevels { FullOnly, AnyMaxLevel };
+
+SwitchingKey get_switching_key(Reader& r, const ContextPtr& ctx, KeyLevels allowed) {
+  int max_level = ctx->max_level();
+  if (r.version() >= 2) {
+    const auto stored = r.get<uint32_t>("switching key max level");
+    if (stored > static_cast<uint32_t>(ctx->max_level()))
+      r.fail("switching key max level " + std::to_string(stored) + " exceeds the parameters' maximum level " +
+             std::to_string(ctx->max_level()));
+    max_level = static_cast<int>(stored);
+    if (allowed == KeyLevels::FullOnly && max_level != ctx->max_level())
+      r.fail("this key must cover every level, but it is restricted to levels <= " + std::to_string(max_level));
+  }
   const auto digits = r.get<uint16_t>("digit count");
-  if (static_cast<int>(digits) != ctx->digits_at_level(ctx->max_level()))
+  if (static_cast<int>(digits) != ctx->digits_at_level(max_level))
     r.fail("switching key has " + std::to_string(digits) + " digits where the parameters use " +
-           std::to_string(ctx->digits_at_level(ctx->max_level())));
-  const auto qp = ctx->extended_indices(ctx->max_level());
+           std::to_string(ctx->digits_at_level(max_level)) + " for levels <= " + std::to_string(max_level));
+  const auto qp = ctx->extended_indices(max_level);
   std::vector<RnsPoly> bs, as;
   for (uint16_t j = 0; j < digits; ++j) {
     bs.push_back(r.get_poly(*ctx, qp, rns::Domain::Ntt));
     as.push_back(r.get_poly(*ctx, qp, rns::Domain::Ntt));
   }
-  return SwitchingKey(ctx, std::move(bs), std::move(as));
+  return SwitchingKey(ctx, std::move(bs), std::move(as), max_level);
+}
+
+// The small context of KeyGenerator::create_encapsulation_keys, rebuilt from the main one: q_0, the
+// first `special_primes` special primes, one digit, the sparse secret of weight h, and no security
+// check (its modulus is small on purpose). It must follow keygen.cpp's recipe; the digest stored
+// with the keys catches any drift between the two.
+ContextPtr encapsulation_context(const Context& ctx, int hamming_weight,
+                                 std::size_t special_primes) {
+  ParametersLiteral lit;
+  lit.log_n = ctx.params().log_n();
+  lit.q = {ctx.params().q()[0]};
+  lit.p.assign(ctx.params().p().begin(),
+               ctx.params().p().begin() + static_cast<std::ptrdiff_t>(special_primes));
+  lit.dnum = 1;
+  lit.log_scale = ctx.params().log_scale();
+  lit.secret = SecretDistribution::SparseTernary;
+  lit.hamming_weight = hamming_weight;
+  lit.security = SecurityLevel::None;
+  return Context::create(Parameters::create(lit));
 }
 
 void require_context(const ContextPtr& ctx) {
@@ -176,9 +222,11 @@ ObjectType peek_type(ByteView bytes) {
     HNN_THROW(DeserializationError, "deserialization failed: not an hnn object");
   uint16_t version;
   std::memcpy(&version, bytes.data() + 4, 2);
-  if (version != kSerializationVersion)
+  if (version < kOldestReadableVersion || version > kSerializationVersion)
     HNN_THROW(DeserializationError, "deserialization failed: unsupported format version ", version);
-  if (bytes[6] < 1 || bytes[6] > 7) HNN_THROW(DeserializationError, "deserialization failed: unknown object type");
+  if (bytes[6] < 1 || bytes[6] > static_cast<uint8_t>(kLastObjectType))
+    HNN_THROW(DeserializationError, "deserialization failed: unknown object type ", int{bytes[6]},
+              " (this build knows 1..", int{static_cast<uint8_t>(kLastObjectType)}, ")");
   return static_cast<ObjectType>(bytes[6]);
 }
 
@@ -316,7 +364,7 @@ RelinKey deserialize_relin_key(const ContextPtr& ctx, ByteView bytes) {
   require_context(ctx);
   Reader r(bytes, ObjectType::RelinKey);
   r.check_digest(*ctx);
-  RelinKey key(get_switching_key(r, ctx));
+  RelinKey key(get_switching_key(r, ctx, KeyLevels::FullOnly));
   r.finish();
   return key;
 }
@@ -344,10 +392,87 @@ GaloisKeys deserialize_galois_keys(const ContextPtr& ctx, ByteView bytes) {
     const auto g = r.get<uint32_t>("Galois element");
     if (g % 2 == 0 || g >= 2 * ctx->n() || g == 1) r.fail("invalid Galois element " + std::to_string(g));
     if (keys.has(g)) r.fail("Galois element " + std::to_string(g) + " appears twice");
-    keys.insert(g, get_switching_key(r, ctx));
+    keys.insert(g, get_switching_key(r, ctx, KeyLevels::AnyMaxLevel));
   }
   r.finish();
   return keys;
+}
+
+// Layout: main digest, Hamming weight u32, special prime count u8, small context digest, then
+// to_sparse (small context) and from_sparse (main context).
+Bytes serialize(const EncapsulationKeys& keys) {
+  HNN_REQUIRE(keys.small != nullptr && keys.from_sparse.context() != nullptr &&
+                  keys.to_sparse.context() != nullptr,
+              "cannot serialize empty encapsulation keys: create them with "
+              "KeyGenerator::create_encapsulation_keys");
+  Writer w(ObjectType::EncapsulationKeys);
+  w.put<uint64_t>(keys.from_sparse.context()->digest());
+  w.put<uint32_t>(static_cast<uint32_t>(keys.hamming_weight));
+  w.put<uint8_t>(static_cast<uint8_t>(keys.small->special_count()));
+  w.put<uint64_t>(keys.small->digest());
+  put_switching_key(w, keys.to_sparse);
+  put_switching_key(w, keys.from_sparse);
+  return w.take();
+}
+
+EncapsulationKeys deserialize_encapsulation_keys(const ContextPtr& ctx, ByteView bytes) {
+  require_context(ctx);
+  Reader r(bytes, ObjectType::EncapsulationKeys);
+  r.check_digest(*ctx);
+  const auto h = r.get<uint32_t>("Hamming weight");
+  if (h == 0 || h > ctx->n() / 2)
+    r.fail("encapsulation Hamming weight " + std::to_string(h) +
+           " is not in 1..N/2 = " + std::to_string(ctx->n() / 2));
+  const auto special = r.get<uint8_t>("special prime count");
+  if (special == 0 || special > ctx->special_count())
+    r.fail("encapsulation keys use " + std::to_string(special) +
+           " special primes where the parameters have 1.." + std::to_string(ctx->special_count()));
+  const auto small_digest = r.get<uint64_t>("small context digest");
+  EncapsulationKeys keys;
+  try {
+    keys.small = encapsulation_context(*ctx, static_cast<int>(h), special);
+  } catch (const InvalidArgument& e) {
+    r.fail(std::string("cannot rebuild the encapsulation context: ") + e.what());
+  }
+  if (keys.small->digest() != small_digest)
+    r.fail(
+        "the encapsulation context rebuilt from the main parameters has another digest than the "
+        "stored one: the keys come from an incompatible hnn version or are corrupt");
+  keys.hamming_weight = static_cast<int>(h);
+  keys.to_sparse = get_switching_key(r, keys.small, KeyLevels::FullOnly);
+  keys.from_sparse = get_switching_key(r, ctx, KeyLevels::FullOnly);
+  r.finish();
+  return keys;
+}
+
+// ---- composite objects -------------------------------------------------------------------------
+
+Bytes serialize_composite(ObjectType type, uint64_t digest, std::span<const Bytes> parts) {
+  // One exact allocation: the composite of multi-GB keys must not grow by doubling.
+  std::size_t total = 8 + sizeof(uint64_t);
+  for (const Bytes& part : parts) total += sizeof(uint64_t) + part.size();
+  Writer w(type);
+  w.reserve(total);
+  w.put<uint64_t>(digest);
+  for (const Bytes& part : parts) {
+    w.put<uint64_t>(part.size());
+    w.put_bytes(part);
+  }
+  return w.take();
+}
+
+std::vector<ByteView> split_composite(ByteView bytes, ObjectType expected, uint64_t digest,
+                                      std::size_t part_count) {
+  Reader r(bytes, expected);
+  r.check_digest(digest);
+  std::vector<ByteView> parts;
+  parts.reserve(part_count);
+  for (std::size_t i = 0; i < part_count; ++i) {
+    const auto len = r.get<uint64_t>("part length");
+    parts.push_back(r.get_view(len, "part"));
+  }
+  r.finish();
+  return parts;
 }
 
 Bytes serialize_secret_key_explicitly(const SecretKey& sk) {

@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
+#include <string>
 
 #include "ckks_fixture.h"
+#include "hnn/ckks/bootstrap/serialization.h"
 
 using namespace hnn;
 using namespace hnn::ckks;
@@ -17,7 +20,7 @@ bool same_words(const rns::RnsPoly& a, const rns::RnsPoly& b) {
 // Every deserializer, applied to a possibly malformed buffer: must throw DeserializationError or
 // succeed, never anything else.
 template <class F>
-void expect_rejected(F load, const Bytes& bytes, const char* what) {
+void expect_rejected(F load, ByteView bytes, const std::string& what) {
   try {
     load(ByteView(bytes));
     ADD_FAILURE() << what << ": a malformed buffer was accepted";
@@ -146,6 +149,80 @@ TEST_F(Serialization, ForgedFieldsAreRejectedBeforeAllocation) {
   expect_rejected([](ByteView b) { deserialize_parameters(b); }, p2, "Q count");
 }
 
+// Galois keys restricted to low levels (KeyGenerator::create_galois_keys(..., max_level)) mixed
+// with full ones: each key keeps its max level through a round trip, and the loaded keys switch to
+// the same bytes. The max level is hostile input like every other field.
+TEST_F(Serialization, MixedFullAndRestrictedGaloisKeysRoundTrip) {
+  const Context& ctx = *w.ctx;
+  GaloisKeys gk = w.keygen->create_galois_keys({1, -2}, true, 0);
+  w.keygen->add_galois_keys(gk, {ctx.galois_element(3)});
+  w.keygen->add_galois_keys(gk, {ctx.galois_element(5)}, 1);
+  const Bytes bytes = serialize(gk);
+  const GaloisKeys gk2 = deserialize_galois_keys(w.ctx, bytes);
+  ASSERT_EQ(gk2.keys().size(), 5u);
+  EXPECT_EQ(gk2.size_bytes(), gk.size_bytes());
+  for (const auto& [g, k] : gk.keys()) {
+    const SwitchingKey* k2 = gk2.find(g);
+    ASSERT_NE(k2, nullptr) << g;
+    EXPECT_EQ(k2->max_level(), k.max_level()) << g;
+    ASSERT_EQ(k2->digits(), k.digits()) << g;
+    for (std::size_t j = 0; j < k.digits(); ++j)
+      EXPECT_TRUE(same_words(k2->b(j), k.b(j)) && same_words(k2->a(j), k.a(j))) << g;
+  }
+  EXPECT_EQ(gk2.find(ctx.galois_element(1))->max_level(), 0);
+  EXPECT_TRUE(gk2.find(ctx.galois_element(3))->is_full());
+  EXPECT_EQ(gk2.find(ctx.galois_element(5))->max_level(), 1);
+  Ciphertext ct = w.encrypt(test::random_complex(64));
+  w.eval->drop_to_level_inplace(ct, 0);
+  const Ciphertext a = w.eval->rotate(ct, -2, gk), b = w.eval->rotate(ct, -2, gk2);
+  EXPECT_TRUE(same_words(a[0], b[0]) && same_words(a[1], b[1]));
+
+  // Layout: header 8, digest 8, key count u32 at 16, then per key: element u32, max level u32,
+  // digit count u16, polynomials. The first key (smallest element) is restricted to level 0.
+  auto load = [&](ByteView v) { deserialize_galois_keys(w.ctx, v); };
+  auto patched = [&](std::size_t off, uint32_t v) {
+    Bytes p = bytes;
+    std::memcpy(p.data() + off, &v, 4);
+    return p;
+  };
+  for (uint32_t level : {1u, 2u, 3u, 0xffffffffu})  // too high, or not the level the limbs are for
+    expect_rejected(load, patched(24, level), "max level " + std::to_string(level));
+  try {
+    deserialize_galois_keys(w.ctx, patched(24, 3));
+  } catch (const DeserializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("max level 3 exceeds"), std::string::npos) << e.what();
+  }
+  // A relinearization key must be full.
+  Bytes rk = serialize(w.rk);
+  const uint32_t zero = 0;
+  std::memcpy(rk.data() + 16, &zero, 4);
+  try {
+    deserialize_relin_key(w.ctx, rk);
+    ADD_FAILURE() << "a restricted relinearization key was accepted";
+  } catch (const DeserializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("restricted to levels <= 0"), std::string::npos) << e.what();
+  }
+}
+
+// Format version 1 had no max level (every key was full): such buffers still load.
+TEST_F(Serialization, VersionOneGaloisKeysStillLoad) {
+  const Context& ctx = *w.ctx;
+  const GaloisKeys gk = w.keygen->create_galois_keys({1});
+  Bytes v1 = serialize(gk);
+  ASSERT_EQ(kSerializationVersion, 2);
+  const uint16_t version = 1;
+  std::memcpy(v1.data() + 4, &version, 2);
+  v1.erase(v1.begin() + 24, v1.begin() + 28);  // the single key's max level
+  const GaloisKeys loaded = deserialize_galois_keys(w.ctx, v1);
+  const SwitchingKey* k = loaded.find(ctx.galois_element(1));
+  ASSERT_NE(k, nullptr);
+  EXPECT_TRUE(k->is_full());
+  const SwitchingKey& original = *gk.find(ctx.galois_element(1));
+  for (std::size_t j = 0; j < original.digits(); ++j)
+    EXPECT_TRUE(same_words(k->b(j), original.b(j)) && same_words(k->a(j), original.a(j)));
+  EXPECT_EQ(peek_type(v1), ObjectType::GaloisKeys);
+}
+
 TEST_F(Serialization, RandomCorruptionNeverCrashes) {
   const Bytes ct = serialize(w.encrypt(test::random_complex(64)));
   const Bytes rk = serialize(w.rk);
@@ -168,4 +245,183 @@ TEST_F(Serialization, RandomCorruptionNeverCrashes) {
     }
   }
   EXPECT_LT(accepted, 600);
+}
+
+// ---- bootstrapping keys ------------------------------------------------------------------------
+
+namespace {
+// The bootstrapping preset's chain at logN = 10: the same key structure (21 Q limbs, 4 special
+// primes, 6 digits, encapsulation with 2 special primes) at a fraction of the size (~47 MB of
+// keys), so that generating, copying and bootstrapping take well under a second.
+struct SmallBootWorld {
+  std::unique_ptr<test::CkksWorld> w;
+  std::unique_ptr<bootstrap::Bootstrapper> boot;
+  bootstrap::BootstrapKeys keys;
+  Bytes blob;  // serialize(keys)
+  SmallBootWorld() {
+    auto preset = bootstrap::presets::insecure_n12_bootstrap(0);
+    preset.params.log_n = 10;
+    w = std::make_unique<test::CkksWorld>(preset.params, 3);
+    boot = std::make_unique<bootstrap::Bootstrapper>(w->ctx, preset.config);
+    keys = boot->create_keys(*w->keygen);
+    blob = serialize(keys);
+  }
+};
+
+SmallBootWorld& boot_world() {
+  static SmallBootWorld world;
+  return world;
+}
+
+Bytes with_byte(ByteView bytes, std::size_t offset, uint8_t value) {
+  Bytes b(bytes.begin(), bytes.end());
+  b.at(offset) = value;
+  return b;
+}
+}  // namespace
+
+TEST(BootstrapKeySerialization, RoundTripBootstrapsBitIdentically) {
+  SmallBootWorld& b = boot_world();
+  EXPECT_EQ(peek_type(b.blob), ObjectType::BootstrapKeys);
+  const bootstrap::BootstrapKeys loaded = bootstrap::deserialize_bootstrap_keys(b.w->ctx, b.blob);
+  EXPECT_EQ(serialize(loaded), b.blob);
+  EXPECT_EQ(loaded.galois.keys().size(), b.keys.galois.keys().size());
+  EXPECT_EQ(loaded.encapsulation.hamming_weight, b.keys.encapsulation.hamming_weight);
+  EXPECT_EQ(loaded.encapsulation.small->digest(), b.keys.encapsulation.small->digest());
+  // Evaluation is deterministic: the same input and equal keys give the same ciphertext, word
+  // for word, through every stage (ModRaise's two key switches, the rotations, the
+  // relinearizations).
+  const auto z = test::random_complex(b.boot->slots(), 0.5);
+  const Ciphertext ct = b.w->encrypt(z, 0);
+  const Ciphertext with_original = b.boot->bootstrap(ct, b.keys);
+  const Ciphertext with_loaded = b.boot->bootstrap(ct, loaded);
+  EXPECT_EQ(serialize(with_loaded), serialize(with_original));
+  // And the result is the message: the loaded keys are usable, not merely equal.
+  EXPECT_GT(test::precision(b.w->decrypt(with_loaded), z).mean_bits, 15);
+}
+
+TEST(BootstrapKeySerialization, EncapsulationKeysRoundTripThroughModRaise) {
+  SmallBootWorld& b = boot_world();
+  const Bytes bytes = serialize(b.keys.encapsulation);
+  EXPECT_EQ(peek_type(bytes), ObjectType::EncapsulationKeys);
+  bootstrap::BootstrapKeys only_encapsulation;  // mod_raise uses nothing else
+  only_encapsulation.encapsulation = deserialize_encapsulation_keys(b.w->ctx, bytes);
+  EXPECT_EQ(serialize(only_encapsulation.encapsulation), bytes);
+  EXPECT_EQ(only_encapsulation.encapsulation.small->params().q(),
+            b.keys.encapsulation.small->params().q());
+  EXPECT_EQ(only_encapsulation.encapsulation.small->params().p(),
+            b.keys.encapsulation.small->params().p());
+  const Ciphertext ct = b.w->encrypt(test::random_complex(b.boot->slots(), 0.5), 0);
+  EXPECT_EQ(serialize(b.boot->mod_raise(ct, only_encapsulation)),
+            serialize(b.boot->mod_raise(ct, b.keys)));
+}
+
+TEST(BootstrapKeySerialization, KeysOfAnotherParameterSetAreRejected) {
+  SmallBootWorld& b = boot_world();
+  auto other_literal = bootstrap::presets::insecure_n12_bootstrap(0).params;
+  other_literal.log_n = 10;
+  other_literal.log_q.push_back(40);  // one more level: another digest, everything else alike
+  const ContextPtr other = Context::create(Parameters::create(other_literal));
+  expect_rejected([&](ByteView v) { bootstrap::deserialize_bootstrap_keys(other, v); }, b.blob,
+                  "bootstrap keys");
+  expect_rejected([&](ByteView v) { deserialize_encapsulation_keys(other, v); },
+                  serialize(b.keys.encapsulation), "encapsulation keys");
+  try {
+    bootstrap::deserialize_bootstrap_keys(other, b.blob);
+  } catch (const DeserializationError& e) {
+    EXPECT_NE(std::string(e.what()).find("another parameter set"), std::string::npos) << e.what();
+  }
+}
+
+TEST(BootstrapKeySerialization, ForgedEncapsulationFieldsAreRejected) {
+  SmallBootWorld& b = boot_world();
+  const Bytes bytes = serialize(b.keys.encapsulation);
+  auto load = [&](ByteView v) { deserialize_encapsulation_keys(b.w->ctx, v); };
+  // Layout: header 8, main digest 8, Hamming weight u32 at 16, special prime count u8 at 20, small
+  // context digest at 21, then the two switching keys (max level u32, then digit count u16).
+  auto patched = [&](std::size_t off, const void* v, std::size_t len) {
+    Bytes p = bytes;
+    std::memcpy(p.data() + off, v, len);
+    return p;
+  };
+  for (uint32_t h : {0u, 513u, 0xffffffffu})
+    expect_rejected(load, patched(16, &h, 4), "Hamming weight " + std::to_string(h));
+  const uint32_t other_h = 16;  // valid, but not the weight the keys were made with
+  expect_rejected(load, patched(16, &other_h, 4), "another Hamming weight");
+  for (uint8_t special : {uint8_t{0}, uint8_t{3}, uint8_t{5}, uint8_t{255}})
+    expect_rejected(load, patched(20, &special, 1), "special primes " + std::to_string(special));
+  const uint64_t digest = 42;
+  expect_rejected(load, patched(21, &digest, 8), "small context digest");
+  const uint32_t max_level = 1;  // the small context has only level 0
+  expect_rejected(load, patched(29, &max_level, 4), "max level");
+  const uint16_t digits = 2;  // the small context has one digit
+  expect_rejected(load, patched(33, &digits, 2), "digit count");
+}
+
+TEST(BootstrapKeySerialization, TruncatedBuffersAreRejected) {
+  SmallBootWorld& b = boot_world();
+  const Bytes encapsulation = serialize(b.keys.encapsulation);
+  // Every length through the headers, then around each part boundary and a spread of others.
+  // Views of one buffer: no copies of its ~47 MB.
+  std::set<std::size_t> lengths;
+  for (std::size_t len = 0; len < 64; ++len) lengths.insert(len);
+  std::size_t boundary = 16;
+  for (int part = 0; part < 3; ++part) {
+    uint64_t part_len;
+    std::memcpy(&part_len, b.blob.data() + boundary, 8);
+    for (std::size_t d : {0, 1, 7, 8, 9, 30}) lengths.insert(boundary + d);
+    boundary += 8 + part_len;
+    lengths.insert(boundary - 1);
+  }
+  EXPECT_EQ(boundary, b.blob.size());
+  for (int i = 1; i < 40; ++i) lengths.insert(b.blob.size() * static_cast<std::size_t>(i) / 40);
+  for (std::size_t len : lengths) {
+    if (len >= b.blob.size()) continue;
+    expect_rejected([&](ByteView v) { bootstrap::deserialize_bootstrap_keys(b.w->ctx, v); },
+                    ByteView(b.blob).first(len),
+                    "bootstrap keys truncated to " + std::to_string(len));
+  }
+  for (std::size_t len = 0; len < 64; ++len)
+    expect_rejected([&](ByteView v) { deserialize_encapsulation_keys(b.w->ctx, v); },
+                    ByteView(encapsulation).first(len),
+                    "encapsulation keys truncated to " + std::to_string(len));
+  for (int i = 1; i <= 40; ++i) {
+    const std::size_t len =
+        encapsulation.size() - encapsulation.size() * static_cast<std::size_t>(i) / 41;
+    expect_rejected([&](ByteView v) { deserialize_encapsulation_keys(b.w->ctx, v); },
+                    ByteView(encapsulation).first(len),
+                    "encapsulation keys truncated to " + std::to_string(len));
+  }
+  // A part whose length field claims more than the blob holds.
+  Bytes forged(b.blob.begin(), b.blob.begin() + 64);
+  const uint64_t huge = ~uint64_t{0} - 4;
+  std::memcpy(forged.data() + 16, &huge, 8);
+  expect_rejected([&](ByteView v) { bootstrap::deserialize_bootstrap_keys(b.w->ctx, v); }, forged,
+                  "part length");
+}
+
+TEST(BootstrapKeySerialization, FlippedTypeByteIsRejected) {
+  SmallBootWorld& b = boot_world();
+  const Bytes encapsulation = serialize(b.keys.encapsulation);
+  auto load_boot = [&](ByteView v) { bootstrap::deserialize_bootstrap_keys(b.w->ctx, v); };
+  auto load_encapsulation = [&](ByteView v) { deserialize_encapsulation_keys(b.w->ctx, v); };
+  // One copy of the ~47 MB blob, patched and restored in place.
+  Bytes blob = b.blob;
+  for (uint8_t type = 0; type < 12; ++type) {
+    if (type != static_cast<uint8_t>(ObjectType::BootstrapKeys)) {
+      blob[6] = type;
+      expect_rejected(load_boot, blob, "blob type " + std::to_string(type));
+    }
+    if (type != static_cast<uint8_t>(ObjectType::EncapsulationKeys))
+      expect_rejected(load_encapsulation, with_byte(encapsulation, 6, type),
+                      "type " + std::to_string(type));
+  }
+  blob[6] = b.blob[6];
+  // Each part's own header is checked too: the relinearization key (the first part, its header at
+  // 24) made to look like Galois keys.
+  blob[24 + 6] = static_cast<uint8_t>(ObjectType::GaloisKeys);
+  expect_rejected(load_boot, blob, "part type");
+  EXPECT_THROW(peek_type(with_byte(encapsulation, 6, 10)), DeserializationError);
+  EXPECT_EQ(peek_type(with_byte(encapsulation, 6, static_cast<uint8_t>(ObjectType::BootstrapKeys))),
+            ObjectType::BootstrapKeys);
 }

@@ -56,7 +56,8 @@ class Evaluator {
   void drop_to_level_inplace(Plaintext& p, int level) const;
 
   // ---- automorphisms -----------------------------------------------------------------------
-  // Left rotation by `step` slots (negative: right); needs the Galois key for that step.
+  // Left rotation by `step` slots (negative: right); needs the Galois key for that step, covering
+  // the ciphertext's level (a key restricted to levels <= L throws InvalidArgument above L).
   Ciphertext rotate(const Ciphertext& a, int step, const GaloisKeys& gk) const;
   // Many rotations of one input sharing one decomposition (hoisting, Halevi-Shoup 2018).
   std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps,
@@ -69,7 +70,8 @@ class Evaluator {
   void check(const Plaintext& p, const char* what) const;
   void check_pair(const Ciphertext& a, const Ciphertext& b) const;
   void check_pair(const Ciphertext& a, const Plaintext& p) const;
-  const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step) const;
+  // The key for `elt`, checked to cover `level` (restricted keys, SwitchingKey::max_level).
+  const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step, int level) const;
   Ciphertext rotate_by_element(const Ciphertext& a, uint32_t elt, const SwitchingKey& key) const;
   ContextPtr ctx_;
 };

@@ -46,15 +46,29 @@ class PublicKey {
   rns::RnsPoly b_, a_;
 };
 
-// Hybrid switching key from s' to s: for each digit j, (b_j, a_j) over QP (NTT domain) with
+// Hybrid switching key from s' to s: for each digit j, (b_j, a_j) over Q_L u P (NTT domain) with
 // b_j = -a_j s + e_j + P * [j-th gadget factor] * s'.
+//
+// A key restricted to levels <= L (max_level() < context max level) keeps only what key switching
+// at those levels reads: the digits_at_level(L) digits that cover q_0..q_L, each over the limbs
+// q_0..q_L followed by the k special primes. Its limbs are word for word those of the full key made
+// from the same randomness, so switching with it gives the same bytes as with the full key. For
+// logN = 16 with 28 Q limbs, 5 special primes and dnum 6, restricting to L = 9 shrinks a key from
+// 6 x 33 to 2 x 15 limb pairs (about 6.6x smaller).
 class SwitchingKey {
  public:
   SwitchingKey() = default;
-  SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vector<rns::RnsPoly> a)
-      : ctx_(std::move(ctx)), b_(std::move(b)), a_(std::move(a)) {}
+  // A full key: digits_at_level(ctx->max_level()) digits over all QP limbs.
+  SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vector<rns::RnsPoly> a);
+  // A key for levels <= max_level: digits_at_level(max_level) digits over max_level + 1 + k limbs.
+  SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vector<rns::RnsPoly> a, int max_level);
   const ContextPtr& context() const { return ctx_; }
   std::size_t digits() const { return b_.size(); }
+  // The highest ciphertext level this key can switch (the context's max level for a full key).
+  int max_level() const { return max_level_; }
+  bool is_full() const { return ctx_ && max_level_ == ctx_->max_level(); }
+  // Limb index of the key polynomials: 0..max_level() are q_0..q_max_level, then the special primes.
+  std::size_t special_offset() const { return static_cast<std::size_t>(max_level_) + 1; }
   const rns::RnsPoly& b(std::size_t j) const { return b_[j]; }
   const rns::RnsPoly& a(std::size_t j) const { return a_[j]; }
   std::size_t size_bytes() const;
@@ -62,6 +76,7 @@ class SwitchingKey {
  private:
   ContextPtr ctx_;
   std::vector<rns::RnsPoly> b_, a_;
+  int max_level_ = -1;
 };
 
 // Switches s^2 -> s after a multiplication.
@@ -76,7 +91,11 @@ class RelinKey {
   SwitchingKey key_;
 };
 
-// One switching key sigma_g(s) -> s per Galois element g.
+// One switching key sigma_g(s) -> s per Galois element g. Keys may be full or restricted to low
+// levels (SwitchingKey::max_level), mixed freely; the evaluator refuses a ciphertext above its
+// key's max level. One key per element: KeyGenerator::add_galois_keys keeps the key covering more
+// levels when asked for an element twice (a full key wins over a restricted one), while insert()
+// replaces unconditionally.
 class GaloisKeys {
  public:
   GaloisKeys() = default;

@@ -16,7 +16,10 @@
 
 namespace hnn::ckks {
 
-inline constexpr uint16_t kSerializationVersion = 1;
+// Written by this build. Version 2 added the max level of every switching key (level-restricted
+// Galois keys); version 1 buffers, whose keys are all full, still load.
+inline constexpr uint16_t kSerializationVersion = 2;
+inline constexpr uint16_t kOldestReadableVersion = 1;
 
 enum class ObjectType : uint8_t {
   Parameters = 1,
@@ -26,7 +29,11 @@ enum class ObjectType : uint8_t {
   RelinKey = 5,
   GaloisKeys = 6,
   SecretKey = 7,
+  EncapsulationKeys = 8,
+  BootstrapKeys = 9,
 };
+// The highest value above: peek_type rejects anything past it.
+inline constexpr ObjectType kLastObjectType = ObjectType::BootstrapKeys;
 
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
@@ -37,6 +44,10 @@ Bytes serialize(const Ciphertext& ct);
 Bytes serialize(const PublicKey& pk);
 Bytes serialize(const RelinKey& rk);
 Bytes serialize(const GaloisKeys& gk);
+// The small context is not stored: the loader rebuilds it from the main Context, the Hamming
+// weight and the number of special primes, and checks the rebuilt parameters' digest against the
+// stored one.
+Bytes serialize(const EncapsulationKeys& keys);
 // The secret key leaves its owner only through this call.
 Bytes serialize_secret_key_explicitly(const SecretKey& sk);
 
@@ -46,9 +57,19 @@ Ciphertext deserialize_ciphertext(const ContextPtr& ctx, ByteView bytes);
 PublicKey deserialize_public_key(const ContextPtr& ctx, ByteView bytes);
 RelinKey deserialize_relin_key(const ContextPtr& ctx, ByteView bytes);
 GaloisKeys deserialize_galois_keys(const ContextPtr& ctx, ByteView bytes);
+EncapsulationKeys deserialize_encapsulation_keys(const ContextPtr& ctx, ByteView bytes);
 SecretKey deserialize_secret_key(const ContextPtr& ctx, ByteView bytes);
 
 // The object type of a serialized buffer (after checking magic and version).
 ObjectType peek_type(ByteView bytes);
+
+// Composite objects (e.g. bootstrapping keys): a header of type `type`, the parameter digest, then
+// `parts.size()` complete serialized objects, each prefixed by its u64 length. Each part keeps its
+// own header, digest and checks, so the parts are loaded by their own deserializers.
+Bytes serialize_composite(ObjectType type, uint64_t digest, std::span<const Bytes> parts);
+// Checks the header, the digest and the part lengths against the buffer, and returns views of the
+// parts (into `bytes`, no copy). Any mismatch raises DeserializationError.
+std::vector<ByteView> split_composite(ByteView bytes, ObjectType expected, uint64_t digest,
+                                      std::size_t part_count);
 
 }  // namespace hnn::ckks
