@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The main job: installs what it needs, builds Release, and runs the encrypted example.
-# Usage: scripts/demo.sh [arguments for hnn-example]
+# The main job: installs what it needs, builds Release, and classifies a sentence with the shipped
+# HE-friendly DistilBERT, every layer on CKKS ciphertexts (hnn-distilbert, 128-bit logN = 16).
+# Usage: scripts/demo.sh ["a sentence"] [hnn-distilbert options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DHNN_CUDA=AUTO
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target hnn-example
-"$BUILD_DIR"/bin/hnn-example "$@"
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target hnn-distilbert
+if [[ $# -eq 0 || "$1" == -* ]]; then
+  set -- "a gorgeous , witty , seductive movie ." "$@"
+fi
+"$BUILD_DIR"/bin/hnn-distilbert "$@"

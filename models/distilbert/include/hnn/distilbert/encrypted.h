@@ -63,7 +63,7 @@ struct Calibration {
   std::size_t sentences = 0;
 };
 Calibration calibrate(const HeFriendlyClassifier& model, const BertTokenizer& tokenizer, const nn::he::Layout& layout,
-                      int fresh_level, const std::vector<std::string>& sentences, double margin = 2.0);
+                      int fresh_level, const std::vector<std::string>& sentences, double margin = 4.0);
 
 // ---- implementation ---------------------------------------------------------------------------
 

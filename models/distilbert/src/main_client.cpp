@@ -1,0 +1,186 @@
+// hnn-client: the client half of hnn-distilbert. It tokenizes and embeds the sentence, makes the
+// keys, sends the evaluation keys and the encrypted embeddings to hnn-server, and decrypts the
+// score it gets back. The secret key never leaves this process. Protocol: hnn/distilbert/protocol.h.
+//   hnn-client --host H --port P [--model DIR] [--params n16|insecure-n12] [--flood-sigma S] "sentence"
+// Prints the steps with their timing, the server's per-stage progress, the plaintext twin's score
+// for comparison, and last "label=... score=...".
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <string>
+
+#include "hnn/ckks/bootstrap/serialization.h"
+#include "hnn/ckks/encryptor.h"
+#include "hnn/ckks/serialization.h"
+#include "hnn/distilbert/encrypted.h"
+#include "hnn/distilbert/protocol.h"
+#include "hnn/distilbert/session.h"
+#include "hnn/net/socket.h"
+#include "hnn/rns/error.h"
+#include "hnn/rns/random.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace proto = hnn::distilbert::protocol;
+using namespace hnn::distilbert;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+// Gaussian noise from the OS CSPRNG-seeded ChaCha20 stream (hnn::rns::Prng), Box-Muller.
+double gaussian(double sigma) {
+  hnn::rns::Prng prng;
+  auto uniform = [&] { return (static_cast<double>(prng.uniform(uint64_t{1} << 53)) + 0.5) / 9007199254740992.0; };
+  return sigma * std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * M_PI * uniform());
+}
+
+// The next message from the server; an ERROR message becomes an exception with the server's text.
+hnn::net::Message receive(hnn::net::Connection& conn, std::size_t max_payload) {
+  auto m = conn.receive(max_payload);
+  if (m.type == proto::kError) throw std::runtime_error("the server refused: " + proto::decode_error(m.payload));
+  return m;
+}
+
+hnn::net::Message receive_expecting(hnn::net::Connection& conn, uint16_t type, std::size_t max_payload) {
+  auto m = receive(conn, max_payload);
+  if (m.type != type) {
+    HNN_THROW(hnn::DeserializationError, "expected a ", proto::type_name(type), " message from ", conn.peer(),
+              ", got ", proto::type_name(m.type));
+  }
+  return m;
+}
+
+int run(const std::string& host, uint16_t port, const fs::path& model_dir, const fs::path& vocab, ParameterSet set,
+        double flood_sigma, const std::string& sentence) {
+  auto t0 = Clock::now();
+  const auto model = HeFriendlyClassifier::load(model_dir);
+  const auto tokenizer = BertTokenizer::from_vocab_file(vocab);
+  const auto& cfg = model.model().config();
+  HNN_REQUIRE(static_cast<std::int64_t>(tokenizer.vocab_size()) == cfg.vocab_size, "vocabulary ", vocab.string(),
+              " has ", tokenizer.vocab_size(), " tokens but the model's vocab_size is ", cfg.vocab_size);
+  const std::size_t slots = model_slots(cfg);
+  const Encoding full = tokenizer.encode(sentence, 1u << 20);
+  HNN_REQUIRE(full.ids.size() > 2, "the sentence has no tokens to classify");
+  const auto layout = sentence_layout(cfg, slots, full.ids.size());
+  const Encoding enc = tokenizer.encode(sentence, max_encrypted_tokens(cfg, slots));
+  std::printf("[model] %s: dim %lld, %lld layers, %lld heads; %zu tokens -> layout T=%zu, %zu slots (%.1f s)\n",
+              model_dir.string().c_str(), static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers),
+              static_cast<long long>(cfg.n_heads), full.ids.size(), layout.tokens, layout.slots, since(t0));
+
+  auto conn = hnn::net::Connection::connect(host, port, std::chrono::seconds(30));
+  conn.send(proto::kHello, proto::encode(proto::Hello{std::string(name_of(set)), full.ids.size()}));
+
+  // the server builds its bootstrapper and calibrates meanwhile; so does the client's bootstrapper
+  t0 = Clock::now();
+  const auto preset = encrypted_preset(set, slots);
+  const auto ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
+  hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  std::printf("[params] %s: logN %d, log QP %.0f, %d levels between bootstraps (%.1f s)\n",
+              std::string(name_of(set)).c_str(), preset.params.log_n, ctx->params().log_qp(), boot.output_level(),
+              since(t0));
+
+  t0 = Clock::now();
+  const auto plan = proto::decode_plan(receive_expecting(conn, proto::kPlan, proto::kMaxSmallPayload).payload);
+  HNN_REQUIRE(plan.tokens == layout.tokens && plan.slots == layout.slots, "the server planned layout T=",
+              plan.tokens, ", S=", plan.slots, " but this model gives T=", layout.tokens, ", S=", layout.slots,
+              ": do client and server use the same model?");
+  HNN_REQUIRE(plan.max_level == boot.output_level(), "the server's keys stop at level ", plan.max_level,
+              " but this parameter set bootstraps to level ", boot.output_level());
+  std::printf("[plan] from the server: %zu rotation steps, keys up to level %d (%.1f s)\n",
+              plan.rotation_steps.size(), plan.max_level, since(t0));
+
+  t0 = Clock::now();
+  const std::set<int> steps(plan.rotation_steps.begin(), plan.rotation_steps.end());
+  ClientKeys keys = make_client_keys(ctx, boot, steps, plan.max_level);
+  const auto key_bytes = hnn::ckks::bootstrap::serialize(keys.evaluation);
+  std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
+              keys.evaluation.galois.keys().size(), mib(key_bytes.size()), since(t0));
+  t0 = Clock::now();
+  conn.send(proto::kKeys, key_bytes);
+  std::printf("[client] keys sent (%.1f s)\n", since(t0));
+
+  t0 = Clock::now();
+  std::size_t n = 0;
+  const auto packed = embed_and_pack(model, enc, layout, n);
+  hnn::ckks::Encoder encoder(ctx);
+  hnn::ckks::Encryptor encryptor(ctx, keys.public_key);
+  std::vector<proto::Bytes> cts;
+  for (const auto& c : packed) {
+    cts.push_back(hnn::ckks::serialize(encryptor.encrypt(encoder.encode(std::span<const double>(c), plan.max_level))));
+  }
+  const auto input = proto::encode_blobs(cts);
+  conn.send(proto::kInput, input);
+  std::printf("[client] %zu tokens encrypted as %zu ciphertexts, %.1f MiB, sent (%.1f s)\n", n, cts.size(),
+              mib(input.size()), since(t0));
+  std::fflush(stdout);
+
+  t0 = Clock::now();
+  hnn::net::Message m;
+  for (;;) {
+    m = receive(conn, proto::kMaxCiphertextsPayload);
+    if (m.type != proto::kProgress) break;
+    const auto p = proto::decode_progress(m.payload);
+    std::printf("[server] %-18s %8.1f s  %3llu bootstraps\n", p.stage.c_str(), p.seconds,
+                static_cast<unsigned long long>(p.bootstraps));
+    std::fflush(stdout);
+  }
+  if (m.type != proto::kResult) {
+    HNN_THROW(hnn::DeserializationError, "expected a PROGRESS or RESULT message from ", conn.peer(), ", got ",
+              proto::type_name(m.type));
+  }
+  const auto out = hnn::ckks::deserialize_ciphertext(ctx, m.payload);
+  std::printf("[server] done: %.1f s from the input to the result\n", since(t0));
+
+  // decryption with noise flooding
+  hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
+  const double raw = encoder.decode_real(decryptor.decrypt(out))[0];
+  const double flood = flood_sigma > 0 ? gaussian(flood_sigma) : 0.0;
+  const double score = raw + flood;
+  std::vector<std::int32_t> ids(enc.ids.begin(), enc.ids.begin() + static_cast<std::ptrdiff_t>(n));
+  const double twin = model.positive_score(model.logits(ids, std::vector<std::int32_t>(n, 1)));
+  std::printf("[client] decrypted %.9f; noise flooding sigma %.3g added %.3g; plaintext twin %.9f (encrypted "
+              "error %.1f bits)\n",
+              raw, flood_sigma, flood, twin, -std::log2(std::fabs(raw - twin) + 1e-300));
+  const std::string label = cfg.labels.size() == 2 ? cfg.labels[score > 0.5 ? 1 : 0] : (score > 0.5 ? "1" : "0");
+  std::printf("label=%s score=%.6f\n", label.c_str(), score);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Encrypted DistilBERT classification client: the secret key stays here"};
+  fs::path model_dir = HNN_DISTILBERT_MODEL_DIR, vocab;
+  std::string host, params = "n16", sentence;
+  uint16_t port = 0;
+  double flood_sigma = std::ldexp(1.0, -12);
+  app.add_option("--host", host, "the server's address")->required();
+  app.add_option("--port", port, "the server's port")->required();
+  app.add_option("--model", model_dir, "model folder (config.json, model.safetensors, he_approx.json)")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
+  app.add_option("--vocab", vocab, "vocab.txt (default: MODEL/vocab.txt, else the shipped one)");
+  app.add_option("--params", params, "n16 (128-bit) or insecure-n12 (tests only)")->capture_default_str();
+  app.add_option("--flood-sigma", flood_sigma,
+                 "standard deviation of the Gaussian noise added to the decrypted score (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("sentence", sentence, "the sentence to classify")->required();
+  CLI11_PARSE(app, argc, argv);
+  if (vocab.empty()) {
+    vocab = fs::exists(model_dir / "vocab.txt") ? model_dir / "vocab.txt" : fs::path(HNN_DISTILBERT_DATA_DIR) / "vocab.txt";
+  }
+  try {
+    return run(host, port, model_dir, vocab, parse_parameter_set(params), flood_sigma, sentence);
+  } catch (const std::exception& e) {
+    std::cerr << "hnn-client: " << e.what() << "\n";
+    return 1;
+  }
+}
