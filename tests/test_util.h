@@ -7,7 +7,10 @@
 #include <complex>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
+
+#include "hnn/rns/error.h"
 
 namespace hnn::test {
 
@@ -46,6 +49,18 @@ inline PrecisionStats precision(const std::vector<std::complex<double>>& got,
     min_bits = std::min(min_bits, bits);
   }
   return {sum / static_cast<double>(got.size()), min_bits};
+}
+
+// The message of the InvalidArgument that f() throws (a test failure when it throws none).
+template <class F>
+std::string invalid_argument_message(F f) {
+  try {
+    f();
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no InvalidArgument thrown";
+  return "";
 }
 
 }  // namespace hnn::test

@@ -7,19 +7,9 @@ using namespace hnn;
 using namespace hnn::ckks;
 
 namespace {
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InvalidArgument thrown";
-  return "";
-}
 #define EXPECT_MESSAGE(call, text)                                        \
   do {                                                                    \
-    const std::string msg = error_of([&] { call; });                      \
+    const std::string msg = test::invalid_argument_message([&] { call; }); \
     EXPECT_NE(msg.find(text), std::string::npos) << "message: " << msg;   \
   } while (0)
 }  // namespace

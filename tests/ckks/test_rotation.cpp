@@ -105,16 +105,6 @@ bool same_ciphertext(const Ciphertext& a, const Ciphertext& b) {
     if (!same_words(a[i], b[i])) return false;
   return true;
 }
-template <class F>
-std::string invalid_argument_of(F f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no InvalidArgument thrown";
-  return "";
-}
 
 // 12 Q limbs (max level 11), 3 special primes, dnum 4: digits of 3 limbs. Keys restricted to level 4
 // keep 2 of the 4 digits, so levels 0..4 cross a digit boundary (2 -> 3).
@@ -188,13 +178,13 @@ TEST(RestrictedGaloisKeys, AreRefusedAboveTheirMaxLevel) {
   Ciphertext ct = w.encrypt(test::random_complex(16));
   w.eval->drop_to_level_inplace(ct, kRestrictedLevel + 1);
   const std::string above = "covers levels <= 4; the ciphertext is at level 5";
-  std::string msg = invalid_argument_of([&] { w.eval->rotate(ct, 3, gk); });
+  std::string msg = test::invalid_argument_message([&] { w.eval->rotate(ct, 3, gk); });
   EXPECT_NE(msg.find("Galois key for step 3 " + above), std::string::npos) << msg;
-  msg = invalid_argument_of([&] { w.eval->rotate_hoisted(ct, {-2, 3}, gk); });
+  msg = test::invalid_argument_message([&] { w.eval->rotate_hoisted(ct, {-2, 3}, gk); });
   EXPECT_NE(msg.find("Galois key for step -2 " + above), std::string::npos) << msg;
-  msg = invalid_argument_of([&] { w.eval->conjugate(ct, gk); });
+  msg = test::invalid_argument_message([&] { w.eval->conjugate(ct, gk); });
   EXPECT_NE(msg.find("Galois key for conjugation " + above), std::string::npos) << msg;
-  msg = invalid_argument_of([&] { w.eval->apply_galois(ct, w.ctx->galois_element(3), gk); });
+  msg = test::invalid_argument_message([&] { w.eval->apply_galois(ct, w.ctx->galois_element(3), gk); });
   EXPECT_NE(msg.find("Galois key for Galois element " + std::to_string(w.ctx->galois_element(3)) + " " + above),
             std::string::npos)
       << msg;
@@ -204,7 +194,7 @@ TEST(RestrictedGaloisKeys, AreRefusedAboveTheirMaxLevel) {
   EXPECT_NO_THROW(w.eval->rotate(ct, 3, gk));
   // Max levels outside -1..max level are the caller's mistake.
   for (int bad : {-2, w.ctx->max_level() + 1})
-    EXPECT_NE(invalid_argument_of([&] { w.keygen->create_galois_keys({1}, false, bad); }).find("max level"),
+    EXPECT_NE(test::invalid_argument_message([&] { w.keygen->create_galois_keys({1}, false, bad); }).find("max level"),
               std::string::npos);
 }
 

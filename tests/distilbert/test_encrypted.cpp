@@ -30,17 +30,11 @@ struct Tiny {
 };
 
 double twin_score(const Tiny& t, const Encoding& enc) {
-  std::size_t n = 0;
-  while (n < enc.attention_mask.size() && enc.attention_mask[n] == 1) ++n;
-  std::vector<std::int32_t> ids(enc.ids.begin(), enc.ids.begin() + static_cast<std::ptrdiff_t>(n));
-  const std::vector<std::int32_t> mask(n, 1);
-  return t.model.positive_score(t.model.logits(ids, mask));
+  return t.model.positive_score(t.model.logits(enc.ids, enc.attention_mask));
 }
 
 double plain_score(const Tiny& t, const Encoding& enc, std::size_t* bootstraps = nullptr) {
-  std::size_t n = 0;
-  while (n < enc.attention_mask.size() && enc.attention_mask[n] == 1) ++n;
-  const auto layout = sentence_layout(t.model.model().config(), t.slots, n);
+  const auto layout = sentence_layout(t.model.model().config(), t.slots, enc.real_tokens());
   he::PlainBackend b(layout, 9);
   std::size_t real = 0;
   he::Tensor<he::PlainBackend::Value> x{64, {}};
@@ -76,9 +70,7 @@ TEST(EncryptedDistilBert, CkksEndToEndGivesTheTwinsDecision) {
   const Tiny t;
   const auto& cfg = t.model.model().config();
   const Encoding enc = t.tokenizer.encode(t.dev[1].sentence, 8);
-  std::size_t n = 0;
-  while (n < enc.attention_mask.size() && enc.attention_mask[n] == 1) ++n;
-  const auto layout = sentence_layout(cfg, t.slots, n);
+  const auto layout = sentence_layout(cfg, t.slots, enc.real_tokens());
 
   auto preset = hnn::ckks::bootstrap::presets::insecure_n12_bootstrap(t.slots, 9);
   preset.config.real_slots = true;

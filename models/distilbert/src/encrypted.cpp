@@ -37,22 +37,9 @@ nn::he::Layout sentence_layout(const DistilBertConfig& config, std::size_t slots
 
 std::vector<std::vector<double>> embed_and_pack(const HeFriendlyClassifier& model, const Encoding& enc,
                                                 const nn::he::Layout& layout, std::size_t& real_tokens) {
-  const auto& cfg = model.model().config();
-  const auto& w = model.model().weights();
-  std::size_t n = 0;
-  while (n < enc.attention_mask.size() && enc.attention_mask[n] == 1) ++n;
-  HNN_REQUIRE(n >= 1 && n <= layout.tokens, "the encoding has ", n, " real tokens for a layout of ", layout.tokens);
-  const auto dim = static_cast<std::size_t>(cfg.dim);
-  std::vector<double> x(n * dim);
-  for (std::size_t t = 0; t < n; ++t) {
-    const std::int32_t id = enc.ids[t];
-    HNN_REQUIRE(id >= 0 && id < cfg.vocab_size, "token id ", id, " at position ", t, " is outside the vocabulary");
-    const auto word = w.word_embeddings.row(static_cast<std::size_t>(id));
-    const auto pos = w.position_embeddings.row(t);
-    for (std::size_t k = 0; k < dim; ++k) x[t * dim + k] = word[k] + pos[k];
-  }
-  real_tokens = n;
-  return nn::he::pack(layout, x, n, dim);
+  const Matrix<double> x = model.embeddings(enc.ids, enc.attention_mask);
+  real_tokens = x.rows();
+  return nn::he::pack(layout, x.data(), x.rows(), x.cols());
 }
 
 Calibration calibrate(const HeFriendlyClassifier& model, const BertTokenizer& tokenizer, const nn::he::Layout& layout,

@@ -104,10 +104,8 @@ void HeFriendlyClassifier::layer_norm(Matrix<double>& x, const LayerNormWeights<
   add_noise(noise, x);
 }
 
-std::vector<double> HeFriendlyClassifier::logits(std::span<const std::int32_t> ids,
-                                                 std::span<const std::int32_t> mask,
-                                                 nn::PrecisionNoise* noise,
-                                                 RangeReport* ranges) const {
+Matrix<double> HeFriendlyClassifier::embeddings(std::span<const std::int32_t> ids,
+                                                std::span<const std::int32_t> mask) const {
   HNN_REQUIRE(mask.size() == ids.size(), "attention_mask has ", mask.size(), " entries for ",
               ids.size(), " ids");
   std::size_t n = 0;
@@ -130,6 +128,18 @@ std::vector<double> HeFriendlyClassifier::logits(std::span<const std::int32_t> i
     const auto pos = w.position_embeddings.row(i);
     for (std::size_t k = 0; k < dim; ++k) x(i, k) = word[k] + pos[k];
   }
+  return x;
+}
+
+std::vector<double> HeFriendlyClassifier::logits(std::span<const std::int32_t> ids,
+                                                 std::span<const std::int32_t> mask,
+                                                 nn::PrecisionNoise* noise,
+                                                 RangeReport* ranges) const {
+  Matrix<double> x = embeddings(ids, mask);
+  const std::size_t n = x.rows();
+  const auto& c = model_.config();
+  const auto& w = model_.weights();
+  const std::size_t dim = static_cast<std::size_t>(c.dim);
   layer_norm(x, w.embedding_layer_norm, approx_.inv_sqrt("embeddings.ln"), noise, ranges);
 
   const auto heads = static_cast<std::size_t>(c.n_heads);

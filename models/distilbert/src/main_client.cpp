@@ -6,9 +6,7 @@
 // for comparison, and last "label=... score=...".
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -22,7 +20,6 @@
 #include "hnn/distilbert/session.h"
 #include "hnn/net/socket.h"
 #include "hnn/rns/error.h"
-#include "hnn/rns/random.h"
 
 namespace {
 
@@ -30,16 +27,6 @@ namespace fs = std::filesystem;
 namespace proto = hnn::distilbert::protocol;
 using namespace hnn::distilbert;
 using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
-
-// Gaussian noise from the OS CSPRNG-seeded ChaCha20 stream (hnn::rns::Prng), Box-Muller.
-double gaussian(double sigma) {
-  hnn::rns::Prng prng;
-  auto uniform = [&] { return (static_cast<double>(prng.uniform(uint64_t{1} << 53)) + 0.5) / 9007199254740992.0; };
-  return sigma * std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * M_PI * uniform());
-}
 
 // The next message from the server; an ERROR message becomes an exception with the server's text.
 hnn::net::Message receive(hnn::net::Connection& conn, std::size_t max_payload) {
@@ -60,22 +47,19 @@ hnn::net::Message receive_expecting(hnn::net::Connection& conn, uint16_t type, s
 int run(const std::string& host, uint16_t port, const fs::path& model_dir, const fs::path& vocab, ParameterSet set,
         double flood_sigma, const std::string& sentence) {
   auto t0 = Clock::now();
-  const auto model = HeFriendlyClassifier::load(model_dir);
-  const auto tokenizer = BertTokenizer::from_vocab_file(vocab);
+  const LoadedModel loaded = load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR);
+  const auto& model = loaded.model;
   const auto& cfg = model.model().config();
-  HNN_REQUIRE(static_cast<std::int64_t>(tokenizer.vocab_size()) == cfg.vocab_size, "vocabulary ", vocab.string(),
-              " has ", tokenizer.vocab_size(), " tokens but the model's vocab_size is ", cfg.vocab_size);
-  const std::size_t slots = model_slots(cfg);
-  const Encoding full = tokenizer.encode(sentence, 1u << 20);
-  HNN_REQUIRE(full.ids.size() > 2, "the sentence has no tokens to classify");
-  const auto layout = sentence_layout(cfg, slots, full.ids.size());
-  const Encoding enc = tokenizer.encode(sentence, max_encrypted_tokens(cfg, slots));
+  const std::size_t slots = loaded.slots;
+  const PreparedSentence prepared = prepare_sentence(loaded, sentence);
+  const auto& layout = prepared.layout;
+  const Encoding& enc = prepared.encoding;
   std::printf("[model] %s: dim %lld, %lld layers, %lld heads; %zu tokens -> layout T=%zu, %zu slots (%.1f s)\n",
               model_dir.string().c_str(), static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers),
-              static_cast<long long>(cfg.n_heads), full.ids.size(), layout.tokens, layout.slots, since(t0));
+              static_cast<long long>(cfg.n_heads), prepared.tokens, layout.tokens, layout.slots, seconds_since(t0));
 
   auto conn = hnn::net::Connection::connect(host, port, std::chrono::seconds(30));
-  conn.send(proto::kHello, proto::encode(proto::Hello{std::string(name_of(set)), full.ids.size()}));
+  conn.send(proto::kHello, proto::encode(proto::Hello{std::string(name_of(set)), prepared.tokens}));
 
   // the server builds its bootstrapper and calibrates meanwhile; so does the client's bootstrapper
   t0 = Clock::now();
@@ -84,7 +68,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
   std::printf("[params] %s: logN %d, log QP %.0f, %d levels between bootstraps (%.1f s)\n",
               std::string(name_of(set)).c_str(), preset.params.log_n, ctx->params().log_qp(), boot.output_level(),
-              since(t0));
+              seconds_since(t0));
 
   t0 = Clock::now();
   const auto plan = proto::decode_plan(receive_expecting(conn, proto::kPlan, proto::kMaxSmallPayload).payload);
@@ -94,17 +78,17 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   HNN_REQUIRE(plan.max_level == boot.output_level(), "the server's keys stop at level ", plan.max_level,
               " but this parameter set bootstraps to level ", boot.output_level());
   std::printf("[plan] from the server: %zu rotation steps, keys up to level %d (%.1f s)\n",
-              plan.rotation_steps.size(), plan.max_level, since(t0));
+              plan.rotation_steps.size(), plan.max_level, seconds_since(t0));
 
   t0 = Clock::now();
   const std::set<int> steps(plan.rotation_steps.begin(), plan.rotation_steps.end());
   ClientKeys keys = make_client_keys(ctx, boot, steps, plan.max_level);
   const auto key_bytes = hnn::ckks::bootstrap::serialize(keys.evaluation);
   std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
-              keys.evaluation.galois.keys().size(), mib(key_bytes.size()), since(t0));
+              keys.evaluation.galois.keys().size(), mib(key_bytes.size()), seconds_since(t0));
   t0 = Clock::now();
   conn.send(proto::kKeys, key_bytes);
-  std::printf("[client] keys sent (%.1f s)\n", since(t0));
+  std::printf("[client] keys sent (%.1f s)\n", seconds_since(t0));
 
   t0 = Clock::now();
   std::size_t n = 0;
@@ -118,7 +102,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   const auto input = proto::encode_blobs(cts);
   conn.send(proto::kInput, input);
   std::printf("[client] %zu tokens encrypted as %zu ciphertexts, %.1f MiB, sent (%.1f s)\n", n, cts.size(),
-              mib(input.size()), since(t0));
+              mib(input.size()), seconds_since(t0));
   std::fflush(stdout);
 
   t0 = Clock::now();
@@ -127,29 +111,18 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
     m = receive(conn, proto::kMaxCiphertextsPayload);
     if (m.type != proto::kProgress) break;
     const auto p = proto::decode_progress(m.payload);
-    std::printf("[server] %-18s %8.1f s  %3llu bootstraps\n", p.stage.c_str(), p.seconds,
-                static_cast<unsigned long long>(p.bootstraps));
-    std::fflush(stdout);
+    print_stage(StageReport{p.stage, p.seconds, static_cast<std::size_t>(p.bootstraps)});
   }
   if (m.type != proto::kResult) {
     HNN_THROW(hnn::DeserializationError, "expected a PROGRESS or RESULT message from ", conn.peer(), ", got ",
               proto::type_name(m.type));
   }
   const auto out = hnn::ckks::deserialize_ciphertext(ctx, m.payload);
-  std::printf("[server] done: %.1f s from the input to the result\n", since(t0));
+  std::printf("[server] done: %.1f s from the input to the result\n", seconds_since(t0));
 
   // decryption with noise flooding
   hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
-  const double raw = encoder.decode_real(decryptor.decrypt(out))[0];
-  const double flood = flood_sigma > 0 ? gaussian(flood_sigma) : 0.0;
-  const double score = raw + flood;
-  std::vector<std::int32_t> ids(enc.ids.begin(), enc.ids.begin() + static_cast<std::ptrdiff_t>(n));
-  const double twin = model.positive_score(model.logits(ids, std::vector<std::int32_t>(n, 1)));
-  std::printf("[client] decrypted %.9f; noise flooding sigma %.3g added %.3g; plaintext twin %.9f (encrypted "
-              "error %.1f bits)\n",
-              raw, flood_sigma, flood, twin, -std::log2(std::fabs(raw - twin) + 1e-300));
-  const std::string label = cfg.labels.size() == 2 ? cfg.labels[score > 0.5 ? 1 : 0] : (score > 0.5 ? "1" : "0");
-  std::printf("label=%s score=%.6f\n", label.c_str(), score);
+  report_score(loaded, enc, encoder.decode_real(decryptor.decrypt(out))[0], flood_sigma);
   return 0;
 }
 
@@ -174,9 +147,6 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("sentence", sentence, "the sentence to classify")->required();
   CLI11_PARSE(app, argc, argv);
-  if (vocab.empty()) {
-    vocab = fs::exists(model_dir / "vocab.txt") ? model_dir / "vocab.txt" : fs::path(HNN_DISTILBERT_DATA_DIR) / "vocab.txt";
-  }
   try {
     return run(host, port, model_dir, vocab, parse_parameter_set(params), flood_sigma, sentence);
   } catch (const std::exception& e) {

@@ -28,22 +28,13 @@ using namespace hnn::distilbert;
 namespace he = hnn::nn::he;
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
 // The model, its tokenizer (for calibration only) and, per parameter set, the context and the
 // bootstrapper; per (parameter set, layout) the calibration. Built on first use, kept across
 // connections.
 class Server {
  public:
   Server(const fs::path& model_dir, const fs::path& vocab, std::size_t calibration_count)
-      : model_(HeFriendlyClassifier::load(model_dir)),
-        tokenizer_(BertTokenizer::from_vocab_file(vocab)),
-        calibration_count_(calibration_count) {
-    const auto& cfg = model_.model().config();
-    HNN_REQUIRE(static_cast<std::int64_t>(tokenizer_.vocab_size()) == cfg.vocab_size, "vocabulary ", vocab.string(),
-                " has ", tokenizer_.vocab_size(), " tokens but the model's vocab_size is ", cfg.vocab_size);
-    slots_ = model_slots(cfg);
-  }
+      : m_(load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR)), calibration_count_(calibration_count) {}
 
   void serve(hnn::net::Connection& conn);
 
@@ -56,10 +47,8 @@ class Server {
   Engine& engine(ParameterSet set);
   const Calibration& calibration(Engine& e, const he::Layout& layout);
 
-  HeFriendlyClassifier model_;
-  BertTokenizer tokenizer_;
+  LoadedModel m_;
   std::size_t calibration_count_;
-  std::size_t slots_ = 0;
   std::map<ParameterSet, Engine> engines_;
 };
 
@@ -67,12 +56,12 @@ Server::Engine& Server::engine(ParameterSet set) {
   auto it = engines_.find(set);
   if (it != engines_.end()) return it->second;
   const auto t0 = Clock::now();
-  const auto preset = encrypted_preset(set, slots_);
+  const auto preset = encrypted_preset(set, m_.slots);
   Engine e;
   e.ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
   e.boot = std::make_unique<hnn::ckks::bootstrap::Bootstrapper>(e.ctx, preset.config);
   std::printf("[params] %s: logN %d, %d levels between bootstraps; bootstrapper ready (%.1f s)\n",
-              std::string(name_of(set)).c_str(), preset.params.log_n, e.boot->output_level(), since(t0));
+              std::string(name_of(set)).c_str(), preset.params.log_n, e.boot->output_level(), seconds_since(t0));
   return engines_.emplace(set, std::move(e)).first->second;
 }
 
@@ -81,19 +70,19 @@ const Calibration& Server::calibration(Engine& e, const he::Layout& layout) {
   if (it != e.calibrations.end()) return it->second;
   const auto t0 = Clock::now();
   const fs::path train = fs::path(HNN_DISTILBERT_DATA_DIR) / "sst2" / "train.tsv";
-  auto cal = calibrate(model_, tokenizer_, layout, e.boot->output_level(),
+  auto cal = calibrate(m_.model, m_.tokenizer, layout, e.boot->output_level(),
                        calibration_sentences(train, calibration_count_));
   std::printf("[plan] T=%zu: %zu calibration sentences (public SST-2 train): %zu bootstraps per sentence, %zu "
               "rotation keys (%.1f s)\n",
-              layout.tokens, cal.sentences, cal.bootstraps_per_sentence, cal.rotation_steps.size(), since(t0));
+              layout.tokens, cal.sentences, cal.bootstraps_per_sentence, cal.rotation_steps.size(), seconds_since(t0));
   return e.calibrations.emplace(layout.tokens, std::move(cal)).first->second;
 }
 
 void Server::serve(hnn::net::Connection& conn) {
-  const auto& cfg = model_.model().config();
+  const auto& cfg = m_.model.model().config();
   const auto hello = proto::decode_hello(conn.receive_expecting(proto::kHello, proto::kMaxSmallPayload).payload);
   const ParameterSet set = parse_parameter_set(hello.parameter_set);
-  const auto layout = sentence_layout(cfg, slots_, hello.tokens);
+  const auto layout = sentence_layout(cfg, m_.slots, hello.tokens);
   const std::size_t n = hello.tokens;
   std::printf("[server] %s: %zu tokens, %s -> layout T=%zu, S=%zu\n", conn.peer().c_str(), n,
               hello.parameter_set.c_str(), layout.tokens, layout.slots);
@@ -113,19 +102,18 @@ void Server::serve(hnn::net::Connection& conn) {
   HNN_REQUIRE(blobs.size() == layout.chunks(static_cast<std::size_t>(cfg.dim)), "INPUT holds ", blobs.size(),
               " ciphertexts; the layout needs ", layout.chunks(static_cast<std::size_t>(cfg.dim)));
   std::printf("[server] received %zu Galois keys and %zu ciphertexts (%.1f s)\n", keys.galois.keys().size(),
-              blobs.size(), since(t0));
+              blobs.size(), seconds_since(t0));
   std::fflush(stdout);
 
   t0 = Clock::now();
   he::CkksBackend backend(layout, *e.boot, keys, cal.bounds);
   he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
   for (const auto& b : blobs) x.chunks.push_back(backend.adopt(hnn::ckks::deserialize_ciphertext(e.ctx, b)));
-  const auto out = encrypted_forward(backend, model_, std::move(x), n, [&](const StageReport& r) {
-    std::printf("[server] %-18s %8.1f s  %3zu bootstraps\n", r.stage.c_str(), r.seconds, r.bootstraps);
-    std::fflush(stdout);
+  const auto out = encrypted_forward(backend, m_.model, std::move(x), n, [&](const StageReport& r) {
+    print_stage(r);
     conn.send(proto::kProgress, proto::encode(proto::Progress{r.stage, r.seconds, r.bootstraps}));
   });
-  std::printf("[server] CPU backend: %.1f s, %zu bootstraps, %zu rotations\n", since(t0),
+  std::printf("[server] CPU backend: %.1f s, %zu bootstraps, %zu rotations\n", seconds_since(t0),
               backend.counters().bootstraps, backend.counters().rotations);
   conn.send(proto::kResult, hnn::ckks::serialize(out.ct));
   std::fflush(stdout);
@@ -170,9 +158,6 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_flag("--once", once, "serve one connection, then exit (1 if it failed)");
   CLI11_PARSE(app, argc, argv);
-  if (vocab.empty()) {
-    vocab = fs::exists(model_dir / "vocab.txt") ? model_dir / "vocab.txt" : fs::path(HNN_DISTILBERT_DATA_DIR) / "vocab.txt";
-  }
   try {
     Server server(model_dir, vocab, calibration);
     hnn::net::Listener listener(host, port);

@@ -1,7 +1,11 @@
 #include "hnn/distilbert/session.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include "hnn/distilbert/sst2.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/random.h"
 
 namespace hnn::distilbert {
 
@@ -41,6 +45,51 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
   }
   k.keygen->add_galois_keys(k.evaluation.galois, elements, max_level);
   return k;
+}
+
+LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,
+                       const std::filesystem::path& data_dir) {
+  if (vocab.empty()) {
+    vocab = std::filesystem::exists(model_dir / "vocab.txt") ? model_dir / "vocab.txt" : data_dir / "vocab.txt";
+  }
+  LoadedModel m{HeFriendlyClassifier::load(model_dir), BertTokenizer::from_vocab_file(vocab), 0};
+  const auto& cfg = m.model.model().config();
+  HNN_REQUIRE(static_cast<std::int64_t>(m.tokenizer.vocab_size()) == cfg.vocab_size, "vocabulary ", vocab.string(),
+              " has ", m.tokenizer.vocab_size(), " tokens but the model's vocab_size is ", cfg.vocab_size);
+  m.slots = model_slots(cfg);
+  return m;
+}
+
+PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence) {
+  const auto& cfg = m.model.model().config();
+  const std::size_t tokens = m.tokenizer.encode(sentence, std::size_t{1} << 20).ids.size();
+  HNN_REQUIRE(tokens > 2, "the sentence has no tokens to classify");
+  return PreparedSentence{m.tokenizer.encode(sentence, max_encrypted_tokens(cfg, m.slots)), tokens,
+                          sentence_layout(cfg, m.slots, tokens)};
+}
+
+double flooding_noise(double sigma) {
+  rns::Prng prng;
+  auto uniform = [&] { return (static_cast<double>(prng.uniform(uint64_t{1} << 53)) + 0.5) / 9007199254740992.0; };
+  return sigma * std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * M_PI * uniform());
+}
+
+double report_score(const LoadedModel& m, const Encoding& encoding, double raw, double flood_sigma) {
+  const double flood = flood_sigma > 0 ? flooding_noise(flood_sigma) : 0.0;
+  const double score = raw + flood;
+  const double twin = m.model.positive_score(m.model.logits(encoding.ids, encoding.attention_mask));
+  std::printf("[client] decrypted %.9f; noise flooding sigma %.3g added %.3g; plaintext twin %.9f (encrypted "
+              "error %.1f bits)\n",
+              raw, flood_sigma, flood, twin, -std::log2(std::fabs(raw - twin) + 1e-300));
+  const auto& labels = m.model.model().config().labels;
+  const std::string label = labels.size() == 2 ? labels[score > 0.5 ? 1 : 0] : (score > 0.5 ? "1" : "0");
+  std::printf("label=%s score=%.6f\n", label.c_str(), score);
+  return score;
+}
+
+void print_stage(const StageReport& r) {
+  std::printf("[server] %-18s %8.1f s  %3zu bootstraps\n", r.stage.c_str(), r.seconds, r.bootstraps);
+  std::fflush(stdout);
 }
 
 }  // namespace hnn::distilbert

@@ -1,6 +1,7 @@
 #include "hnn/nn/he/ckks_backend.h"
 
 #include <cmath>
+#include <optional>
 
 #include "hnn/ckks/polynomial.h"
 
@@ -117,17 +118,17 @@ CkksBackend::Value CkksBackend::mul(const Value& a, const Value& b) {
   const auto [ma, mb] = levelled(a.meta, b.meta);
   HNN_ASSERT(ma.level >= 1, "product at level 0: ensure_levels first");
   ++counters_.products;
-  const bool same = &a == &b;
-  Value x = clone(a);
-  lower(x, ma.level);
+  // operands are copied only when one must be lowered first
+  std::optional<Value> la, lb;
+  auto at_level = [&](const Value& v, std::optional<Value>& lowered_copy) -> const ckks::Ciphertext& {
+    if (v.meta.level == ma.level) return v.ct;
+    lowered_copy.emplace(clone(v));
+    lower(*lowered_copy, ma.level);
+    return lowered_copy->ct;
+  };
+  const ckks::Ciphertext& x = at_level(a, la);
   Value r;
-  if (same) {
-    r.ct = ev_.square(x.ct, keys_->relin);
-  } else {
-    Value y = clone(b);
-    lower(y, mb.level);
-    r.ct = ev_.multiply(x.ct, y.ct, keys_->relin);
-  }
+  r.ct = &a == &b ? ev_.square(x, keys_->relin) : ev_.multiply(x, at_level(b, lb), keys_->relin);
   ev_.rescale_inplace(r.ct);
   r.meta = Meta{ma.level - 1, product_scale_id(ma.scale_id, mb.scale_id)};
   if (r.meta.canonical()) {

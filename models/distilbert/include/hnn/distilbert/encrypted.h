@@ -111,9 +111,11 @@ typename B::Value encrypted_forward(B& b, const HeFriendlyClassifier& model, nn:
   for (std::size_t i = 0; i < layers; ++i) {
     const auto& blk = w.blocks[i];
     const std::string p = "layer" + std::to_string(i) + ".";
-    auto q = linear(b, copy(x), detail::params_of(blk.q), real, p + "q");
-    auto k = linear(b, copy(x), detail::params_of(blk.k), real, p + "k");
-    auto v = linear(b, copy(x), detail::params_of(blk.v), real, p + "v");
+    const LinearParams qkv_params[] = {detail::params_of(blk.q), detail::params_of(blk.k), detail::params_of(blk.v)};
+    auto qkv = linear_many(b, copy(x), qkv_params, real, p + "qkv");
+    auto& q = qkv[0];
+    auto& k = qkv[1];
+    auto& v = qkv[2];
     Tensor<V> ctx{x.features, {}};
     for (std::size_t c = 0; c < q.chunks.size(); ++c) {
       auto scores = attention_scores(b, std::move(q.chunks[c]), std::move(k.chunks[c]), shape, p + "scores");

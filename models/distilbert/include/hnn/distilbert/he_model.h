@@ -45,6 +45,10 @@ class HeFriendlyClassifier {
   // config.json + model.safetensors + he_approx.json; a clear error when he_approx.json is absent.
   static HeFriendlyClassifier load(const std::filesystem::path& model_dir);
 
+  // Word + position embeddings [n x dim] of the n real tokens (the input of the embedding
+  // LayerNorm; what the encrypted pipeline's client encrypts). Throws InvalidArgument on a mask
+  // that is not 1...1 0...0, ids outside the vocabulary, or more than max_position_embeddings tokens.
+  Matrix<double> embeddings(std::span<const std::int32_t> ids, std::span<const std::int32_t> attention_mask) const;
   // Logits [num_labels] of one sequence. Padding must be on the right (mask 1...1 0...0); only
   // the real tokens are computed. `noise` (default: none) is applied after every linear layer and
   // approximated op; `ranges`, when given, records inputs outside the approximations' intervals.

@@ -1,6 +1,7 @@
 // The pieces the encrypted programs share (hnn-distilbert, hnn-server, hnn-client): parameter
 // sets, the server's bootstrapper, calibration sentences and the client's keys.
 #pragma once
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -10,6 +11,9 @@
 
 #include "hnn/ckks/bootstrap/bootstrapper.h"
 #include "hnn/ckks/keygen.h"
+#include "hnn/distilbert/encrypted.h"
+#include "hnn/distilbert/he_model.h"
+#include "hnn/distilbert/tokenizer.h"
 #include "hnn/nn/he/ckks_backend.h"
 
 namespace hnn::distilbert {
@@ -38,5 +42,41 @@ struct ClientKeys {
 };
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
                             const std::set<int>& rotation_steps, int max_level);
+
+// The HE-friendly model and its tokenizer, checked against each other; `slots` = model_slots.
+struct LoadedModel {
+  HeFriendlyClassifier model;
+  BertTokenizer tokenizer;
+  std::size_t slots = 0;
+};
+// vocab empty: MODEL/vocab.txt when it exists, else data_dir/vocab.txt.
+LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,
+                       const std::filesystem::path& data_dir);
+
+// A sentence tokenized for the encrypted model: its layout (from the whole token count, so an
+// over-long sentence is refused rather than cut) and its encoding.
+struct PreparedSentence {
+  Encoding encoding;
+  std::size_t tokens = 0;  // [CLS] and [SEP] included
+  nn::he::Layout layout;
+};
+// Throws InvalidArgument on a sentence without tokens or longer than the model accepts.
+PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence);
+
+// Noise flooding: a sample of N(0, sigma^2) from the OS-seeded ChaCha20 CSPRNG (Box-Muller).
+double flooding_noise(double sigma);
+
+// The client's last step: `raw` (the decrypted slot 0) plus flooding noise of `flood_sigma`,
+// printed with the plaintext twin's score and the encrypted error, then "label=... score=..." as
+// the last line. Returns the flooded score.
+double report_score(const LoadedModel& m, const Encoding& encoding, double raw, double flood_sigma);
+
+// "[server] <stage> <seconds> <bootstraps>", flushed: the progress line of all three programs.
+void print_stage(const StageReport& r);
+
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+inline double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 }  // namespace hnn::distilbert

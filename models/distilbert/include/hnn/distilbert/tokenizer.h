@@ -32,6 +32,12 @@ struct BertTokenizerOptions {
 struct Encoding {
   std::vector<std::int32_t> ids;
   std::vector<std::int32_t> attention_mask;  // 1 for real tokens, 0 for padding
+  // The leading real tokens ([CLS] and [SEP] included).
+  std::size_t real_tokens() const {
+    std::size_t n = 0;
+    while (n < attention_mask.size() && attention_mask[n] == 1) ++n;
+    return n;
+  }
 };
 
 class BertTokenizer {

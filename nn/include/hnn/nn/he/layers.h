@@ -53,7 +53,8 @@ void add_into(B& b, typename B::Value& a, const typename B::Value& c, std::strin
   subtract ? b.sub(a, c) : b.add(a, c);
 }
 
-// Accumulates pending (not yet rescaled) terms.
+// acc += term (acc empty: acc = term), for terms at one level and scale (pending products, or
+// products of operands at fixed levels).
 template <class B>
 void accumulate(B& b, std::optional<typename B::Value>& acc, typename B::Value term) {
   if (acc) b.add(*acc, term);
@@ -88,17 +89,20 @@ struct LinearParams {
   std::size_t out = 0, in = 0;
 };
 
+// Several linear layers of the same input (Q, K and V) share its level check and its baby-step
+// rotations.
 template <class B>
-Tensor<typename B::Value> linear(B& b, Tensor<typename B::Value> x, const LinearParams& w,
-                                 const std::vector<double>& bias_tokens, std::string_view site) {
+std::vector<Tensor<typename B::Value>> linear_many(B& b, Tensor<typename B::Value> x, std::span<const LinearParams> ws,
+                                                   const std::vector<double>& bias_tokens, std::string_view site) {
   using V = typename B::Value;
   const Layout& L = b.layout();
   const std::size_t C = L.chunk(), T = L.tokens;
-  HNN_REQUIRE(x.features == w.in, site, ": linear layer of ", w.in, " inputs applied to ", x.features,
-              " features");
-  HNN_REQUIRE(w.weight.size() == w.out * w.in && w.bias.size() == w.out, site,
-              ": weight/bias sizes do not match ", w.out, " x ", w.in);
-  const std::size_t in_chunks = L.chunks(w.in), out_chunks = L.chunks(w.out);
+  for (const auto& w : ws) {
+    HNN_REQUIRE(x.features == w.in, site, ": linear layer of ", w.in, " inputs applied to ", x.features,
+                " features");
+    HNN_REQUIRE(w.weight.size() == w.out * w.in && w.bias.size() == w.out, site,
+                ": weight/bias sizes do not match ", w.out, " x ", w.in);
+  }
   int level = b.fresh_level();
   for (auto& c : x.chunks) {
     ensure_levels(b, c, 1, std::string(site) + ".in");
@@ -114,42 +118,52 @@ Tensor<typename B::Value> linear(B& b, Tensor<typename B::Value> x, const Linear
   std::vector<std::vector<V>> rots;
   for (auto& c : x.chunks) rots.push_back(b.rotate_many(c, baby));
 
-  auto weight = [&](std::size_t o, std::size_t i, std::size_t jo, std::size_t ji) {
-    const std::size_t r = o * C + jo, k = i * C + ji;
-    return (r < w.out && k < w.in) ? w.weight[r * w.in + k] : 0.0;
-  };
-  Tensor<V> y{w.out, {}};
+  std::vector<Tensor<V>> out;
   std::vector<double> diag(L.slots);
-  for (std::size_t o = 0; o < out_chunks; ++o) {
-    std::optional<V> acc;
-    for (std::size_t g = 0; g < n2; ++g) {
-      std::optional<V> inner;
-      for (std::size_t i = 0; i < in_chunks; ++i) {
-        for (std::size_t bb = 0; bb < n1; ++bb) {
-          // pre-rotated diagonal g*n1 + bb: slot (j, t) -> W[(j - g n1) mod C][(j + bb) mod C]
-          bool any = false;
-          for (std::size_t j = 0; j < C; ++j) {
-            const double v = weight(o, i, (j + C - (g * n1) % C) % C, (j + bb) % C);
-            any = any || v != 0.0;
-            for (std::size_t t = 0; t < T; ++t) diag[L.slot(j, t)] = v;
+  for (const auto& w : ws) {
+    auto weight = [&](std::size_t o, std::size_t i, std::size_t jo, std::size_t ji) {
+      const std::size_t r = o * C + jo, k = i * C + ji;
+      return (r < w.out && k < w.in) ? w.weight[r * w.in + k] : 0.0;
+    };
+    Tensor<V> y{w.out, {}};
+    for (std::size_t o = 0; o < L.chunks(w.out); ++o) {
+      std::optional<V> acc;
+      for (std::size_t g = 0; g < n2; ++g) {
+        std::optional<V> inner;
+        for (std::size_t i = 0; i < L.chunks(w.in); ++i) {
+          for (std::size_t bb = 0; bb < n1; ++bb) {
+            // pre-rotated diagonal g*n1 + bb: slot (j, t) -> W[(j - g n1) mod C][(j + bb) mod C]
+            bool any = false;
+            for (std::size_t j = 0; j < C; ++j) {
+              const double v = weight(o, i, (j + C - (g * n1) % C) % C, (j + bb) % C);
+              any = any || v != 0.0;
+              for (std::size_t t = 0; t < T; ++t) diag[L.slot(j, t)] = v;
+            }
+            if (any) accumulate(b, inner, b.mul_plain_lazy(rots[i][bb], diag));
           }
-          if (any) accumulate(b, inner, b.mul_plain_lazy(rots[i][bb], diag));
         }
+        if (!inner) continue;
+        if (g > 0) *inner = b.rotate(*inner, static_cast<int>(g * n1 * T));
+        accumulate(b, acc, std::move(*inner));
       }
-      if (!inner) continue;
-      if (g > 0) *inner = b.rotate(*inner, static_cast<int>(g * n1 * T));
-      accumulate(b, acc, std::move(*inner));
+      HNN_REQUIRE(acc.has_value(), site, ": output chunk ", o, " has an all-zero weight block");
+      b.rescale(*acc);
+      std::vector<double> bias(L.slots, 0.0);
+      for (std::size_t j = 0; j < C && o * C + j < w.out; ++j) {
+        for (std::size_t t = 0; t < T; ++t) bias[L.slot(j, t)] = w.bias[o * C + j] * bias_tokens[t];
+      }
+      b.add_plain(*acc, bias);
+      y.chunks.push_back(std::move(*acc));
     }
-    HNN_REQUIRE(acc.has_value(), site, ": output chunk ", o, " has an all-zero weight block");
-    b.rescale(*acc);
-    std::vector<double> bias(L.slots, 0.0);
-    for (std::size_t j = 0; j < C && o * C + j < w.out; ++j) {
-      for (std::size_t t = 0; t < T; ++t) bias[L.slot(j, t)] = w.bias[o * C + j] * bias_tokens[t];
-    }
-    b.add_plain(*acc, bias);
-    y.chunks.push_back(std::move(*acc));
+    out.push_back(std::move(y));
   }
-  return y;
+  return out;
+}
+
+template <class B>
+Tensor<typename B::Value> linear(B& b, Tensor<typename B::Value> x, const LinearParams& w,
+                                 const std::vector<double>& bias_tokens, std::string_view site) {
+  return std::move(linear_many(b, std::move(x), std::span<const LinearParams>(&w, 1), bias_tokens, site)[0]);
 }
 
 // ---- element-wise ----------------------------------------------------------------------------
@@ -312,9 +326,7 @@ typename B::Value attention_context(B& b, typename B::Value probs, typename B::V
   for (std::size_t r = 0; r < T; ++r) {
     auto w = b.mul_plain(moved[r], first);
     for (std::size_t s = 1; s < hd; s <<= 1) b.add(w, b.rotate(w, -static_cast<int>(s * T)));
-    auto term = b.mul(w, shifted[r]);
-    if (acc) b.add(*acc, term);
-    else acc.emplace(std::move(term));
+    accumulate(b, acc, b.mul(w, shifted[r]));
   }
   return std::move(*acc);
 }
@@ -349,11 +361,7 @@ Tensor<typename B::Value> layer_norm(B& b, Tensor<typename B::Value> x, std::spa
   }
   for (auto& c : x.chunks) b.lower_to(c, level);
   std::optional<V> total;
-  for (auto& c : x.chunks) {
-    auto part = all_sum(b.clone(c));
-    if (total) b.add(*total, part);
-    else total.emplace(std::move(part));
-  }
+  for (auto& c : x.chunks) accumulate(b, total, all_sum(b.clone(c)));
   std::vector<V> centred;
   for (std::size_t c = 0; c < x.chunks.size(); ++c) {
     auto m = b.mul_plain(*total, feature_mask(c, 1.0 / static_cast<double>(d)));
