@@ -39,5 +39,24 @@ TEST(BootstrapLong, N16FullSlotsPrecision) {
   }
 }
 
+// The configuration the encrypted DistilBERT uses: 8192 sparse slots, real.
+TEST(BootstrapLong, N16SparseRealSlotsPrecision) {
+  auto preset = bootstrap::presets::n16_bootstrap(8192);
+  preset.config.real_slots = true;
+  CkksWorld w(preset.params, 12);
+  bootstrap::Bootstrapper boot(w.ctx, preset.config);
+  const auto keys = boot.create_keys(*w.keygen);
+  auto x = random_complex(boot.slots());
+  for (auto& v : x) v = v.real();
+  bootstrap::BootstrapTimings t;
+  const Ciphertext out = boot.bootstrap(w.encrypt(x, 0), keys, &t);
+  const auto stats = precision(w.decrypt(out), x);
+  std::printf("n16 bootstrap (8192 real slots): precision mean %.2f min %.2f bits; ModRaise %.1f s, CoeffToSlot %.1f s, "
+              "EvalMod %.1f s, SlotToCoeff %.1f s\n",
+              stats.mean_bits, stats.min_bits, t.mod_raise_s, t.coeff_to_slot_s, t.eval_mod_s, t.slot_to_coeff_s);
+  EXPECT_GE(stats.mean_bits, 24);
+  EXPECT_GE(stats.min_bits, 18);
+}
+
 }  // namespace
 }  // namespace hnn::test
