@@ -12,6 +12,7 @@
 #include "hnn/ckks/keygen.h"
 #include "hnn/nn/he/ckks_backend.h"
 #include "hnn/nn/he/layers.h"
+#include "hnn/nn/he/lockstep_backend.h"
 #include "hnn/nn/he/plain_backend.h"
 #include "test_util.h"
 
@@ -256,6 +257,21 @@ TEST(HeLayers, CkksBlockMatchesPlainBackend) {
   EXPECT_GE(b_ctx, 16.0);
   EXPECT_GE(b_ln, 14.0);
   EXPECT_GE(b_ffn, 14.0);
+
+  // the lockstep diagnostic compares every bootstrap input with the plaintext backend's
+  CkksBackend ckks_side(kLayout, boot, keys, bounds_from_maxima(plain.site_maxima(), 2.0));
+  PlainBackend plain_side(kLayout, 9);
+  LockstepBackend both(ckks_side, plain_side,
+                       [&](const ckks::Ciphertext& c) { return encoder.decode_real(decryptor.decrypt(c)); });
+  Tensor<LockstepBackend::Value> xl{kDim, {}};
+  xl.chunks.push_back({ckks_side.adopt(encryptor.encrypt(encoder.encode(std::span<const double>(packed[0]), 9))),
+                       plain_side.encrypt(packed[0])});
+  const Outputs lock = run_block(both, std::move(xl), w, a);
+  ASSERT_EQ(both.errors().size(), plain.counters().bootstraps);
+  for (const auto& e : both.errors()) {
+    EXPECT_GE(-std::log2(e.max_error / std::max(1.0, e.max_value)), 16.0) << e.site;
+  }
+  EXPECT_GE(bits(lock.ffn, want.ffn), 14.0);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // bootstraps, the plaintext twin's score for comparison, and last "label=... score=...".
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "hnn/ckks/serialization.h"
 #include "hnn/distilbert/encrypted.h"
 #include "hnn/distilbert/session.h"
+#include "hnn/nn/he/lockstep_backend.h"
 #include "hnn/rns/error.h"
 
 namespace {
@@ -24,7 +26,7 @@ namespace he = hnn::nn::he;
 using Clock = std::chrono::steady_clock;
 
 int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count,
-        double flood_sigma, const std::string& sentence) {
+        double flood_sigma, bool check, const std::string& sentence) {
   auto t0 = Clock::now();
   const LoadedModel m = load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR);
   const auto& model = m.model;
@@ -76,10 +78,33 @@ int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std:
 
   // ---- server: evaluation keys only ---------------------------------------------------------
   t0 = Clock::now();
+  hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
   he::CkksBackend backend(layout, boot, keys.evaluation, cal.bounds);
-  he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
-  for (auto& c : cts) x.chunks.push_back(backend.adopt(std::move(c)));
-  const auto out = encrypted_forward(backend, model, std::move(x), n, print_stage);
+  double raw = 0;
+  if (!check) {
+    he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
+    for (auto& c : cts) x.chunks.push_back(backend.adopt(std::move(c)));
+    const auto out = encrypted_forward(backend, model, std::move(x), n, print_stage);
+    raw = encoder.decode_real(decryptor.decrypt(out.ct))[0];
+  } else {
+    // diagnostics: the plaintext backend alongside, every bootstrap input decrypted and compared
+    he::PlainBackend plain(layout, boot.output_level());
+    he::LockstepBackend both(backend, plain, [&](const hnn::ckks::Ciphertext& ct) {
+      return encoder.decode_real(decryptor.decrypt(ct));
+    });
+    he::Tensor<he::LockstepBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
+    for (std::size_t i = 0; i < cts.size(); ++i) {
+      x.chunks.push_back({backend.adopt(std::move(cts[i])), plain.encrypt(packed[i])});
+    }
+    const auto out = encrypted_forward(both, model, std::move(x), n, print_stage);
+    for (const auto& e : both.errors()) {
+      std::printf("[check] %-28s error %.3g of max %.3g: %.1f bits\n", e.site.c_str(), e.max_error, e.max_value,
+                  -std::log2(e.max_error / std::max(1.0, e.max_value)));
+    }
+    const auto last = both.compare(out, "output");
+    std::printf("[check] output: error %.3g (%.1f bits)\n", last.max_error, -std::log2(last.max_error));
+    raw = encoder.decode_real(decryptor.decrypt(out.c.ct))[0];
+  }
   const double server_s = seconds_since(t0);
   std::printf("[server] CPU backend: %.1f s, %zu bootstraps (%.1f s), %zu rotations, %zu ct-ct products, %zu "
               "plaintext products\n",
@@ -87,8 +112,7 @@ int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std:
               backend.counters().products, backend.counters().plain_products);
 
   // ---- client: decryption with noise flooding -------------------------------------------------
-  hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
-  report_score(m, enc, encoder.decode_real(decryptor.decrypt(out.ct))[0], flood_sigma);
+  report_score(m, enc, raw, flood_sigma);
   return 0;
 }
 
@@ -112,10 +136,14 @@ int main(int argc, char** argv) {
                  "standard deviation of the Gaussian noise added to the decrypted score (0: none)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  bool check = false;
+  app.add_flag("--check", check,
+               "diagnostics: run the plaintext backend alongside and print the error of every bootstrap input "
+               "(decrypts intermediate values: one-process runs only)");
   app.add_option("sentence", sentence, "the sentence to classify")->required();
   CLI11_PARSE(app, argc, argv);
   try {
-    return run(model_dir, vocab, parse_parameter_set(params), calibration, flood_sigma, sentence);
+    return run(model_dir, vocab, parse_parameter_set(params), calibration, flood_sigma, check, sentence);
   } catch (const std::exception& e) {
     std::cerr << "hnn-distilbert: " << e.what() << "\n";
     return 1;
