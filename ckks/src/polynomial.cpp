@@ -165,13 +165,17 @@ Ciphertext evaluate_chebyshev(const Evaluator& ev, const Ciphertext& x, const bo
   if (d == 0) HNN_THROW(InvalidArgument, "constant Chebyshev series: use add_const/encode_constant instead");
 
   Ciphertext u = x.clone();
-  if (!unit_interval(p)) {  // u = (2x - a - b) / (b - a), one rescale
-    const double q = static_cast<double>(ev.context()->modulus(u.level()).value);
-    const double target = u.scale();
-    ev.multiply_const_inplace(u, 2.0 / (p.b - p.a), q);
-    ev.add_const_inplace(u, -(p.a + p.b) / (p.b - p.a));
+  if (!unit_interval(p)) {
+    // u = (2x - a - b) / (b - a), one rescale, landing at the scale q_{l-1} of the prime the first
+    // product divides by: the powers T_i then keep scales near the primes whatever x's scale (an
+    // input at 2 q would give T_2^k a scale of 2^(2^k) q).
+    const int l = u.level();
+    const double q = static_cast<double>(ev.context()->modulus(static_cast<std::size_t>(l)).value);
+    const double target = static_cast<double>(ev.context()->modulus(static_cast<std::size_t>(l - 1)).value);
+    ev.multiply_const_inplace(u, 2.0 / (p.b - p.a), target * q / u.scale());
     ev.rescale_inplace(u);
     u.set_scale(target);
+    ev.add_const_inplace(u, -(p.a + p.b) / (p.b - p.a));
   }
   Evaluation evaluation(ev, rk, std::move(u));
   const int level = x.level() - depth;

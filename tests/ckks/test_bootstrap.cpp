@@ -299,6 +299,7 @@ TEST(Bootstrap, RealSlotVariantProjectsOntoTheRealPart) {
   auto x = random_complex(real.slots());
   for (auto& v : x) v = v.real();
   const Ciphertext out = real.bootstrap(b.w->encrypt(x, 0), b.keys);
+  EXPECT_NEAR(out.scale() / (b.w->ctx->params().default_scale() * real.output_scale_factor()), 1.0, 1e-9);
   const auto got = b.w->decrypt(out);
   const auto plain = b.w->decrypt(b.boot->bootstrap(b.w->encrypt(x, 0), b.keys));
   double imag = 0, imag_plain = 0;

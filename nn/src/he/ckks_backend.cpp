@@ -1,5 +1,6 @@
 #include "hnn/nn/he/ckks_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -215,10 +216,17 @@ CkksBackend::Value CkksBackend::bootstrap(const Value& x, std::string_view site)
   const double bound = it->second;
   const auto t0 = std::chrono::steady_clock::now();
   ++counters_.bootstraps;
+  // Slot values x / r (within the bootstrapper's |x| <= 1) by relabelling the scale, then back to x
+  // by an integer multiplication of r / f, f the bootstrapper's output scale factor (2 with real
+  // slots): the output then sits near the default scale, where products keep their scales near
+  // the primes (at 2x the default, k squarings would reach 2^(2^k) times it). Both steps exact.
+  const double factor = boot_->output_scale_factor();
+  const double relabel = std::max(bound, factor);
   ckks::Ciphertext in = x.ct.clone();
-  in.set_scale(in.scale() * bound);  // slot values x / bound, within the bootstrapper's |x| <= 1
+  in.set_scale(in.scale() * relabel);
   ckks::Ciphertext out = boot_->bootstrap(in, *keys_);
-  ev_.multiply_integer_inplace(out, static_cast<int64_t>(bound));  // back to x, exactly
+  ev_.multiply_integer_inplace(out, static_cast<int64_t>(relabel / factor));
+  out.set_scale(out.scale() / factor);
   bootstrap_s_ += seconds_since(t0);
   HNN_ASSERT(out.level() == fresh_level_, "bootstrap output at level ", out.level());
   return Value{std::move(out), Meta{fresh_level_, ++bootstrap_ids_}};

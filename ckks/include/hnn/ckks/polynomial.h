@@ -16,6 +16,8 @@ namespace hnn::ckks {
 int chebyshev_depth(const bootstrap::ChebyshevSeries& p);
 
 // p(x) in every slot, for slot values in [p.a, p.b] (outside it the series diverges quickly).
+// For an interval other than [-1, 1] the affine map puts u at the scale of the next prime, so x may
+// have any scale; on [-1, 1] the powers inherit x's scale, which should then be near the primes'.
 // The result is at level x.level() - chebyshev_depth(p) with scale exactly `target_scale`
 // (0: x's scale). Needs a relinearization key; nonscalar multiplications: about
 // 2 sqrt(degree) + log2(degree).

@@ -100,7 +100,11 @@ class Bootstrapper {
   Ciphertext slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const;
 
   // All four: a ciphertext at any level with |slot values| <= 1 -> the same message at
-  // output_level() with the default scale (when the input had the default scale).
+  // output_level() with output_scale_factor() x the default scale when the input had the default
+  // scale. The factor is 2 with real_slots: the projection's halving is a relabelling of the
+  // scale, which halves the conjugation's key-switching noise too.
+  double output_scale_factor() const { return config_.real_slots ? 2.0 : 1.0; }
+
   Ciphertext bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings = nullptr) const;
 
  private:
