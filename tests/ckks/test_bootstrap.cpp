@@ -186,8 +186,13 @@ TEST(Bootstrap, ModRaiseAddsSmallMultiplesOfQ0) {
   EXPECT_LT(worst_noise, int64_t{1} << 30);  // key-switching noise, far below the 2^40+ message scale
 }
 
-TEST(Bootstrap, CoeffToSlotPlacesCoefficientsInSlots) {
-  BootWorld& b = full_world();
+// Sparse slots: CoeffToSlot packs both halves into one ciphertext of 2 slots slots.
+BootWorld& sparse_world() {
+  static BootWorld world(16);
+  return world;
+}
+
+void expect_coeff_to_slot_places_coefficients(BootWorld& b) {
   const Context& ctx = *b.w->ctx;
   const std::size_t slots = b.boot->slots();
   const int bits = std::countr_zero(slots);
@@ -196,18 +201,42 @@ TEST(Bootstrap, CoeffToSlotPlacesCoefficientsInSlots) {
   const rns::RnsPoly t = b.decrypt_coeffs(raised);
   const long double q0 = static_cast<long double>(ctx.modulus(0).value);
   auto value = [&](std::size_t k) { return static_cast<double>(static_cast<long double>(centered_crt01(ctx, t, k)) / q0); };
-  auto [re, im] = b.boot->coeff_to_slot(raised, b.keys);
-  const auto got_re = b.w->decrypt(re), got_im = b.w->decrypt(im);
+  const std::vector<Ciphertext> halves = b.boot->coeff_to_slot(raised, b.keys);
+  std::vector<std::complex<double>> got_re, got_im;
+  if (b.boot->packed()) {
+    ASSERT_EQ(halves.size(), 1u);
+    ASSERT_EQ(halves[0].slots(), 2 * slots);
+    const auto both = b.w->decrypt(halves[0]);
+    got_re.assign(both.begin(), both.begin() + static_cast<std::ptrdiff_t>(slots));
+    got_im.assign(both.begin() + static_cast<std::ptrdiff_t>(slots), both.end());
+  } else {
+    ASSERT_EQ(halves.size(), 2u);
+    got_re = b.w->decrypt(halves[0]);
+    got_im = b.w->decrypt(halves[1]);
+  }
+  // The trace folds the N / (2 slots) coefficient groups: the subring's coefficients are k g.
+  const std::size_t gap = ctx.n() / 2 / slots;
   double worst = 0;
   const double k_bound = b.boot->k_bound();
   for (std::size_t j = 0; j < slots; ++j) {
-    const std::size_t idx = bit_reverse(j, bits);
+    const std::size_t idx = bit_reverse(j, bits) * gap;
     worst = std::max(worst, std::abs(got_re[j].real() - value(idx) / k_bound));
     worst = std::max(worst, std::abs(got_im[j].real() - value(ctx.n() / 2 + idx) / k_bound));
     worst = std::max(worst, std::abs(got_re[j].imag()) + std::abs(got_im[j].imag()));
   }
-  std::printf("CoeffToSlot: max error 2^%.1f (u = t / K units)\n", std::log2(worst));
+  std::printf("CoeffToSlot, %zu slots%s: max error 2^%.1f (u = t / K units)\n", slots,
+              b.boot->packed() ? " (packed halves)" : "", std::log2(worst));
   EXPECT_LT(worst, std::ldexp(1.0, -35)) << "log2 error " << std::log2(worst);
+}
+
+TEST(Bootstrap, CoeffToSlotPlacesCoefficientsInSlots) {
+  ASSERT_FALSE(full_world().boot->packed());
+  expect_coeff_to_slot_places_coefficients(full_world());
+}
+
+TEST(Bootstrap, CoeffToSlotPacksSparseHalvesInOneCiphertext) {
+  ASSERT_TRUE(sparse_world().boot->packed());
+  expect_coeff_to_slot_places_coefficients(sparse_world());
 }
 
 TEST(Bootstrap, EvalModReducesModuloOne) {
@@ -233,8 +262,7 @@ TEST(Bootstrap, EvalModReducesModuloOne) {
   EXPECT_LT(err, std::ldexp(1.0, -38)) << "log2 error " << std::log2(err);
 }
 
-TEST(Bootstrap, SlotToCoeffIsTheSpecialFft) {
-  BootWorld& b = full_world();
+void expect_slot_to_coeff_is_the_special_fft(BootWorld& b) {
   const Context& ctx = *b.w->ctx;
   const std::size_t slots = b.boot->slots();
   const int bits = std::countr_zero(slots);
@@ -246,17 +274,35 @@ TEST(Bootstrap, SlotToCoeffIsTheSpecialFft) {
   for (std::size_t j = 0; j < slots; ++j) re[j] = c * d(rng()), im[j] = c * d(rng());
   for (std::size_t j = 0; j < slots; ++j) rev[bit_reverse(j, bits)] = {re[j].real(), im[j].real()};
   const double scale = b.boot->slot_to_coeff_input_scale();
-  const Ciphertext cre = b.w->encryptor->encrypt(b.w->encoder->encode(re, level, scale));
-  const Ciphertext cim = b.w->encryptor->encrypt(b.w->encoder->encode(im, level, scale));
-  const Ciphertext out = b.boot->slot_to_coeff(cre, cim, b.keys);
+  auto encrypt = [&](const std::vector<std::complex<double>>& v) {
+    return b.w->encryptor->encrypt(b.w->encoder->encode(v, level, scale));
+  };
+  std::vector<Ciphertext> halves;
+  if (b.boot->packed()) {
+    std::vector<std::complex<double>> both = re;
+    both.insert(both.end(), im.begin(), im.end());
+    halves.push_back(encrypt(both));
+  } else {
+    halves.push_back(encrypt(re));
+    halves.push_back(encrypt(im));
+  }
+  const Ciphertext out = b.boot->slot_to_coeff(halves, b.keys);
   EXPECT_EQ(out.level(), b.boot->output_level());
+  EXPECT_EQ(out.slots(), slots);
   EXPECT_NEAR(out.scale() / ctx.params().default_scale(), 1.0, 1e-9);
   std::vector<std::complex<double>> want = rev;
   b.w->encoder->special_fft(want);
   const auto stats = precision(b.w->decrypt(out), want);
-  std::printf("SlotToCoeff: precision mean %.1f min %.1f bits\n", stats.mean_bits, stats.min_bits);
+  std::printf("SlotToCoeff, %zu slots: precision mean %.1f min %.1f bits\n", slots, stats.mean_bits, stats.min_bits);
   EXPECT_GT(stats.mean_bits, 26);
+  // The wrong number of halves is refused.
+  halves.push_back(halves.front().clone());
+  EXPECT_THROW(b.boot->slot_to_coeff(halves, b.keys), InvalidArgument);
 }
+
+TEST(Bootstrap, SlotToCoeffIsTheSpecialFft) { expect_slot_to_coeff_is_the_special_fft(full_world()); }
+
+TEST(Bootstrap, SlotToCoeffReadsPackedHalves) { expect_slot_to_coeff_is_the_special_fft(sparse_world()); }
 
 void expect_bootstraps(BootWorld& b, const std::vector<std::complex<double>>& x, double mean_bits, double min_bits) {
   const Ciphertext ct = b.w->encrypt(x, 0);
@@ -312,9 +358,70 @@ TEST(Bootstrap, RealSlotVariantProjectsOntoTheRealPart) {
   EXPECT_GT(stats.mean_bits, 25);
 }
 
-TEST(Bootstrap, SparseSlots) {
-  BootWorld b(16);
-  expect_bootstraps(b, random_complex(16), 25, 20);
+TEST(Bootstrap, SparseSlots) { expect_bootstraps(sparse_world(), random_complex(16), 25, 20); }
+
+// Packed halves run one EvalMod instead of two at the precision of two ciphertexts; 1024 slots
+// is the largest packed case at logN = 12 (2 x 1024 = N/2).
+void expect_packed_halves_match_two_halves(BootWorld& b) {
+  const std::size_t slots = b.boot->slots();
+  ASSERT_TRUE(b.boot->packed());
+  auto config = b.boot->config();
+  config.pack_sparse_halves = false;
+  const Bootstrapper two(b.w->ctx, config);
+  ASSERT_FALSE(two.packed());
+  const bootstrap::BootstrapKeys keys = two.create_keys(*b.w->keygen);
+  for (bool real : {false, true}) {
+    auto x = random_complex(slots);
+    if (real)
+      for (auto& v : x) v = v.real();
+    const Ciphertext ct = b.w->encrypt(x, 0);
+    bootstrap::BootstrapTimings tp, tt;
+    const auto packed = precision(b.w->decrypt(b.boot->bootstrap(ct, b.keys, &tp)), x);
+    const auto halves = precision(b.w->decrypt(two.bootstrap(ct, keys, &tt)), x);
+    std::printf("%zu slots, %s: packed %.1f / %.1f bits (EvalMod %.3f s), two halves %.1f / %.1f bits (EvalMod %.3f s)\n",
+                slots, real ? "real" : "complex", packed.mean_bits, packed.min_bits, tp.eval_mod_s, halves.mean_bits,
+                halves.min_bits, tt.eval_mod_s);
+    EXPECT_GT(packed.mean_bits, 25);
+    EXPECT_GT(packed.mean_bits, halves.mean_bits - 1.0);
+  }
+}
+
+TEST(Bootstrap, SparsePackedHalvesMatchTwoHalves) {
+  expect_packed_halves_match_two_halves(sparse_world());
+  BootWorld widest(1024);
+  expect_packed_halves_match_two_halves(widest);
+}
+
+// Two real messages in one bootstrap: a + i b, split by one conjugation.
+TEST(Bootstrap, PairOfRealMessagesInOneBootstrap) {
+  for (BootWorld* b : {&full_world(), &sparse_world()}) {
+    auto config = b->boot->config();
+    config.real_slots = true;
+    const Bootstrapper real(b->w->ctx, config);
+    auto x = random_complex(real.slots()), y = random_complex(real.slots(), 0.7);
+    for (auto& v : x) v = v.real();
+    for (auto& v : y) v = v.imag();
+    const auto [bx, by] = real.bootstrap_pair(b->w->encrypt(x, 0), b->w->encrypt(y, 0), b->keys);
+    for (const Ciphertext* c : {&bx, &by}) {
+      EXPECT_EQ(c->level(), real.output_level());
+      EXPECT_NEAR(c->scale() / (b->w->ctx->params().default_scale() * real.output_scale_factor()), 1.0, 1e-9);
+    }
+    const auto sx = precision(b->w->decrypt(bx), x), sy = precision(b->w->decrypt(by), y);
+    const auto single = precision(b->w->decrypt(real.bootstrap(b->w->encrypt(x, 0), b->keys)), x);
+    std::printf("%zu slots: pair %.1f / %.1f and %.1f / %.1f bits; one real message %.1f / %.1f bits\n", real.slots(),
+                sx.mean_bits, sx.min_bits, sy.mean_bits, sy.min_bits, single.mean_bits, single.min_bits);
+    EXPECT_GT(sx.mean_bits, 25);
+    EXPECT_GT(sy.mean_bits, 25);
+    EXPECT_GT(sx.mean_bits, single.mean_bits - 1.0);
+  }
+  // Unequal levels, and a bootstrapper without real slots, are refused.
+  BootWorld& b = full_world();
+  auto config = b.boot->config();
+  config.real_slots = true;
+  const Bootstrapper real(b.w->ctx, config);
+  const auto x = random_complex(real.slots(), 0.5);
+  EXPECT_THROW(real.bootstrap_pair(b.w->encrypt(x, 0), b.w->encrypt(x, 1), b.keys), InvalidArgument);
+  EXPECT_THROW(b.boot->bootstrap_pair(b.w->encrypt(x, 0), b.w->encrypt(x, 0), b.keys), InvalidArgument);
 }
 
 TEST(Bootstrap, AfterMultiplicationChainAndThenMultiplies) {

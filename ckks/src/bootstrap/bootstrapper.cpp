@@ -24,21 +24,65 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // The factors of one DFT as linear transforms, from `level` down, taking the scale from `scale`
-// to `target` in equal ratios; `scales` receives the scale after each rescale.
+// to `target` in equal ratios; `scales` receives the scale after each rescale. Factor g acts on
+// slots[g] slots.
 std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vector<Diagonals>& factors,
-                                            std::size_t slots, int level, double scale, double target,
-                                            std::vector<double>& scales) {
+                                            const std::vector<std::size_t>& slots, int level, double scale,
+                                            double target, std::vector<double>& scales) {
   const Context& ctx = *enc.context();
   std::vector<LinearTransform> out;
   const int count = static_cast<int>(factors.size());
   for (int g = 0; g < count; ++g) {
     const double q = prime(ctx, level - g);
     const double d = q * std::pow(target / scale, 1.0 / (count - g));
-    out.emplace_back(enc, factors[static_cast<std::size_t>(g)], slots, level - g, d);
+    const auto i = static_cast<std::size_t>(g);
+    out.emplace_back(enc, factors[i], slots[i], level - g, d);
     scale = scale * d / q;
     scales.push_back(scale);
   }
   scales.back() = target;
+  return out;
+}
+
+std::size_t wrap(long long j, std::size_t m) {
+  const auto mm = static_cast<long long>(m);
+  return static_cast<std::size_t>(((j % mm) + mm) % mm);
+}
+
+// Packed halves, CoeffToSlot side: the factor F on n slots becomes one on 2n slots whose output is
+// (F x, -i F x) for a replicated input (x, x). Diagonal d keeps its offset: rotating (x, x) by d
+// is rotating x by d.
+Diagonals widen_output(const Diagonals& f, std::size_t n) {
+  Diagonals out;
+  for (const auto& [d, v] : f) {
+    auto& w = out[d];
+    w.resize(2 * n);
+    for (std::size_t j = 0; j < 2 * n; ++j) w[j] = j < n ? v[j] : std::complex<double>(0, -1) * v[j - n];
+  }
+  return out;
+}
+
+// Packed halves, SlotToCoeff side: the factor F on n slots becomes one on 2n slots taking u = (a, b)
+// (real halves) to F (a + i b), replicated. With v = m1 u + m2 rot_n(u), m1 = (1, i), m2 = (i, 1),
+// v = (a + i b, a + i b), and F v = sum_d F_d m1(. + d) rot_d(u) + F_d m2(. + d) rot_{d+n}(u): each
+// diagonal splits into offsets d and d + n.
+Diagonals widen_input(const Diagonals& f, std::size_t n) {
+  const std::complex<double> i(0, 1);
+  auto m1 = [&](std::size_t j) { return j < n ? std::complex<double>(1) : i; };
+  auto m2 = [&](std::size_t j) { return j < n ? i : std::complex<double>(1); };
+  Diagonals out;
+  for (const auto& [d, v] : f) {
+    const long long dn = static_cast<long long>(d) + static_cast<long long>(n);
+    auto& near = out[d];
+    auto& far = out[static_cast<int>(dn)];
+    near.resize(2 * n);
+    far.resize(2 * n);
+    for (std::size_t j = 0; j < 2 * n; ++j) {
+      const std::size_t at = wrap(static_cast<long long>(j) + d, 2 * n);
+      near[j] += v[j % n] * m1(at);
+      far[j] += v[j % n] * m2(at);
+    }
+  }
   return out;
 }
 
@@ -54,6 +98,7 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   slots_ = config.slots == 0 ? n / 2 : config.slots;
   HNN_REQUIRE(std::has_single_bit(slots_) && slots_ >= 2 && slots_ <= n / 2, "bootstrap slots = ", slots_,
               ": use a power of two in 2..N/2 (0 for N/2)");
+  packed_ = config.pack_sparse_halves && 2 * slots_ <= n / 2;
   HNN_REQUIRE(config.sparse_hamming_weight >= 1 && config.sparse_hamming_weight <= 256,
               "sparse_hamming_weight = ", config.sparse_hamming_weight,
               " must be in 1..256 (it sets EvalMod's range K = (h+1)/2 + 1/2)");
@@ -85,8 +130,10 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   // the 1/2 of the real/imaginary split and the trace's N/(2 slots).
   const double trace = static_cast<double>(n / 2 / slots_);
   const int em_level = top - config.coeff_to_slot_levels;
-  cts_ = encode_factors(encoder_, coeff_to_slot_factors(c, slots_, config.coeff_to_slot_levels, 1.0 / (2 * k_ * trace)),
-                        slots_, top, q0, prime(c, em_level), cts_scales_);
+  auto cts_factors = coeff_to_slot_factors(c, slots_, config.coeff_to_slot_levels, 1.0 / (2 * k_ * trace));
+  std::vector<std::size_t> cts_slots(cts_factors.size(), slots_);
+  if (packed_) cts_factors.back() = widen_output(cts_factors.back(), slots_), cts_slots.back() = 2 * slots_;
+  cts_ = encode_factors(encoder_, cts_factors, cts_slots, top, q0, prime(c, em_level), cts_scales_);
   // SlotToCoeff: its input scale follows EvalMod's (known at this point for the default scale).
   double s = cts_scales_.back();
   // The Chebyshev series keeps its input's scale; each double angle maps s -> s^2 / q.
@@ -98,8 +145,10 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   const double delta = c.params().default_scale() * std::ldexp(1.0, prescale_bits(c.params().default_scale()));
   s = s * 2 * std::numbers::pi * delta / q0;
   stc_input_scale_ = s;
-  stc_ = encode_factors(encoder_, slot_to_coeff_factors(c, slots_, config.slot_to_coeff_levels, 1.0), slots_, level, s,
-                        c.params().default_scale(), stc_scales_);
+  auto stc_factors = slot_to_coeff_factors(c, slots_, config.slot_to_coeff_levels, 1.0);
+  std::vector<std::size_t> stc_slots(stc_factors.size(), slots_);
+  if (packed_) stc_factors.front() = widen_input(stc_factors.front(), slots_), stc_slots.front() = 2 * slots_;
+  stc_ = encode_factors(encoder_, stc_factors, stc_slots, level, s, c.params().default_scale(), stc_scales_);
 }
 
 int Bootstrapper::eval_mod_depth() const {
@@ -186,7 +235,7 @@ Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& ke
   return Ciphertext(ctx_, std::move(raised), prime(c, 0), ct.slots());
 }
 
-std::pair<Ciphertext, Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const {
+std::vector<Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const {
   HNN_REQUIRE(raised.level() == ctx_->max_level(), "coeff_to_slot expects mod_raise's output (top level)");
   const Evaluator& ev = evaluator_;
   Ciphertext x = raised.clone();
@@ -194,16 +243,25 @@ std::pair<Ciphertext, Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& 
   // Trace onto the sparse subring: sum over the rotations by slots, 2 slots, ..., N/4.
   for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) ev.add_inplace(x, ev.rotate(x, static_cast<int>(s), keys.galois));
   for (std::size_t g = 0; g < cts_.size(); ++g) {
+    x.set_slots(cts_[g].slots());
     x = cts_[g].apply(ev, x, keys.galois);
     ev.rescale_inplace(x);
     x.set_scale(cts_scales_[g]);
   }
-  x.set_slots(slots_);
+  // The factors fold in the 1/2 of x + conj x (both halves are real parts).
   Ciphertext conj = ev.conjugate(x, keys.galois);
+  std::vector<Ciphertext> halves;
+  if (packed_) {  // x = (w, -i w): its real part is (Re w, Im w)
+    ev.add_inplace(x, conj);
+    halves.push_back(std::move(x));
+    return halves;
+  }
   Ciphertext im = ev.sub(x, conj);
   ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
   ev.add_inplace(x, conj);
-  return {std::move(x), std::move(im)};
+  halves.push_back(std::move(x));
+  halves.push_back(std::move(im));
+  return halves;
 }
 
 Ciphertext Bootstrapper::eval_mod(const Ciphertext& u, const BootstrapKeys& keys) const {
@@ -269,24 +327,31 @@ Ciphertext Bootstrapper::arcsine(const Ciphertext& y, const BootstrapKeys& keys)
   return acc;
 }
 
-Ciphertext Bootstrapper::slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const {
+Ciphertext Bootstrapper::slot_to_coeff(const std::vector<Ciphertext>& halves, const BootstrapKeys& keys) const {
   const Evaluator& ev = evaluator_;
-  Ciphertext x = im.clone();
-  ev.multiply_const_inplace(x, {0.0, 1.0}, 1.0);
-  ev.add_inplace(x, re);
+  HNN_REQUIRE(halves.size() == (packed_ ? 1u : 2u), "slot_to_coeff takes ", packed_ ? "one packed ciphertext" : "{re, im}",
+              " as coeff_to_slot returns it, got ", halves.size(), " ciphertexts");
+  Ciphertext x = halves[0].clone();
+  if (!packed_) {  // re + i im; packed halves are combined by the first factor
+    Ciphertext im = halves[1].clone();
+    ev.multiply_const_inplace(im, {0.0, 1.0}, 1.0);
+    ev.add_inplace(x, im);
+  }
   HNN_REQUIRE(x.level() >= stc_.front().level(), "slot_to_coeff needs its input at level ", stc_.front().level(),
               " or above, got ", x.level());
   // The precomputed factors assume the default input scale; a different one carries through.
   const double ratio = x.scale() / stc_input_scale_;
   for (std::size_t g = 0; g < stc_.size(); ++g) {
+    x.set_slots(stc_[g].slots());
     x = stc_[g].apply(ev, x, keys.galois);
     ev.rescale_inplace(x);
     x.set_scale(stc_scales_[g] * ratio);
   }
+  x.set_slots(slots_);
   return x;
 }
 
-Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
+Ciphertext Bootstrapper::refresh(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
   const Evaluator& ev = evaluator_;
   HNN_REQUIRE(ct.slots() == slots_, "this bootstrapper handles ", slots_, " slots, the ciphertext has ", ct.slots());
   auto t0 = std::chrono::steady_clock::now();
@@ -299,25 +364,55 @@ Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& ke
   BootstrapTimings t;
   t.mod_raise_s = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
-  auto [re, im] = coeff_to_slot(raised, keys);
+  std::vector<Ciphertext> halves = coeff_to_slot(raised, keys);
   t.coeff_to_slot_s = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
-  re = eval_mod(re, keys);
-  im = eval_mod(im, keys);
   const double q0 = prime(*ctx_, 0);
-  re.set_scale(re.scale() * delta / q0);  // value (m / q_0) -> m / delta = x
-  im.set_scale(im.scale() * delta / q0);
+  for (Ciphertext& h : halves) {
+    h = eval_mod(h, keys);
+    h.set_scale(h.scale() * delta / q0);  // value (m / q_0) -> m / delta = x
+  }
   t.eval_mod_s = seconds_since(t0);
   t0 = std::chrono::steady_clock::now();
-  Ciphertext out = slot_to_coeff(re, im, keys);
-  if (config_.real_slots) {  // (x + conj x) / 2: the halving is a relabelling of the scale
-    ev.add_inplace(out, ev.conjugate(out, keys.galois));
-    out.set_scale(out.scale() * 2);
-  }
+  Ciphertext out = slot_to_coeff(halves, keys);
   t.slot_to_coeff_s = seconds_since(t0);
   if (timings) *timings = t;
   return out;
 }
+
+Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
+  Ciphertext out = refresh(ct, keys, timings);
+  if (config_.real_slots) {  // (x + conj x) / 2: the halving is a relabelling of the scale
+    const auto t0 = std::chrono::steady_clock::now();
+    evaluator_.add_inplace(out, evaluator_.conjugate(out, keys.galois));
+    out.set_scale(out.scale() * 2);
+    if (timings) timings->slot_to_coeff_s += seconds_since(t0);
+  }
+  return out;
+}
+
+std::pair<Ciphertext, Ciphertext> Bootstrapper::bootstrap_pair(const Ciphertext& a, const Ciphertext& b,
+                                                               const BootstrapKeys& keys,
+                                                               BootstrapTimings* timings) const {
+  const Evaluator& ev = evaluator_;
+  HNN_REQUIRE(config_.real_slots, "bootstrap_pair packs two real messages: build the bootstrapper with real_slots");
+  HNN_REQUIRE(a.level() == b.level() && a.scale() == b.scale(), "bootstrap_pair needs equal levels and scales, got level ",
+              a.level(), " scale 2^", std::log2(a.scale()), " and level ", b.level(), " scale 2^", std::log2(b.scale()));
+  Ciphertext in = b.clone();
+  ev.multiply_const_inplace(in, {0.0, 1.0}, 1.0);  // i b: X^(N/2), exact
+  ev.add_inplace(in, a);
+  Ciphertext re = refresh(in, keys, timings);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Ciphertext conj = ev.conjugate(re, keys.galois);
+  Ciphertext im = ev.sub(re, conj);
+  ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
+  ev.add_inplace(re, conj);
+  re.set_scale(re.scale() * 2);
+  im.set_scale(im.scale() * 2);
+  if (timings) timings->slot_to_coeff_s += seconds_since(t0);
+  return {std::move(re), std::move(im)};
+}
+
 
 namespace presets {
 namespace {

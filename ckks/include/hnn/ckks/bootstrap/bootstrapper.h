@@ -6,7 +6,11 @@
 //   CoeffToSlot  the inverse special DFT as `coeff_to_slot_levels` BSGS linear transforms: slots
 //                receive the coefficients t = (m + q_0 I) / q_0, divided by K, real and imaginary
 //                halves as two ciphertexts (bit-reversed order; sparse slots are first folded by a
-//                trace, a sum of rotations).
+//                trace, a sum of rotations). With sparse slots (2 slots <= N/2) both halves share
+//                one ciphertext of 2 slots slots instead, so EvalMod runs once, not twice: the
+//                last CoeffToSlot factor writes w into the first half and -i w into the second,
+//                and the real part of that is (Re w, Im w); SlotToCoeff's first factor reads the
+//                halves back as Re + i Im (its diagonals doubled: offsets d and d + slots).
 //   EvalMod      t - I: a Chebyshev interpolant of the scaled cosine cos(2 pi (K u - 1/4) / 2^r),
 //                r double angles (cos 2a = 2 cos^2 a - 1) give y = sin(2 pi t), and the arcsine's
 //                Taylor polynomial y (1 + y^2/6 + 3 y^4/40) / (2 pi) undoes the sine's curvature.
@@ -48,6 +52,8 @@ struct BootstrapConfig {
                                         // 2^k to reach it; messages must satisfy |x| <= 1
   int sparse_hamming_weight = 32;       // h of the encapsulation secret
   int encapsulation_special_primes = 2; // special primes kept in the encapsulation key's modulus
+  bool pack_sparse_halves = true;       // sparse slots: real and imaginary halves in one ciphertext
+                                        // (one EvalMod instead of two; see above)
 };
 
 struct BootstrapKeys {
@@ -90,14 +96,19 @@ class Bootstrapper {
   // Level 0 (lower levels are dropped) -> max level; the result has scale q_0, so its slots decode
   // the polynomial t = (m + q_0 I) / q_0.
   Ciphertext mod_raise(const Ciphertext& ct, const BootstrapKeys& keys) const;
-  // {real, imaginary} halves of t's coefficient vector divided by K, in bit-reversed slot order:
-  // slot j of the first holds Re(w_{rev(j)}) / K with w_k = t_{k g} + i t_{N/2 + k g}, g = N/(2 slots).
-  std::pair<Ciphertext, Ciphertext> coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const;
+  // Whether CoeffToSlot packs both halves into one ciphertext (sparse slots, pack_sparse_halves).
+  bool packed() const { return packed_; }
+  // The real and imaginary halves of t's coefficient vector divided by K, in bit-reversed slot
+  // order, w_k = t_{k g} + i t_{N/2 + k g}, g = N/(2 slots): two ciphertexts {Re, Im}, slot j
+  // holding Re(w_{rev(j)}) / K and Im(w_{rev(j)}) / K; or, when packed(), one ciphertext of
+  // 2 slots slots, slot j holding the first and slot slots + j the second.
+  std::vector<Ciphertext> coeff_to_slot(const Ciphertext& raised, const BootstrapKeys& keys) const;
   // Slot-wise arcsin(y) / (2 pi) (its Taylor polynomial), y = sin(2 pi K u), for real slot values u
   // in [-1, 1]: K u - round(K u) when K u is near an integer.
   Ciphertext eval_mod(const Ciphertext& u, const BootstrapKeys& keys) const;
   // re + i im, then the special DFT: slot values (bit-reversed order in) back to message slots.
-  Ciphertext slot_to_coeff(const Ciphertext& re, const Ciphertext& im, const BootstrapKeys& keys) const;
+  // `halves` is laid out as coeff_to_slot's output: {re, im}, or one packed ciphertext.
+  Ciphertext slot_to_coeff(const std::vector<Ciphertext>& halves, const BootstrapKeys& keys) const;
 
   // All four: a ciphertext at any level with |slot values| <= 1 -> the same message at
   // output_level() with output_scale_factor() x the default scale when the input had the default
@@ -107,12 +118,24 @@ class Bootstrapper {
 
   Ciphertext bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings = nullptr) const;
 
+  // Two real messages in one bootstrap (real_slots only): a + i b is bootstrapped as a complex
+  // message, and one conjugation splits the result into (x + conj x) / 2 and (x - conj x) / 2i,
+  // both at output_level() with output_scale_factor() x the default scale (the halvings are
+  // relabellings). a and b need equal levels and scales and |a + i b| <= 1 slot-wise; each output
+  // keeps the other's share of the bootstrap error in its own part, so the precision is that of
+  // a complex bootstrap, as with `bootstrap` on a real message.
+  std::pair<Ciphertext, Ciphertext> bootstrap_pair(const Ciphertext& a, const Ciphertext& b, const BootstrapKeys& keys,
+                                                   BootstrapTimings* timings = nullptr) const;
+
  private:
+  // ModRaise to SlotToCoeff, without the real projection.
+  Ciphertext refresh(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const;
   int prescale_bits(double input_scale) const;
   Ciphertext arcsine(const Ciphertext& y, const BootstrapKeys& keys) const;
   ContextPtr ctx_;
   BootstrapConfig config_;
   std::size_t slots_ = 0;
+  bool packed_ = false;
   double k_ = 0;
   int depth_ = 0;
   ChebyshevSeries series_;
