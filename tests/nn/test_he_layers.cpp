@@ -305,5 +305,65 @@ TEST(HeLayers, DeepSeriesOnABootstrappedValue) {
   EXPECT_LT(e_boot, 1e-5);
 }
 
+// Two values of equal meta share one bootstrap (x + i y), as precise as two bootstraps; the
+// planner pairs consecutive values that need it and share level and scale.
+TEST(HeLayers, PairedBootstrapMatchesTwoSingles) {
+  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
+  preset.config.real_slots = true;
+  auto ctx = ckks::Context::create(ckks::Parameters::create(preset.params));
+  ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  auto keygen = ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{11}});
+  EvaluationKeys keys = boot.create_keys(keygen);
+  ckks::Encoder encoder(ctx);
+  ckks::Encryptor encryptor(ctx, keygen.create_public_key());
+  ckks::Decryptor decryptor(ctx, keygen.secret_key());
+  const std::vector<double> x = random_values(kSlots, 7.0), y = random_values(kSlots, 7.0);
+  CkksBackend b(kLayout, boot, keys, {{"s", 8.0}});
+  ASSERT_TRUE(b.pairs_bootstraps());
+  auto encrypt = [&](const std::vector<double>& v) {
+    auto ct = b.adopt(encryptor.encrypt(encoder.encode(std::span<const double>(v), b.fresh_level())));
+    b.lower_to(ct, 0);
+    return ct;
+  };
+  auto error = [&](const CkksBackend::Value& v, const std::vector<double>& want) {
+    EXPECT_EQ(v.ct.level(), b.fresh_level());
+    const auto got = encoder.decode_real(decryptor.decrypt(v.ct));
+    double e = 0;
+    for (std::size_t i = 0; i < kSlots; ++i) e = std::max(e, std::fabs(got[i] - want[i]));
+    return e;
+  };
+  const auto fx = encrypt(x), fy = encrypt(y);
+  const auto [px, py] = b.bootstrap_pair(fx, fy, "s");
+  EXPECT_EQ(b.counters().bootstraps, 1u);
+  EXPECT_EQ(px.meta, py.meta);
+  const double pair = std::max(error(px, x), error(py, y));
+  const double single = std::max(error(b.bootstrap(fx, "s"), x), error(b.bootstrap(fy, "s"), y));
+  std::printf("|x|, |y| <= 7: paired bootstrap error %.3g, two single ones %.3g\n", pair, single);
+  EXPECT_LT(pair, 1e-5);
+  EXPECT_LT(pair, 4 * single);
+
+  // the planner: three values at level 0 -> two bootstraps; values of different meta are not paired
+  PlainBackend plain(kLayout, 9);
+  std::vector<PlainBackend::Value> three;
+  for (int i = 0; i < 3; ++i) {
+    three.push_back(plain.encrypt(x));
+    plain.lower_to(three.back(), 0);
+  }
+  ensure_levels_all<PlainBackend>(plain, three, 2, "s");
+  EXPECT_EQ(plain.counters().bootstraps, 2u);
+  EXPECT_EQ(three[0].meta, three[1].meta);
+  EXPECT_NE(three[1].meta, three[2].meta);
+  for (auto& v : three) EXPECT_EQ(v.meta.level, 9);
+  plain.lower_to(three[0], 0);
+  plain.lower_to(three[2], 1);
+  ensure_levels_all<PlainBackend>(plain, three, 2, "s");  // level 0 and level 1: two single bootstraps
+  EXPECT_EQ(plain.counters().bootstraps, 4u);
+  PlainBackend unpaired(kLayout, 9, false);
+  std::vector<PlainBackend::Value> two{unpaired.encrypt(x), unpaired.encrypt(y)};
+  for (auto& v : two) unpaired.lower_to(v, 0);
+  ensure_levels_all<PlainBackend>(unpaired, two, 1, "s");
+  EXPECT_EQ(unpaired.counters().bootstraps, 2u);
+}
+
 }  // namespace
 }  // namespace hnn::nn::he

@@ -1,6 +1,8 @@
 // hnn-distilbert: classify one sentence with every layer of the HE-friendly DistilBERT computed on
 // ciphertexts, client and server in one process (hnn-server / hnn-client split them).
-//   hnn-distilbert [--model DIR] [--params n16|insecure-n12] [--flood-sigma S] "a sentence"
+//   hnn-distilbert [--model DIR] [--params n16|insecure-n12] [--flood-sigma S] [--check] "a sentence"
+//   hnn-distilbert --sst2 data/sst2/dev.tsv --count 12 --max-tokens 16 --results out.jsonl
+//     (agreement run: encrypted decisions against the plaintext model's, one JSON line a sentence)
 // Prints the steps with their timing, the keys' and ciphertexts' sizes, per-layer timing and
 // bootstraps, the plaintext twin's score for comparison, and last "label=... score=...".
 #include <CLI/CLI.hpp>
@@ -8,13 +10,20 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/serialization.h"
 #include "hnn/distilbert/encrypted.h"
 #include "hnn/distilbert/session.h"
+#include "hnn/distilbert/sst2.h"
 #include "hnn/nn/he/lockstep_backend.h"
 #include "hnn/rns/error.h"
 
@@ -23,54 +32,80 @@ namespace {
 namespace fs = std::filesystem;
 using namespace hnn::distilbert;
 namespace he = hnn::nn::he;
+using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count,
-        double flood_sigma, bool check, const std::string& sentence) {
-  auto t0 = Clock::now();
-  const LoadedModel m = load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR);
-  const auto& model = m.model;
-  const auto& cfg = model.model().config();
-  const std::size_t slots = m.slots;
-  const PreparedSentence prepared = prepare_sentence(m, sentence);
-  const auto& layout = prepared.layout;
-  const Encoding& enc = prepared.encoding;
-  std::printf("[model] %s: dim %lld, %lld layers, %lld heads; %zu tokens -> layout T=%zu, %zu slots, %zu features "
-              "per chunk (%.1f s)\n",
-              model_dir.string().c_str(), static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers),
-              static_cast<long long>(cfg.n_heads), prepared.tokens, layout.tokens, layout.slots, layout.chunk(),
-              seconds_since(t0));
+// What stays fixed over a run: the model, the parameters and the bootstrapper.
+struct Engine {
+  LoadedModel m;
+  ParameterSet set;
+  hnn::ckks::ContextPtr ctx;
+  std::unique_ptr<hnn::ckks::bootstrap::Bootstrapper> boot;
+  std::size_t calibration_count = 16;
+};
 
+// What one layout (token count T) needs: the plan from public calibration sentences, and the
+// client's keys for its rotations.
+struct Session {
+  he::Layout layout;
+  Calibration cal;
+  ClientKeys keys;
+};
+
+Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count) {
+  auto t0 = Clock::now();
+  Engine e{load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR), set, nullptr, nullptr, calibration_count};
+  const auto& cfg = e.m.model.model().config();
+  std::printf("[model] %s: dim %lld, %lld layers, %lld heads, %zu slots (%.1f s)\n", model_dir.string().c_str(),
+              static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers), static_cast<long long>(cfg.n_heads),
+              e.m.slots, seconds_since(t0));
   t0 = Clock::now();
-  const auto preset = encrypted_preset(set, slots);
-  const auto ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
-  hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  const auto preset = encrypted_preset(set, e.m.slots);
+  e.ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
+  e.boot = std::make_unique<hnn::ckks::bootstrap::Bootstrapper>(e.ctx, preset.config);
   std::printf("[params] %s: logN %d, log QP %.0f, %d levels between bootstraps; bootstrapper ready (%zu "
               "plaintexts, %.0f MiB) (%.1f s)\n",
-              std::string(name_of(set)).c_str(), preset.params.log_n, ctx->params().log_qp(), boot.output_level(),
-              boot.plaintext_count(), mib(boot.precomputed_bytes()), seconds_since(t0));
+              std::string(name_of(set)).c_str(), preset.params.log_n, e.ctx->params().log_qp(), e.boot->output_level(),
+              e.boot->plaintext_count(), mib(e.boot->precomputed_bytes()), seconds_since(t0));
+  return e;
+}
 
-  t0 = Clock::now();
+Session make_session(const Engine& e, const he::Layout& layout) {
+  auto t0 = Clock::now();
   const fs::path train = fs::path(HNN_DISTILBERT_DATA_DIR) / "sst2" / "train.tsv";
-  const auto cal = calibrate(model, m.tokenizer, layout, boot.output_level(), calibration_sentences(train, calibration_count));
-  std::printf("[plan] %zu calibration sentences (public SST-2 train): %zu bootstraps per sentence, %zu rotation "
-              "keys, %zu bootstrap sites (%.1f s)\n",
-              cal.sentences, cal.bootstraps_per_sentence, cal.rotation_steps.size(), cal.bounds.size(), seconds_since(t0));
-
-  // ---- client: keys, encryption -----------------------------------------------------------
+  Session s{layout, calibrate(e.m.model, e.m.tokenizer, layout, e.boot->output_level(),
+                      calibration_sentences(train, e.calibration_count)),
+            {}};
+  std::printf("[plan] T=%zu: %zu calibration sentences (public SST-2 train): %zu bootstraps per sentence, %zu "
+              "rotation keys, %zu bootstrap sites (%.1f s)\n",
+              layout.tokens, s.cal.sentences, s.cal.bootstraps_per_sentence, s.cal.rotation_steps.size(),
+              s.cal.bounds.size(), seconds_since(t0));
   t0 = Clock::now();
-  ClientKeys keys = make_client_keys(ctx, boot, cal.rotation_steps, boot.output_level());
+  s.keys = make_client_keys(e.ctx, *e.boot, s.cal.rotation_steps, e.boot->output_level());
   std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
-              keys.evaluation.galois.keys().size(), mib(keys.evaluation.size_bytes()), seconds_since(t0));
-  t0 = Clock::now();
+              s.keys.evaluation.galois.keys().size(), mib(s.keys.evaluation.size_bytes()), seconds_since(t0));
+  return s;
+}
+
+struct Outcome {
+  double raw = 0;  // the decrypted score, before flooding
+  double server_s = 0;
+  hnn::nn::he::RunCounters counters;
+};
+
+// Client encrypts, server evaluates (evaluation keys only), client decrypts slot 0.
+Outcome classify(const Engine& e, const Session& s, const PreparedSentence& prepared, bool check) {
+  const auto& layout = prepared.layout;
+  const auto& cfg = e.m.model.model().config();
+  auto t0 = Clock::now();
   std::size_t n = 0;
-  const auto packed = embed_and_pack(model, enc, layout, n);
-  hnn::ckks::Encoder encoder(ctx);
-  hnn::ckks::Encryptor encryptor(ctx, keys.public_key);
+  const auto packed = embed_and_pack(e.m.model, prepared.encoding, layout, n);
+  hnn::ckks::Encoder encoder(e.ctx);
+  hnn::ckks::Encryptor encryptor(e.ctx, s.keys.public_key);
   std::vector<hnn::ckks::Ciphertext> cts;
   std::size_t ct_bytes = 0;
   for (const auto& c : packed) {
-    cts.push_back(encryptor.encrypt(encoder.encode(std::span<const double>(c), boot.output_level())));
+    cts.push_back(encryptor.encrypt(encoder.encode(std::span<const double>(c), e.boot->output_level())));
     ct_bytes += hnn::ckks::serialize(cts.back()).size();
   }
   std::printf("[client] %zu tokens encrypted as %zu ciphertexts, %.1f MiB (%.1f s)\n", n, cts.size(), mib(ct_bytes),
@@ -78,17 +113,17 @@ int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std:
 
   // ---- server: evaluation keys only ---------------------------------------------------------
   t0 = Clock::now();
-  hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
-  he::CkksBackend backend(layout, boot, keys.evaluation, cal.bounds);
-  double raw = 0;
+  hnn::ckks::Decryptor decryptor(e.ctx, s.keys.keygen->secret_key());
+  he::CkksBackend backend(layout, *e.boot, s.keys.evaluation, s.cal.bounds);
+  Outcome out;
   if (!check) {
     he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
     for (auto& c : cts) x.chunks.push_back(backend.adopt(std::move(c)));
-    const auto out = encrypted_forward(backend, model, std::move(x), n, print_stage);
-    raw = encoder.decode_real(decryptor.decrypt(out.ct))[0];
+    const auto y = encrypted_forward(backend, e.m.model, std::move(x), n, print_stage);
+    out.raw = encoder.decode_real(decryptor.decrypt(y.ct))[0];
   } else {
     // diagnostics: the plaintext backend alongside, every bootstrap input decrypted and compared
-    he::PlainBackend plain(layout, boot.output_level());
+    he::PlainBackend plain(layout, e.boot->output_level(), backend.pairs_bootstraps());
     he::LockstepBackend both(backend, plain, [&](const hnn::ckks::Ciphertext& ct) {
       return encoder.decode_real(decryptor.decrypt(ct));
     });
@@ -96,23 +131,121 @@ int run(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std:
     for (std::size_t i = 0; i < cts.size(); ++i) {
       x.chunks.push_back({backend.adopt(std::move(cts[i])), plain.encrypt(packed[i])});
     }
-    const auto out = encrypted_forward(both, model, std::move(x), n, print_stage);
-    for (const auto& e : both.errors()) {
-      std::printf("[check] %-28s error %.3g of max %.3g: %.1f bits\n", e.site.c_str(), e.max_error, e.max_value,
-                  -std::log2(e.max_error / std::max(1.0, e.max_value)));
+    const auto y = encrypted_forward(both, e.m.model, std::move(x), n, print_stage);
+    for (const auto& err : both.errors()) {
+      std::printf("[check] %-28s error %.3g of max %.3g: %.1f bits\n", err.site.c_str(), err.max_error, err.max_value,
+                  -std::log2(err.max_error / std::max(1.0, err.max_value)));
     }
-    const auto last = both.compare(out, "output");
+    const auto last = both.compare(y, "output");
     std::printf("[check] output: error %.3g (%.1f bits)\n", last.max_error, -std::log2(last.max_error));
-    raw = encoder.decode_real(decryptor.decrypt(out.c.ct))[0];
+    out.raw = encoder.decode_real(decryptor.decrypt(y.c.ct))[0];
   }
-  const double server_s = seconds_since(t0);
+  out.server_s = seconds_since(t0);
+  out.counters = backend.counters();
   std::printf("[server] CPU backend: %.1f s, %zu bootstraps (%.1f s), %zu rotations, %zu ct-ct products, %zu "
               "plaintext products\n",
-              server_s, backend.counters().bootstraps, backend.bootstrap_seconds(), backend.counters().rotations,
-              backend.counters().products, backend.counters().plain_products);
+              out.server_s, out.counters.bootstraps, backend.bootstrap_seconds(), out.counters.rotations,
+              out.counters.products, out.counters.plain_products);
+  return out;
+}
 
-  // ---- client: decryption with noise flooding -------------------------------------------------
-  report_score(m, enc, raw, flood_sigma);
+int run_one(const Engine& e, double flood_sigma, bool check, const std::string& sentence) {
+  const PreparedSentence prepared = prepare_sentence(e.m, sentence);
+  std::printf("[input] %zu tokens -> layout T=%zu, %zu features per chunk\n", prepared.tokens, prepared.layout.tokens,
+              prepared.layout.chunk());
+  const Session s = make_session(e, prepared.layout);
+  const Outcome o = classify(e, s, prepared, check);
+  report_score(e.m, prepared.encoding, o.raw, flood_sigma);  // client: decryption with noise flooding
+  return 0;
+}
+
+// Agreement run: the first `count` sentences of an SST-2 TSV with at most `max_tokens` tokens, one
+// JSON line each appended to `results` (rows already there are skipped: a run can be resumed),
+// then the summary over every row of the file.
+int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::size_t count, std::size_t max_tokens,
+              const fs::path& results, const std::string& tag) {
+  const auto rows = load_sst2_tsv(tsv);
+  std::set<std::size_t> done;
+  if (fs::exists(results)) {
+    std::ifstream in(results);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      const auto j = json::parse(line, nullptr, false);
+      HNN_REQUIRE(!j.is_discarded() && j.contains("row"), results.string(), ": not a results file (line '", line, "')");
+      done.insert(j["row"].get<std::size_t>());
+    }
+  }
+  const auto& cfg = e.m.model.model().config();
+  const std::size_t limit = max_encrypted_tokens(cfg, e.m.slots);
+  HNN_REQUIRE(max_tokens <= limit, "--max-tokens ", max_tokens, " is above what the encrypted model takes (", limit,
+              " tokens)");
+  std::vector<std::pair<std::size_t, std::size_t>> picked;  // (T, row): one layout's keys at a time
+  for (std::size_t i = 0; i < rows.size() && picked.size() < count; ++i) {
+    const std::size_t tokens = e.m.tokenizer.encode(rows[i].sentence, std::size_t{1} << 20).ids.size();
+    if (tokens > 2 && tokens <= max_tokens) picked.emplace_back(sentence_layout(cfg, e.m.slots, tokens).tokens, i);
+  }
+  std::sort(picked.begin(), picked.end());
+  std::printf("[batch] %s: the first %zu of %zu sentences with <= %zu tokens; %zu already in %s\n", tsv.string().c_str(),
+              picked.size(), rows.size(), max_tokens, done.size(), results.string().c_str());
+  std::optional<Session> session;  // keys are ~10 GB at n16: one layout's at a time
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    const std::size_t i = picked[k].second;
+    if (done.count(i)) continue;
+    const auto t0 = Clock::now();
+    const PreparedSentence prepared = prepare_sentence(e.m, rows[i].sentence);
+    std::printf("[batch] %zu/%zu: row %zu, %zu tokens (T=%zu), label %d: %s\n", k + 1, picked.size(), i,
+                prepared.tokens, prepared.layout.tokens, rows[i].label, rows[i].sentence.c_str());
+    std::fflush(stdout);
+    if (!session || session->layout.tokens != prepared.layout.tokens) {
+      session.reset();
+      session.emplace(make_session(e, prepared.layout));
+    }
+    const Outcome o = classify(e, *session, prepared, false);
+    const double score = report_score(e.m, prepared.encoding, o.raw, flood_sigma);
+    const double plain = e.m.model.positive_score(e.m.model.logits(prepared.encoding.ids, prepared.encoding.attention_mask));
+    json j{{"row", i},
+           {"tokens", prepared.tokens},
+           {"T", prepared.layout.tokens},
+           {"label", rows[i].label},
+           {"plain_score", plain},
+           {"encrypted_raw", o.raw},
+           {"encrypted_score", score},
+           {"flood_sigma", flood_sigma},
+           {"error_bits", -std::log2(std::fabs(o.raw - plain) + 1e-300)},
+           {"agree", (score > 0.5) == (plain > 0.5)},
+           {"server_s", o.server_s},
+           {"total_s", seconds_since(t0)},
+           {"bootstraps", o.counters.bootstraps},
+           {"rotations", o.counters.rotations},
+           {"tag", tag}};
+    std::ofstream(results, std::ios::app) << j.dump() << "\n";
+  }
+  // summary over the whole file
+  std::ifstream in(results);
+  std::string line;
+  std::size_t n = 0, agree = 0, enc_correct = 0, plain_correct = 0;
+  double worst_bits = 1e9, sum_bits = 0, sum_server = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto j = json::parse(line);
+    ++n;
+    agree += j["agree"].get<bool>();
+    const int label = j["label"].get<int>();
+    enc_correct += (j["encrypted_score"].get<double>() > 0.5) == (label == 1);
+    plain_correct += (j["plain_score"].get<double>() > 0.5) == (label == 1);
+    worst_bits = std::min(worst_bits, j["error_bits"].get<double>());
+    sum_bits += j["error_bits"].get<double>();
+    sum_server += j["server_s"].get<double>();
+  }
+  HNN_REQUIRE(n > 0, results.string(), " has no results");
+  std::printf("[batch] %zu sentences: decisions agree on %zu (%.1f %%); accuracy encrypted %.4f, plain %.4f; score "
+              "error mean %.1f bits, worst %.1f bits; server %.1f s per sentence\n",
+              n, agree, 100.0 * static_cast<double>(agree) / static_cast<double>(n),
+              static_cast<double>(enc_correct) / static_cast<double>(n),
+              static_cast<double>(plain_correct) / static_cast<double>(n), sum_bits / static_cast<double>(n), worst_bits,
+              sum_server / static_cast<double>(n));
+  std::printf("agreement=%.4f\n", static_cast<double>(agree) / static_cast<double>(n));
   return 0;
 }
 
@@ -140,10 +273,39 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check,
                "diagnostics: run the plaintext backend alongside and print the error of every bootstrap input "
                "(decrypts intermediate values: one-process runs only)");
-  app.add_option("sentence", sentence, "the sentence to classify")->required();
+  fs::path batch, results;
+  std::size_t count = 12, max_tokens = 16;
+  std::string tag;
+  app.add_option("--sst2", batch,
+                 "agreement run instead of one sentence: classify sentences of this SST-2 TSV (e.g. the shipped "
+                 "data/sst2/dev.tsv) and compare with the plaintext model")
+      ->check(CLI::ExistingFile);
+  app.add_option("--count", count, "--sst2: how many sentences (the first ones within --max-tokens)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-tokens", max_tokens, "--sst2: longest sentence taken, [CLS] and [SEP] included")
+      ->capture_default_str()
+      ->check(CLI::Range(3, 512));
+  app.add_option("--results", results, "--sst2: JSON-lines file, appended to; rows already in it are skipped");
+  app.add_option("--tag", tag, "--sst2: a label stored in every result line (e.g. the commit)");
+  app.add_option("sentence", sentence, "the sentence to classify");
   CLI11_PARSE(app, argc, argv);
   try {
-    return run(model_dir, vocab, parse_parameter_set(params), calibration, flood_sigma, check, sentence);
+    if (batch.empty() == sentence.empty()) {
+      std::cerr << "hnn-distilbert: give either a sentence or --sst2 FILE (see --help)\n";
+      return 2;
+    }
+    if (!batch.empty() && results.empty()) {
+      std::cerr << "hnn-distilbert: --sst2 needs --results FILE.jsonl\n";
+      return 2;
+    }
+    if (!batch.empty() && check) {
+      std::cerr << "hnn-distilbert: --check is for one sentence\n";
+      return 2;
+    }
+    const Engine e = make_engine(model_dir, vocab, parse_parameter_set(params), calibration);
+    if (!batch.empty()) return run_batch(e, flood_sigma, batch, count, max_tokens, results, tag);
+    return run_one(e, flood_sigma, check, sentence);
   } catch (const std::exception& e) {
     std::cerr << "hnn-distilbert: " << e.what() << "\n";
     return 1;

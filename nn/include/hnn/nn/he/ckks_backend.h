@@ -70,6 +70,9 @@ class CkksBackend {
   static int chebyshev_depth(const ckks::bootstrap::ChebyshevSeries& p) { return ckks::chebyshev_depth(p); }
   Value chebyshev(const Value& x, const ckks::bootstrap::ChebyshevSeries& p);
   Value bootstrap(const Value& x, std::string_view site);
+  // Two values of equal meta in one bootstrap (a real-slot bootstrapper's bootstrap_pair).
+  bool pairs_bootstraps() const { return boot_->config().real_slots; }
+  std::pair<Value, Value> bootstrap_pair(const Value& x, const Value& y, std::string_view site);
 
   const RunCounters& counters() const { return counters_; }
   double bootstrap_seconds() const { return bootstrap_s_; }
@@ -82,6 +85,7 @@ class CkksBackend {
   double landing_scale(double s, int level) const;
 
   Layout layout_;
+  double site_bound(std::string_view site) const;
   const ckks::bootstrap::Bootstrapper* boot_;
   const EvaluationKeys* keys_;
   BootstrapBounds bounds_;

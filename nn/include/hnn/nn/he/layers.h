@@ -38,6 +38,29 @@ void ensure_levels(B& b, typename B::Value& x, int levels, std::string_view site
   if (b.level(x) < levels) x = b.bootstrap(x, site);
 }
 
+// ensure_levels for every value of xs, two values to a bootstrap where consecutive ones that need
+// it share level and scale and the backend pairs real messages (Bootstrapper::bootstrap_pair).
+template <class B>
+void ensure_levels_all(B& b, std::span<typename B::Value> xs, int levels, std::string_view site) {
+  HNN_REQUIRE(levels <= b.fresh_level(), "an operation at ", site, " needs ", levels,
+              " levels but bootstrapping leaves only ", b.fresh_level(), ": use deeper parameters");
+  std::vector<std::size_t> low;
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    if (b.level(xs[i]) < levels) low.push_back(i);
+  for (std::size_t k = 0; k < low.size();) {
+    auto& x = xs[low[k]];
+    if (k + 1 < low.size() && b.pairs_bootstraps() && b.meta(x) == b.meta(xs[low[k + 1]])) {
+      auto [u, v] = b.bootstrap_pair(x, xs[low[k + 1]], site);
+      x = std::move(u);
+      xs[low[k + 1]] = std::move(v);
+      k += 2;
+    } else {
+      x = b.bootstrap(x, site);
+      ++k;
+    }
+  }
+}
+
 // a += c (or -=), bootstrapping first when matching their scales needs a level neither has.
 template <class B>
 void add_into(B& b, typename B::Value& a, const typename B::Value& c, std::string_view site,
@@ -103,11 +126,9 @@ std::vector<Tensor<typename B::Value>> linear_many(B& b, Tensor<typename B::Valu
     HNN_REQUIRE(w.weight.size() == w.out * w.in && w.bias.size() == w.out, site,
                 ": weight/bias sizes do not match ", w.out, " x ", w.in);
   }
+  ensure_levels_all<B>(b, x.chunks, 1, std::string(site) + ".in");
   int level = b.fresh_level();
-  for (auto& c : x.chunks) {
-    ensure_levels(b, c, 1, std::string(site) + ".in");
-    level = std::min(level, b.level(c));
-  }
+  for (auto& c : x.chunks) level = std::min(level, b.level(c));
   for (auto& c : x.chunks) b.lower_to(c, level);
 
   std::size_t n1 = 1;
@@ -171,10 +192,8 @@ Tensor<typename B::Value> linear(B& b, Tensor<typename B::Value> x, const Linear
 template <class B>
 void apply_series(B& b, Tensor<typename B::Value>& x, const ckks::bootstrap::ChebyshevSeries& p,
                   std::string_view site) {
-  for (auto& c : x.chunks) {
-    ensure_levels(b, c, B::chebyshev_depth(p), std::string(site) + ".in");
-    c = b.chebyshev(c, p);
-  }
+  ensure_levels_all<B>(b, x.chunks, B::chebyshev_depth(p), std::string(site) + ".in");
+  for (auto& c : x.chunks) c = b.chebyshev(c, p);
 }
 
 template <class B>
@@ -354,11 +373,9 @@ Tensor<typename B::Value> layer_norm(B& b, Tensor<typename B::Value> x, std::spa
   auto feature_mask = [&](std::size_t c, double value) {
     return slot_vector(L, [&, c, value](std::size_t j, std::size_t) { return c * C + j < d ? value : 0.0; });
   };
+  ensure_levels_all<B>(b, x.chunks, 2, s + ".in");
   int level = b.fresh_level();
-  for (auto& c : x.chunks) {
-    ensure_levels(b, c, 2, s + ".in");
-    level = std::min(level, b.level(c));
-  }
+  for (auto& c : x.chunks) level = std::min(level, b.level(c));
   for (auto& c : x.chunks) b.lower_to(c, level);
   std::optional<V> total;
   for (auto& c : x.chunks) accumulate(b, total, all_sum(b.clone(c)));

@@ -65,6 +65,7 @@ struct Meta {
   int level = 0;
   std::uint64_t scale_id = 0;
   bool canonical() const { return scale_id == 0; }
+  friend bool operator==(const Meta&, const Meta&) = default;
 };
 
 // The scale id of a product (deterministic, so both backends agree).

@@ -32,6 +32,7 @@ class LockstepBackend {
   LockstepBackend(CkksBackend& ckks, PlainBackend& plain, Decrypt decrypt)
       : c_(ckks), p_(plain), decrypt_(std::move(decrypt)) {
     HNN_REQUIRE(c_.fresh_level() == p_.fresh_level(), "lockstep: the backends' fresh levels differ");
+    HNN_REQUIRE(c_.pairs_bootstraps() == p_.pairs_bootstraps(), "lockstep: one backend pairs bootstraps, the other not");
   }
 
   const Layout& layout() const { return c_.layout(); }
@@ -89,6 +90,16 @@ class LockstepBackend {
   Value bootstrap(const Value& x, std::string_view site) {
     errors_.push_back(compare(x, site));
     return {c_.bootstrap(x.c, site), p_.bootstrap(x.p, site)};
+  }
+  bool pairs_bootstraps() const { return c_.pairs_bootstraps(); }
+  std::pair<Value, Value> bootstrap_pair(const Value& x, const Value& y, std::string_view site) {
+    SiteError e = compare(x, site), ey = compare(y, site);  // one entry per bootstrap
+    e.max_error = std::max(e.max_error, ey.max_error);
+    e.max_value = std::max(e.max_value, ey.max_value);
+    errors_.push_back(e);
+    auto [cx, cy] = c_.bootstrap_pair(x.c, y.c, site);
+    auto [px, py] = p_.bootstrap_pair(x.p, y.p, site);
+    return {Value{std::move(cx), std::move(px)}, Value{std::move(cy), std::move(py)}};
   }
   // The ciphertext side, decrypted.
   std::vector<double> decrypt(const Value& x) const { return decrypt_(x.c.ct); }

@@ -31,7 +31,10 @@ class PlainBackend {
   };
 
   // fresh_level: the level of fresh ciphertexts and of bootstrapping's output.
-  PlainBackend(Layout layout, int fresh_level) : layout_(layout), fresh_level_(fresh_level) {
+  // pair_bootstraps: two real values may share a bootstrap (as CkksBackend over a real-slot
+  // bootstrapper does); the twin then makes the same decisions and counts.
+  PlainBackend(Layout layout, int fresh_level, bool pair_bootstraps = true)
+      : layout_(layout), fresh_level_(fresh_level), pair_bootstraps_(pair_bootstraps) {
     layout_.validate();
   }
 
@@ -116,13 +119,19 @@ class PlainBackend {
     return r;
   }
   Value bootstrap(const Value& x, std::string_view site) {
-    HNN_ASSERT(!x.pending, "bootstrap of a value with a pending rescale");
     ++counters_.bootstraps;
-    double m = 0;
-    for (double v : x.v) m = std::max(m, std::fabs(v));
-    auto& slot = site_max_[std::string(site)];
-    slot = std::max(slot, m);
+    record(x, site);
     return Value{x.v, Meta{fresh_level_, ++bootstrap_ids_}};
+  }
+  bool pairs_bootstraps() const { return pair_bootstraps_; }
+  // One bootstrap for two values of equal meta; both outputs share one scale.
+  std::pair<Value, Value> bootstrap_pair(const Value& x, const Value& y, std::string_view site) {
+    HNN_ASSERT(pair_bootstraps_ && x.meta == y.meta, "bootstrap_pair of values with different levels or scales");
+    ++counters_.bootstraps;
+    record(x, site);
+    record(y, site);
+    const Meta m{fresh_level_, ++bootstrap_ids_};
+    return {Value{x.v, m}, Value{y.v, m}};
   }
 
   // Every rotation step used, in [-(S-1), S-1] normalised to (-S/2, S/2].
@@ -132,6 +141,13 @@ class PlainBackend {
   void reset_counters() { counters_ = {}; }
 
  private:
+  void record(const Value& x, std::string_view site) {
+    HNN_ASSERT(!x.pending, "bootstrap of a value with a pending rescale");
+    double m = 0;
+    for (double v : x.v) m = std::max(m, std::fabs(v));
+    auto& slot = site_max_[std::string(site)];
+    slot = std::max(slot, m);
+  }
   static void need_level(const Value& x, int levels, const char* what) {
     HNN_ASSERT(x.meta.level >= levels, what, " needs ", levels, " level(s) but the value is at level ",
                x.meta.level, ": the layer should have called ensure_levels");
@@ -154,6 +170,7 @@ class PlainBackend {
 
   Layout layout_;
   int fresh_level_ = 0;
+  bool pair_bootstraps_ = true;
   std::uint64_t bootstrap_ids_ = 0;
   std::set<int> steps_;
   std::map<std::string, double> site_max_;
