@@ -96,6 +96,17 @@ Plaintext Encoder::encode(std::span<const std::complex<double>> values, int leve
   special_inverse_fft(w);
 
   const std::size_t limbs = static_cast<std::size_t>(level) + 1;
+  if (gap > 1) {  // m(X) = r(X^gap): transform r (2 slots coefficients) and repeat each value gap times
+    const std::size_t m = 2 * slots;
+    std::vector<uint64_t> r(m * limbs);
+    for (std::size_t i = 0; i < slots; ++i) {
+      detail::rounded_residues(ctx, w[i].real() * scale, limbs, r.data() + i, m);
+      detail::rounded_residues(ctx, w[i].imag() * scale, limbs, r.data() + slots + i, m);
+    }
+    rns::RnsPoly poly(n, limbs, rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
+    ntt::sparse_forward(ctx.subring_plan_q(gap, limbs), gap, r.data(), poly.data());
+    return Plaintext(ctx_, std::move(poly), scale, slots);
+  }
   rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient);
   for (std::size_t i = 0; i < slots; ++i) {
     detail::rounded_residues(ctx, w[i].real() * scale, limbs, poly.data() + i * gap, n);

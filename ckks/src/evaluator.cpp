@@ -189,6 +189,15 @@ void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const 
   a.set_scale(a.scale() * p.scale());
 }
 
+void Evaluator::multiply_plain_add_inplace(Ciphertext& acc, const Ciphertext& a, const Plaintext& p) const {
+  check_pair(acc, a);
+  check_pair(a, p);
+  HNN_REQUIRE(acc.size() == a.size(), "accumulator has ", acc.size(), " components, the product ", a.size());
+  HNN_REQUIRE(scales_match(acc.scale(), a.scale() * p.scale()), "accumulator scale 2^", log2_of(acc.scale()),
+              " differs from the product's 2^", log2_of(a.scale() * p.scale()));
+  for (std::size_t i = 0; i < a.size(); ++i) detail::mul_add_inplace(*ctx_, acc[i], a[i], p.poly());
+}
+
 void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c) const {
   check(a, "ciphertext");
   // Scale of the constant: q_l, the prime the next rescale divides by.

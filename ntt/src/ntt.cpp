@@ -13,11 +13,19 @@ namespace hnn::ntt {
 using rns::mul_mod;
 using rns::shoup_precompute;
 
-NttTables::NttTables(std::size_t n, const rns::Modulus& q) : n_(n), q_(q) {
+NttTables::NttTables(std::size_t n, const rns::Modulus& q) : NttTables(n, q, 0) {}
+
+NttTables::NttTables(std::size_t n, const rns::Modulus& q, uint64_t psi) : n_(n), q_(q) {
   HNN_REQUIRE(n >= 2 && (n & (n - 1)) == 0, "NTT size ", n, " must be a power of two");
   HNN_REQUIRE((q.value - 1) % (2 * n) == 0, "modulus ", q.value, " is not 1 mod 2N (N = ", n, ")");
   log_n_ = __builtin_ctzll(n);
-  psi_ = rns::minimal_primitive_root(2 * n, q.value);
+  if (psi == 0) {
+    psi = rns::minimal_primitive_root(2 * n, q.value);
+  } else {  // a primitive 2N-th root: psi^N = -1 (then its order is exactly 2N, N a power of two)
+    HNN_REQUIRE(psi < q.value && rns::pow_mod(psi, n, q) == q.value - 1, "psi = ", psi,
+                " is not a primitive ", 2 * n, "-th root of unity mod ", q.value);
+  }
+  psi_ = psi;
   const uint64_t psi_inv = rns::inv_mod_prime(psi_, q);
   root_.resize(n);
   inv_root_.resize(n);
@@ -139,5 +147,23 @@ void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data) {
 }
 
 void transform(const NttPlan& plan, uint64_t* data) { transform_with(active_kernel(), plan, data); }
+
+// With N = g M and j = k g + i (i < g): brev_N(j) = brev_g(i) M + brev_M(k), so
+// p(psi^(2 brev_N(j) + 1)) = r(psi^(g (2 brev_N(j) + 1))) = r((psi^g)^(2 brev_M(k) + 1)), psi^(2N) = 1.
+void sparse_forward(const NttPlan& sub, std::size_t g, uint64_t* data, uint64_t* out) {
+  HNN_REQUIRE(sub.direction == Direction::Forward, "sparse_forward takes a forward plan");
+  HNN_REQUIRE(g >= 1 && (g & (g - 1)) == 0, "sparse_forward: g = ", g, " must be a power of two");
+  transform(sub, data);
+  const std::ptrdiff_t limbs = static_cast<std::ptrdiff_t>(sub.tables.size());
+  if (limbs == 0) return;
+  const std::size_t m = sub.tables[0]->n();
+#pragma omp parallel for schedule(static) if (limbs > 1)
+  for (std::ptrdiff_t l = 0; l < limbs; ++l) {
+    const uint64_t* in = data + static_cast<std::size_t>(l) * m;
+    uint64_t* o = out + static_cast<std::size_t>(l) * m * g;
+    for (std::size_t k = 0; k < m; ++k)
+      for (std::size_t i = 0; i < g; ++i) o[k * g + i] = in[k];
+  }
+}
 
 }  // namespace hnn::ntt

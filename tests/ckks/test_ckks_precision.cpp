@@ -2,6 +2,7 @@
 #include <gmpxx.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "ckks_fixture.h"
@@ -133,6 +134,28 @@ TEST(CkksPrecision, PlaintextConstantAndIntegerOperations) {
 }
 
 // Rescale in the NTT domain equals round(x / q_l) of every coefficient, checked with GMP.
+// acc += a * p in one pass is word for word multiply_plain then add; a scale mismatch is refused.
+TEST(CkksPrecision, MultiplyPlainAddIsMultiplyThenAdd) {
+  CkksWorld w(presets::test_insecure_n12());
+  const std::size_t slots = 256;
+  const Ciphertext ca = w.encrypt(test::random_complex(slots)), cb = w.encrypt(test::random_complex(slots));
+  const Plaintext pa = w.encoder->encode(test::random_complex(slots)), pb = w.encoder->encode(test::random_complex(slots));
+  Ciphertext want = ca.clone(), tb = cb.clone();
+  w.eval->multiply_plain_inplace(want, pa);
+  w.eval->multiply_plain_inplace(tb, pb);
+  w.eval->add_inplace(want, tb);
+  Ciphertext got = ca.clone();
+  w.eval->multiply_plain_inplace(got, pa);
+  w.eval->multiply_plain_add_inplace(got, cb, pb);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto g = got[i].words(), v = want[i].words();
+    EXPECT_TRUE(std::equal(g.begin(), g.end(), v.begin(), v.end())) << "component " << i;
+  }
+  EXPECT_EQ(got.scale(), want.scale());
+  EXPECT_THROW(w.eval->multiply_plain_add_inplace(got, cb, w.encoder->encode(test::random_complex(slots), -1, 2.0)),
+               InvalidArgument);
+}
+
 TEST(CkksPrecision, RescaleIsExactAgainstGmp) {
   CkksWorld w(presets::test_insecure_n12());
   const Context& ctx = *w.ctx;

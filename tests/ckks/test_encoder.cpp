@@ -69,6 +69,31 @@ TEST(Encoder, AutomorphismFiveRotatesSlotsLeftByOne) {
 
 // Decoding composes through the CRT, so the precision (set by the rounding of the coefficients)
 // is the same at level 0 (one 50-bit prime) and level 23 (a 1200-bit modulus).
+// Sparse slots (gap = N / (2 slots) > 1) are encoded through the subring's smaller NTT: the
+// polynomial is exactly round(scale w) on the multiples of the gap and zero elsewhere.
+TEST(Encoder, SparseSlotsEncodeExactlyIntoTheSubring) {
+  auto ctx = small_context(12, 3);
+  Encoder enc(ctx);
+  const double scale = std::ldexp(1.0, 30);
+  for (std::size_t slots : {std::size_t{1}, std::size_t{4}, std::size_t{64}, ctx->n() / 4}) {
+    const auto z = test::random_complex(slots);
+    std::vector<std::complex<double>> w = z;
+    enc.special_inverse_fft(w);
+    const auto c = coefficients(*ctx, enc.encode(z, 2, scale));
+    const std::size_t gap = ctx->n() / 2 / slots;
+    std::size_t wrong = 0;
+    for (std::size_t k = 0; k < ctx->n(); ++k) {
+      double want = 0;
+      if (k % gap == 0) {
+        const std::size_t i = (k % (ctx->n() / 2)) / gap;
+        want = std::nearbyint(scale * (k < ctx->n() / 2 ? w[i].real() : w[i].imag())) / scale;
+      }
+      wrong += c[k] != want;
+    }
+    EXPECT_EQ(wrong, 0u) << slots << " slots";
+  }
+}
+
 TEST(Encoder, RoundTripPrecisionDoesNotDependOnTheLevel) {
   auto ctx = small_context(12, 24);
   Encoder enc(ctx);

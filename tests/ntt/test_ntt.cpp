@@ -199,3 +199,30 @@ TEST(Ntt, KernelsAreBitIdentical) {
   }
   std::printf("[ntt] active kernel: %s\n", ntt::active_kernel() == ntt::Kernel::Avx2 ? "AVX2" : "portable");
 }
+
+// A polynomial in X^g transforms through the size-N/g tables with roots psi^g, each value
+// repeated g times: word for word the dense transform (sparse-slot plaintexts use this).
+TEST(Ntt, SparseForwardEqualsDenseTransform) {
+  const std::size_t n = 4096;
+  const std::vector<uint64_t> primes = {rns::generate_ntt_primes(50, 1, n)[0], rns::generate_ntt_primes(60, 1, n)[0]};
+  const auto dense_tables = make_tables(n, primes);
+  for (std::size_t g : {std::size_t{2}, std::size_t{4}, std::size_t{64}, std::size_t{2048}}) {
+    const std::size_t m = n / g;
+    std::vector<ntt::NttTables> sub;
+    for (const auto& t : dense_tables) sub.emplace_back(m, t.modulus(), rns::pow_mod(t.psi(), g, t.modulus()));
+    std::vector<uint64_t> r(m * primes.size()), dense(n * primes.size(), 0);
+    for (std::size_t l = 0; l < primes.size(); ++l)
+      for (std::size_t k = 0; k < m; ++k) {
+        r[l * m + k] = test::rng()() % primes[l];
+        dense[l * n + k * g] = r[l * m + k];
+      }
+    ntt::transform(plan_for(dense_tables, ntt::Direction::Forward), dense.data());
+    std::vector<uint64_t> out(n * primes.size());
+    ntt::sparse_forward(plan_for(sub, ntt::Direction::Forward), g, r.data(), out.data());
+    EXPECT_EQ(out, dense) << "g = " << g;
+  }
+  // psi must be a primitive 2N-th root
+  EXPECT_THROW(ntt::NttTables(n, Modulus(primes[0]), 1), InvalidArgument);
+  EXPECT_THROW(ntt::NttTables(n, Modulus(primes[0]), rns::pow_mod(dense_tables[0].psi(), 2, Modulus(primes[0]))),
+               InvalidArgument);
+}

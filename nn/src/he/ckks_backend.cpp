@@ -81,6 +81,19 @@ CkksBackend::Value CkksBackend::mul_plain_lazy(const Value& x, const std::vector
   return r;
 }
 
+void CkksBackend::mul_plain_add(std::optional<Value>& acc, const Value& x, const std::vector<double>& p) {
+  if (!acc) {
+    acc.emplace(mul_plain_lazy(x, p));
+    return;
+  }
+  HNN_ASSERT(!x.pending && acc->pending && acc->meta.level == x.meta.level, "plaintext product-sum at level ",
+             x.meta.level, " into a sum at level ", acc->meta.level);
+  ++counters_.plain_products;
+  const int l = x.meta.level;
+  const ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), l, landing_scale(x.ct.scale(), l));
+  ev_.multiply_plain_add_inplace(acc->ct, x.ct, pt);
+}
+
 CkksBackend::Value CkksBackend::mul_plain(const Value& x, const std::vector<double>& p) {
   Value r = mul_plain_lazy(x, p);
   rescale(r);

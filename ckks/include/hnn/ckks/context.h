@@ -38,6 +38,9 @@ class Context {
   // NTT plan for the first `limbs` Q limbs, or for an explicit list of QP indices.
   ntt::NttPlan plan_q(std::size_t limbs, ntt::Direction dir) const;
   ntt::NttPlan plan(const std::vector<std::size_t>& qp_indices, ntt::Direction dir) const;
+  // Forward plan of size N / g for the first `limbs` Q limbs, with roots psi_i^g: polynomials in
+  // X^g (sparse-slot plaintexts) transform through it and ntt::sparse_forward, g a power of two.
+  ntt::NttPlan subring_plan_q(std::size_t g, std::size_t limbs) const;
   // QP indices of the extended basis at level l: 0..l then the special primes.
   std::vector<std::size_t> extended_indices(int level) const;
 
@@ -83,6 +86,8 @@ class Context {
   std::vector<std::complex<double>> ksi_pows_;
   mutable std::mutex galois_mutex_;
   mutable std::map<uint32_t, std::vector<uint32_t>> galois_perms_;
+  mutable std::mutex subring_mutex_;
+  mutable std::map<std::size_t, std::vector<std::unique_ptr<ntt::NttTables>>> subring_ntt_;  // by g
 };
 
 using ContextPtr = std::shared_ptr<const Context>;

@@ -36,6 +36,9 @@ class Evaluator {
   Ciphertext multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const;
   void relinearize_inplace(Ciphertext& a, const RelinKey& rk) const;
   void multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  // acc += a * p in one pass (no temporary): acc's scale must equal a's times p's, as after a
+  // first multiply_plain; the linear layers' sums of plaintext products.
+  void multiply_plain_add_inplace(Ciphertext& acc, const Ciphertext& a, const Plaintext& p) const;
   // Multiplies every slot by c, encoded at scale q_l (the prime the next rescale divides by), so
   // that multiply_const followed by rescale leaves the scale unchanged.
   void multiply_const_inplace(Ciphertext& a, std::complex<double> c) const;

@@ -22,6 +22,10 @@ namespace hnn::ntt {
 class NttTables {
  public:
   NttTables(std::size_t n, const rns::Modulus& q);
+  // With a given primitive 2N-th root psi (checked): the tables of a subring. For p(X) = r(X^g) in
+  // Z_q[X]/(X^N + 1), the forward transform of size N with root psi is the size-N/g transform of r
+  // with root psi^g, each output repeated g times: out[k g + i] = out_r[k] (see sparse_forward).
+  NttTables(std::size_t n, const rns::Modulus& q, uint64_t psi);
 
   std::size_t n() const { return n_; }
   int log_n() const { return log_n_; }
@@ -61,6 +65,12 @@ enum class Kernel : uint8_t { Portable, Avx2 };
 Kernel active_kernel();
 // The same transform with an explicit kernel (tests and benchmarks compare them).
 void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data);
+
+// Forward transform of size N = g * sub.tables[i]->n() of polynomials p(X) = r(X^g): `data` holds
+// the coefficients of r (limb i: sub.tables[i]->n() words, natural order), `out` receives the
+// N-word transforms of p limb by limb, exactly as transform() on the dense coefficients would with
+// the tables of size N whose roots' g-th powers are the sub-tables' roots.
+void sparse_forward(const NttPlan& sub, std::size_t g, uint64_t* data, uint64_t* out);
 
 // Bit reversal of the low `bits` bits of x.
 inline uint32_t bit_reverse(uint32_t x, int bits) {

@@ -9,6 +9,7 @@
 #pragma once
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +57,8 @@ class CkksBackend {
 
   Value mul_plain(const Value& x, const std::vector<double>& p);
   Value mul_plain_lazy(const Value& x, const std::vector<double>& p);
+  // acc += x * p, pending, in one pass (acc empty: acc = x * p); x at acc's level.
+  void mul_plain_add(std::optional<Value>& acc, const Value& x, const std::vector<double>& p);
   void rescale(Value& x) const;
   Value mul_const(const Value& x, double c);
   Value mul(const Value& a, const Value& b);

@@ -160,7 +160,7 @@ std::vector<Tensor<typename B::Value>> linear_many(B& b, Tensor<typename B::Valu
               any = any || v != 0.0;
               for (std::size_t t = 0; t < T; ++t) diag[L.slot(j, t)] = v;
             }
-            if (any) accumulate(b, inner, b.mul_plain_lazy(rots[i][bb], diag));
+            if (any) b.mul_plain_add(inner, rots[i][bb], diag);
           }
         }
         if (!inner) continue;
@@ -221,10 +221,11 @@ std::vector<typename B::Value> token_shifts(B& b, const typename B::Value& x, do
   for (std::size_t r = 1; r < T; ++r) {
     auto lo = slot_vector(L, [&](std::size_t, std::size_t t) { return t + r < T ? scale : 0.0; });
     auto hi = slot_vector(L, [&](std::size_t, std::size_t t) { return t + r >= T ? scale : 0.0; });
-    auto a = b.mul_plain_lazy(rots[2 * (r - 1)], lo);
-    b.add(a, b.mul_plain_lazy(rots[2 * (r - 1) + 1], hi));
-    b.rescale(a);
-    out.push_back(std::move(a));
+    std::optional<typename B::Value> a;
+    b.mul_plain_add(a, rots[2 * (r - 1)], lo);
+    b.mul_plain_add(a, rots[2 * (r - 1) + 1], hi);
+    b.rescale(*a);
+    out.push_back(std::move(*a));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,18 @@ class LockstepBackend {
   Value mul_plain(const Value& x, const std::vector<double>& v) { return {c_.mul_plain(x.c, v), p_.mul_plain(x.p, v)}; }
   Value mul_plain_lazy(const Value& x, const std::vector<double>& v) {
     return {c_.mul_plain_lazy(x.c, v), p_.mul_plain_lazy(x.p, v)};
+  }
+  void mul_plain_add(std::optional<Value>& acc, const Value& x, const std::vector<double>& v) {
+    if (!acc) {
+      acc.emplace(mul_plain_lazy(x, v));
+      return;
+    }
+    std::optional<CkksBackend::Value> c(std::move(acc->c));
+    std::optional<PlainBackend::Value> p(std::move(acc->p));
+    c_.mul_plain_add(c, x.c, v);
+    p_.mul_plain_add(p, x.p, v);
+    acc->c = std::move(*c);
+    acc->p = std::move(*p);
   }
   void rescale(Value& x) const {
     c_.rescale(x.c);

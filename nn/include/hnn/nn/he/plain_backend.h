@@ -7,6 +7,7 @@
 #pragma once
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -57,6 +58,14 @@ class PlainBackend {
     Value r = mul_plain_lazy(x, p);
     rescale(r);
     return r;
+  }
+  // acc += x * p, pending (acc empty: acc = x * p).
+  void mul_plain_add(std::optional<Value>& acc, const Value& x, const std::vector<double>& p) {
+    if (!acc) {
+      acc.emplace(mul_plain_lazy(x, p));
+      return;
+    }
+    add(*acc, mul_plain_lazy(x, p));
   }
   Value mul_plain_lazy(const Value& x, const std::vector<double>& p) {
     need_level(x, 1, "a plaintext product");
