@@ -274,19 +274,36 @@ TEST(HeLayers, CkksBlockMatchesPlainBackend) {
   EXPECT_GE(bits(lock.ffn, want.ffn), 14.0);
 }
 
+// The insecure n12 bootstrapping preset with real slots and the layers' 9 levels, keys from `seed`.
+struct BootWorld {
+  ckks::ContextPtr ctx;
+  ckks::bootstrap::Bootstrapper boot;
+  ckks::KeyGenerator keygen;
+  EvaluationKeys keys;
+  ckks::Encoder encoder;
+  ckks::Encryptor encryptor;
+  ckks::Decryptor decryptor;
+  explicit BootWorld(std::uint8_t seed, ckks::bootstrap::presets::BootstrapPreset preset = real_preset())
+      : ctx(ckks::Context::create(ckks::Parameters::create(preset.params))),
+        boot(ctx, preset.config),
+        keygen(ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{seed}})),
+        keys(boot.create_keys(keygen)),
+        encoder(ctx),
+        encryptor(ctx, keygen.create_public_key()),
+        decryptor(ctx, keygen.secret_key()) {}
+  static ckks::bootstrap::presets::BootstrapPreset real_preset() {
+    auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
+    preset.config.real_slots = true;
+    return preset;
+  }
+};
+
 // A bootstrapped value feeds a deep series on a wide interval (the softmax reciprocal's shape:
 // degree 63 on [0.9, 1096]) as precisely as a fresh one: the bootstrap output is brought back near
 // the default scale, and the series' power basis lands near the primes' scale.
 TEST(HeLayers, DeepSeriesOnABootstrappedValue) {
-  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
-  preset.config.real_slots = true;
-  auto ctx = ckks::Context::create(ckks::Parameters::create(preset.params));
-  ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
-  auto keygen = ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{9}});
-  EvaluationKeys keys = boot.create_keys(keygen);
-  ckks::Encoder encoder(ctx);
-  ckks::Encryptor encryptor(ctx, keygen.create_public_key());
-  ckks::Decryptor decryptor(ctx, keygen.secret_key());
+  BootWorld w(9);
+  auto& [ctx, boot, keygen, keys, encoder, encryptor, decryptor] = w;
   const auto series = interpolate([](long double v) { return 1.0L / v; }, 0.9, 1096.0, 63);
   std::vector<double> x(kSlots);
   for (std::size_t i = 0; i < kSlots; ++i) x[i] = 1.0 + 5.0 * static_cast<double>(i) / kSlots;
@@ -308,15 +325,8 @@ TEST(HeLayers, DeepSeriesOnABootstrappedValue) {
 // Two values of equal meta share one bootstrap (x + i y), as precise as two bootstraps; the
 // planner pairs consecutive values that need it and share level and scale.
 TEST(HeLayers, PairedBootstrapMatchesTwoSingles) {
-  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
-  preset.config.real_slots = true;
-  auto ctx = ckks::Context::create(ckks::Parameters::create(preset.params));
-  ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
-  auto keygen = ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{11}});
-  EvaluationKeys keys = boot.create_keys(keygen);
-  ckks::Encoder encoder(ctx);
-  ckks::Encryptor encryptor(ctx, keygen.create_public_key());
-  ckks::Decryptor decryptor(ctx, keygen.secret_key());
+  BootWorld w(11);
+  auto& [ctx, boot, keygen, keys, encoder, encryptor, decryptor] = w;
   const std::vector<double> x = random_values(kSlots, 7.0), y = random_values(kSlots, 7.0);
   CkksBackend b(kLayout, boot, keys, {{"s", 8.0}});
   ASSERT_TRUE(b.pairs_bootstraps());
