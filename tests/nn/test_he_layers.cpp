@@ -201,6 +201,30 @@ TEST(HeLayers, PlannerRejectsAnOperationDeeperThanBootstrapping) {
   EXPECT_THROW(ensure_levels(b, x, PlainBackend::chebyshev_depth(deep), "deep"), InvalidArgument);
 }
 
+// The insecure n12 bootstrapping preset with real slots and the layers' 9 levels, keys from `seed`.
+struct BootWorld {
+  ckks::ContextPtr ctx;
+  ckks::bootstrap::Bootstrapper boot;
+  ckks::KeyGenerator keygen;
+  EvaluationKeys keys;
+  ckks::Encoder encoder;
+  ckks::Encryptor encryptor;
+  ckks::Decryptor decryptor;
+  explicit BootWorld(std::uint8_t seed, ckks::bootstrap::presets::BootstrapPreset preset = real_preset())
+      : ctx(ckks::Context::create(ckks::Parameters::create(preset.params))),
+        boot(ctx, preset.config),
+        keygen(ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{seed}})),
+        keys(boot.create_keys(keygen)),
+        encoder(ctx),
+        encryptor(ctx, keygen.create_public_key()),
+        decryptor(ctx, keygen.secret_key()) {}
+  static ckks::bootstrap::presets::BootstrapPreset real_preset() {
+    auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
+    preset.config.real_slots = true;
+    return preset;
+  }
+};
+
 TEST(HeLayers, CkksBlockMatchesPlainBackend) {
   const Weights w;
   const Approximations a;
@@ -213,22 +237,15 @@ TEST(HeLayers, CkksBlockMatchesPlainBackend) {
   xp.chunks.push_back(plain.encrypt(packed[0]));
   const Outputs want = run_block(plain, std::move(xp), w, a);
 
-  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
-  preset.config.real_slots = true;
-  auto ctx = ckks::Context::create(ckks::Parameters::create(preset.params));
-  ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  BootWorld bw(7);
+  auto& [ctx, boot, keygen, keys, encoder, encryptor, decryptor] = bw;
   ASSERT_EQ(boot.output_level(), 9);
-  auto keygen = ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{7}});
-  EvaluationKeys keys = boot.create_keys(keygen);
   std::vector<uint32_t> elements;
   for (int s : plain.rotation_steps()) {
     if (!keys.galois.has(ctx->galois_element(s))) elements.push_back(ctx->galois_element(s));
   }
   keygen.add_galois_keys(keys.galois, elements);
 
-  ckks::Encoder encoder(ctx);
-  ckks::Encryptor encryptor(ctx, keygen.create_public_key());
-  ckks::Decryptor decryptor(ctx, keygen.secret_key());
   // run_block decrypts through the backend's decrypt: give the test's CKKS backend one
   struct Backend : CkksBackend {
     ckks::Decryptor* dec;
@@ -273,30 +290,6 @@ TEST(HeLayers, CkksBlockMatchesPlainBackend) {
   }
   EXPECT_GE(bits(lock.ffn, want.ffn), 14.0);
 }
-
-// The insecure n12 bootstrapping preset with real slots and the layers' 9 levels, keys from `seed`.
-struct BootWorld {
-  ckks::ContextPtr ctx;
-  ckks::bootstrap::Bootstrapper boot;
-  ckks::KeyGenerator keygen;
-  EvaluationKeys keys;
-  ckks::Encoder encoder;
-  ckks::Encryptor encryptor;
-  ckks::Decryptor decryptor;
-  explicit BootWorld(std::uint8_t seed, ckks::bootstrap::presets::BootstrapPreset preset = real_preset())
-      : ctx(ckks::Context::create(ckks::Parameters::create(preset.params))),
-        boot(ctx, preset.config),
-        keygen(ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, rns::Prng::Seed{{seed}})),
-        keys(boot.create_keys(keygen)),
-        encoder(ctx),
-        encryptor(ctx, keygen.create_public_key()),
-        decryptor(ctx, keygen.secret_key()) {}
-  static ckks::bootstrap::presets::BootstrapPreset real_preset() {
-    auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(kSlots, 9);
-    preset.config.real_slots = true;
-    return preset;
-  }
-};
 
 // A bootstrapped value feeds a deep series on a wide interval (the softmax reciprocal's shape:
 // degree 63 on [0.9, 1096]) as precisely as a fresh one: the bootstrap output is brought back near

@@ -44,6 +44,14 @@ std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vecto
   return out;
 }
 
+// (x + conj x, (x - conj x) / i): twice the real and twice the imaginary part, each a real message.
+std::pair<Ciphertext, Ciphertext> twice_real_and_imaginary(const Evaluator& ev, Ciphertext x, const Ciphertext& conj) {
+  Ciphertext im = ev.sub(x, conj);
+  ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
+  ev.add_inplace(x, conj);
+  return {std::move(x), std::move(im)};
+}
+
 std::size_t wrap(long long j, std::size_t m) {
   const auto mm = static_cast<long long>(m);
   return static_cast<std::size_t>(((j % mm) + mm) % mm);
@@ -256,10 +264,8 @@ std::vector<Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, co
     halves.push_back(std::move(x));
     return halves;
   }
-  Ciphertext im = ev.sub(x, conj);
-  ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
-  ev.add_inplace(x, conj);
-  halves.push_back(std::move(x));
+  auto [re, im] = twice_real_and_imaginary(ev, std::move(x), conj);
+  halves.push_back(std::move(re));
   halves.push_back(std::move(im));
   return halves;
 }
@@ -404,13 +410,11 @@ std::pair<Ciphertext, Ciphertext> Bootstrapper::bootstrap_pair(const Ciphertext&
   Ciphertext re = refresh(in, keys, timings);
   const auto t0 = std::chrono::steady_clock::now();
   const Ciphertext conj = ev.conjugate(re, keys.galois);
-  Ciphertext im = ev.sub(re, conj);
-  ev.multiply_const_inplace(im, {0.0, -1.0}, 1.0);
-  ev.add_inplace(re, conj);
-  re.set_scale(re.scale() * 2);
-  im.set_scale(im.scale() * 2);
+  auto [x, y] = twice_real_and_imaginary(ev, std::move(re), conj);
+  x.set_scale(x.scale() * 2);  // the halvings are relabellings
+  y.set_scale(y.scale() * 2);
   if (timings) timings->slot_to_coeff_s += seconds_since(t0);
-  return {std::move(re), std::move(im)};
+  return {std::move(x), std::move(y)};
 }
 
 

@@ -233,43 +233,43 @@ double CkksBackend::site_bound(std::string_view site) const {
 // an integer multiplication of r / f, f the bootstrapper's output scale factor (2 with real slots):
 // the output then sits near the default scale, where products keep their scales near the primes
 // (at 2x the default, k squarings would reach 2^(2^k) times it). Both steps exact.
-CkksBackend::Value CkksBackend::bootstrap(const Value& x, std::string_view site) {
+// divided() is the first step, restored() the second.
+ckks::Ciphertext CkksBackend::divided(const Value& x, double relabel) const {
   HNN_ASSERT(!x.pending, "bootstrap of a value with a pending rescale");
-  const double factor = boot_->output_scale_factor();
-  const double relabel = std::max(site_bound(site), factor);
-  const auto t0 = std::chrono::steady_clock::now();
-  ++counters_.bootstraps;
   ckks::Ciphertext in = x.ct.clone();
   in.set_scale(in.scale() * relabel);
-  ckks::Ciphertext out = boot_->bootstrap(in, *keys_);
+  return in;
+}
+
+// A bootstrap output (scale factor f) back to the slot values x: times the integer r / f.
+CkksBackend::Value CkksBackend::restored(ckks::Ciphertext out, double relabel, Meta meta) const {
+  const double factor = boot_->output_scale_factor();
   ev_.multiply_integer_inplace(out, static_cast<int64_t>(relabel / factor));
   out.set_scale(out.scale() / factor);
-  bootstrap_s_ += seconds_since(t0);
   HNN_ASSERT(out.level() == fresh_level_, "bootstrap output at level ", out.level());
-  return Value{std::move(out), Meta{fresh_level_, ++bootstrap_ids_}};
+  return Value{std::move(out), meta};
+}
+
+CkksBackend::Value CkksBackend::bootstrap(const Value& x, std::string_view site) {
+  const double relabel = std::max(site_bound(site), boot_->output_scale_factor());
+  const auto t0 = std::chrono::steady_clock::now();
+  ++counters_.bootstraps;
+  Value out = restored(boot_->bootstrap(divided(x, relabel), *keys_), relabel, Meta{fresh_level_, ++bootstrap_ids_});
+  bootstrap_s_ += seconds_since(t0);
+  return out;
 }
 
 // As bootstrap, for x + i y; the relabel also covers |x + i y| <= sqrt 2 max(|x|, |y|).
 std::pair<CkksBackend::Value, CkksBackend::Value> CkksBackend::bootstrap_pair(const Value& x, const Value& y,
                                                                               std::string_view site) {
-  HNN_ASSERT(!x.pending && !y.pending, "bootstrap of a value with a pending rescale");
   HNN_ASSERT(x.meta == y.meta, "bootstrap_pair of values with different levels or scales");
   const double factor = boot_->output_scale_factor();
   const double relabel = factor * std::ceil(site_bound(site) * std::numbers::sqrt2 / factor);  // r / f an integer
   const auto t0 = std::chrono::steady_clock::now();
   ++counters_.bootstraps;
-  ckks::Ciphertext a = x.ct.clone(), b = y.ct.clone();
-  a.set_scale(a.scale() * relabel);
-  b.set_scale(b.scale() * relabel);
-  auto [u, v] = boot_->bootstrap_pair(a, b, *keys_);
-  const Meta m{fresh_level_, ++bootstrap_ids_};
-  std::pair<Value, Value> out;
-  for (auto [ct, dst] : {std::pair{&u, &out.first}, std::pair{&v, &out.second}}) {
-    ev_.multiply_integer_inplace(*ct, static_cast<int64_t>(relabel / factor));
-    ct->set_scale(ct->scale() / factor);
-    HNN_ASSERT(ct->level() == fresh_level_, "bootstrap output at level ", ct->level());
-    *dst = Value{std::move(*ct), m};
-  }
+  auto [u, v] = boot_->bootstrap_pair(divided(x, relabel), divided(y, relabel), *keys_);
+  const Meta m{fresh_level_, ++bootstrap_ids_};  // both outputs share one scale
+  std::pair<Value, Value> out{restored(std::move(u), relabel, m), restored(std::move(v), relabel, m)};
   bootstrap_s_ += seconds_since(t0);
   return out;
 }

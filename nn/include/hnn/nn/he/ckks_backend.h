@@ -89,6 +89,8 @@ class CkksBackend {
 
   Layout layout_;
   double site_bound(std::string_view site) const;
+  ckks::Ciphertext divided(const Value& x, double relabel) const;
+  Value restored(ckks::Ciphertext out, double relabel, Meta meta) const;
   const ckks::bootstrap::Bootstrapper* boot_;
   const EvaluationKeys* keys_;
   BootstrapBounds bounds_;
