@@ -110,20 +110,20 @@ uint32_t Context::galois_element(int step) const {
   return rot_group_[static_cast<std::size_t>(s)];
 }
 
-ntt::NttPlan Context::subring_plan_q(std::size_t g, std::size_t limbs) const {
+ntt::NttPlan Context::subring_plan(std::size_t g, const std::vector<std::size_t>& qp_indices) const {
   HNN_REQUIRE(g >= 1 && (g & (g - 1)) == 0 && g <= n() / 2, "subring gap ", g, " must be a power of two <= N/2");
-  HNN_REQUIRE(limbs >= 1 && limbs <= params_.q().size(), "subring plan for ", limbs, " limbs out of range");
   std::lock_guard<std::mutex> lock(subring_mutex_);
   auto& tables = subring_ntt_[g];
-  if (tables.empty()) {  // every Q limb at once; the tables are N / g words each
-    for (std::size_t i = 0; i < params_.q().size(); ++i) {
-      const ntt::NttTables& full = ntt_[i];
+  if (tables.empty()) {  // every QP limb at once; the tables are N / g words each
+    for (const ntt::NttTables& full : ntt_)
       tables.push_back(std::make_unique<ntt::NttTables>(n() / g, full.modulus(),
                                                         rns::pow_mod(full.psi(), g, full.modulus())));
-    }
   }
   ntt::NttPlan plan{{}, ntt::Direction::Forward};
-  for (std::size_t i = 0; i < limbs; ++i) plan.tables.push_back(tables[i].get());
+  for (std::size_t i : qp_indices) {
+    HNN_REQUIRE(i < tables.size(), "subring plan: QP index ", i, " out of range");
+    plan.tables.push_back(tables[i].get());
+  }
   return plan;
 }
 

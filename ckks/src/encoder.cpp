@@ -76,44 +76,56 @@ void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
   for (auto& v : vals) v *= inv;
 }
 
-namespace {
-
-}  // namespace
-
-Plaintext Encoder::encode(std::span<const std::complex<double>> values, int level, double scale) const {
+rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values, double scale,
+                                  const std::vector<std::size_t>& qp) const {
   const Context& ctx = *ctx_;
   check_slots(values.size(), ctx.params().max_slots());
-  if (level < 0) level = ctx.max_level();
-  HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
-  if (scale <= 0) scale = ctx.params().default_scale();
   const std::size_t slots = values.size();
   const std::size_t n = ctx.n();
   const std::size_t gap = (n / 2) / slots;
+  const std::size_t limbs = qp.size();
 
   std::vector<std::complex<double>> w(values.begin(), values.end());
   for (auto& v : w)
     HNN_REQUIRE(std::isfinite(v.real()) && std::isfinite(v.imag()), "cannot encode inf or NaN");
   special_inverse_fft(w);
 
-  const std::size_t limbs = static_cast<std::size_t>(level) + 1;
   if (gap > 1) {  // m(X) = r(X^gap): transform r (2 slots coefficients) and repeat each value gap times
     const std::size_t m = 2 * slots;
     std::vector<uint64_t> r(m * limbs);
     for (std::size_t i = 0; i < slots; ++i) {
-      detail::rounded_residues(ctx, w[i].real() * scale, limbs, r.data() + i, m);
-      detail::rounded_residues(ctx, w[i].imag() * scale, limbs, r.data() + slots + i, m);
+      detail::rounded_residues(ctx, w[i].real() * scale, qp, r.data() + i, m);
+      detail::rounded_residues(ctx, w[i].imag() * scale, qp, r.data() + slots + i, m);
     }
     rns::RnsPoly poly(n, limbs, rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
-    ntt::sparse_forward(ctx.subring_plan_q(gap, limbs), gap, r.data(), poly.data());
-    return Plaintext(ctx_, std::move(poly), scale, slots);
+    ntt::sparse_forward(ctx.subring_plan(gap, qp), gap, r.data(), poly.data());
+    return poly;
   }
   rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient);
   for (std::size_t i = 0; i < slots; ++i) {
-    detail::rounded_residues(ctx, w[i].real() * scale, limbs, poly.data() + i * gap, n);
-    detail::rounded_residues(ctx, w[i].imag() * scale, limbs, poly.data() + n / 2 + i * gap, n);
+    detail::rounded_residues(ctx, w[i].real() * scale, qp, poly.data() + i * gap, n);
+    detail::rounded_residues(ctx, w[i].imag() * scale, qp, poly.data() + n / 2 + i * gap, n);
   }
-  detail::to_ntt(ctx, poly);
-  return Plaintext(ctx_, std::move(poly), scale, slots);
+  ntt::transform(ctx.plan(qp, ntt::Direction::Forward), poly.data());
+  poly.set_domain(rns::Domain::Ntt);
+  return poly;
+}
+
+Plaintext Encoder::encode(std::span<const std::complex<double>> values, int level, double scale) const {
+  const Context& ctx = *ctx_;
+  if (level < 0) level = ctx.max_level();
+  HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
+  if (scale <= 0) scale = ctx.params().default_scale();
+  std::vector<std::size_t> qp(static_cast<std::size_t>(level) + 1);
+  for (std::size_t i = 0; i < qp.size(); ++i) qp[i] = i;
+  return Plaintext(ctx_, encode_limbs(values, scale, qp), scale, values.size());
+}
+
+rns::RnsPoly Encoder::encode_extended(std::span<const std::complex<double>> values, int level, double scale) const {
+  const Context& ctx = *ctx_;
+  HNN_REQUIRE(level >= 0 && level <= ctx.max_level(), "level ", level, " out of range 0..", ctx.max_level());
+  HNN_REQUIRE(scale > 0, "encode_extended needs an explicit scale");
+  return encode_limbs(values, scale, ctx.extended_indices(level));
 }
 
 Plaintext Encoder::encode(std::span<const double> values, int level, double scale) const {

@@ -72,8 +72,8 @@ void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
   out.set_domain(rns::Domain::Ntt);
 }
 
-void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
-                const std::vector<uint32_t>* perm, RnsPoly& out0, RnsPoly& out1) {
+void key_switch_extended(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
+                         const std::vector<uint32_t>* perm, RnsPoly& acc0, RnsPoly& acc1) {
   const std::size_t n = ctx.n();
   const int level = dec.level;
   const std::size_t limbs = static_cast<std::size_t>(level) + 1;
@@ -86,8 +86,8 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
              key.max_level(), " used at level ", level);
   const std::size_t key_p_offset = key.special_offset();
 
-  RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  RnsPoly acc1(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  if (acc0.limbs() != ext_limbs || acc0.n() != n) acc0 = RnsPoly(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  if (acc1.limbs() != ext_limbs || acc1.n() != n) acc1 = RnsPoly(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
 #pragma omp parallel for schedule(static)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
@@ -126,8 +126,37 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
       }
     }
   }
+  acc0.set_domain(rns::Domain::Ntt);
+  acc1.set_domain(rns::Domain::Ntt);
+}
+
+void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
+                const std::vector<uint32_t>* perm, RnsPoly& out0, RnsPoly& out1) {
+  RnsPoly acc0, acc1;
+  key_switch_extended(ctx, dec, key, perm, acc0, acc1);
   mod_down(ctx, acc0, out0);
   mod_down(ctx, acc1, out1);
+}
+
+void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::vector<uint32_t>* perm) {
+  const std::size_t n = ctx.n();
+  const std::size_t limbs = x.limbs();
+  HNN_ASSERT(ext.limbs() == limbs + ctx.special_count() && x.domain() == rns::Domain::Ntt,
+             "add_times_p: operands at different levels");
+#pragma omp parallel for if (limbs > 1)
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const uint64_t q = ctx.modulus(i).value;
+    const uint64_t w = ctx.p_mod_q(i), ws = rns::shoup_precompute(w, q);
+    const uint64_t* a = x.limb(i);
+    uint64_t* z = ext.limb(i);
+    if (perm) {
+      const uint32_t* pm = perm->data();
+      for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], rns::mul_shoup(a[pm[c]], w, ws, q), q);
+    } else {
+      for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], rns::mul_shoup(a[c], w, ws, q), q);
+    }
+  }
 }
 
 }  // namespace hnn::ckks::detail

@@ -23,6 +23,18 @@ Decomposition decompose(const Context& ctx, const rns::RnsPoly& d);
 void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                 const std::vector<uint32_t>* perm, rns::RnsPoly& out0, rns::RnsPoly& out1);
 
+// The inner product alone, before ModDown: (acc0, acc1) over Q_l u P (l+1+k limbs), equal to
+// P (out0, out1) up to the rounding ModDown removes. Double hoisting keeps sums in this basis and
+// pays one ModDown for many rotations (Bossuat et al., Eurocrypt 2021, Sec. 3.3).
+void key_switch_extended(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
+                         const std::vector<uint32_t>* perm, rns::RnsPoly& acc0, rns::RnsPoly& acc1);
+
+// ext += P sigma(x) for x at level l (NTT domain) and ext over Q_l u P: the extended-basis image of
+// a component that needs no key switching. Only the Q limbs change (P x = 0 mod each p_j).
+// perm: sigma's NTT permutation, or nullptr for the identity.
+void add_times_p(const Context& ctx, rns::RnsPoly& ext, const rns::RnsPoly& x,
+                 const std::vector<uint32_t>* perm = nullptr);
+
 // ModDown: (x - [x]_P) * P^{-1} = round(x / P), from l+1+k limbs to l+1 limbs, NTT domain.
 // [x]_P is converted to Q_l as its centered representative (BaseConverter::convert_centered), so
 // the result is round(x / P) rather than floor(x / P) - u: no bias that the canonical embedding

@@ -147,20 +147,33 @@ std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t lim
   return r;
 }
 
-void rounded_residues(const Context& ctx, double x, std::size_t limbs, uint64_t* out, std::size_t stride) {
+namespace {
+// round(x) mod modulus(index(i)) for i < count, written every `stride` words.
+template <class Index>
+void residues_of_rounded(const Context& ctx, double x, std::size_t count, Index index, uint64_t* out,
+                         std::size_t stride) {
   HNN_REQUIRE(std::isfinite(x), "cannot encode a non-finite value (inf or NaN)");
   const double r = std::nearbyint(x);
   if (std::fabs(r) < 9.0e18) {
     const int64_t v = static_cast<int64_t>(r);
-    for (std::size_t i = 0; i < limbs; ++i) out[i * stride] = rns::from_signed(v, ctx.modulus(i));
+    for (std::size_t i = 0; i < count; ++i) out[i * stride] = rns::from_signed(v, ctx.modulus(index(i)));
     return;
   }
   mpz_class big, rem;
   mpz_set_d(big.get_mpz_t(), r);
-  for (std::size_t i = 0; i < limbs; ++i) {
-    mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(i).value));
+  for (std::size_t i = 0; i < count; ++i) {
+    mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(index(i)).value));
     out[i * stride] = rem.get_ui();
   }
+}
+}  // namespace
+
+void rounded_residues(const Context& ctx, double x, std::size_t limbs, uint64_t* out, std::size_t stride) {
+  residues_of_rounded(ctx, x, limbs, [](std::size_t i) { return i; }, out, stride);
+}
+
+void rounded_residues(const Context& ctx, double x, std::span<const std::size_t> qp, uint64_t* out, std::size_t stride) {
+  residues_of_rounded(ctx, x, qp.size(), [&](std::size_t i) { return qp[i]; }, out, stride);
 }
 
 std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t limbs) {

@@ -2,6 +2,7 @@
 // Limb i of a polynomial at level l uses modulus q_i; extended polynomials pass their QP indices.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "hnn/ckks/context.h"
@@ -41,6 +42,8 @@ std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t lim
 // round(x) modulo each of the first `limbs` Q primes, written to out[i * stride]; x may exceed
 // 2^64 (exact through GMP: a double that large is an integer). Throws on inf/NaN.
 void rounded_residues(const Context& ctx, double x, std::size_t limbs, uint64_t* out, std::size_t stride);
+// The same modulo the QP moduli `qp` (in that order).
+void rounded_residues(const Context& ctx, double x, std::span<const std::size_t> qp, uint64_t* out, std::size_t stride);
 std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t limbs);
 
 // The constant polynomial round(re) + round(im) X^(N/2) over the first `limbs` Q limbs, NTT

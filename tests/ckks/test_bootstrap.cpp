@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include "ckks_fixture.h"
 #include "hnn/ckks/bootstrap/bootstrapper.h"
@@ -60,24 +61,49 @@ TEST(Polynomial, RejectsTooFewLevels) {
   EXPECT_THROW(evaluate_chebyshev(*w.eval, ct, p, w.rk), InvalidArgument);
 }
 
+// Double-hoisted BSGS (sums over Q u P, one ModDown per giant step) against the matrix product, and
+// against the same product computed with one rotation and one plaintext product per diagonal: the
+// precision must not drop. baby_steps 1 (every rotation a giant step, baby step 0 only) and
+// `slots` (every rotation a baby step, giant step 0 only) cover both ends of the split.
 TEST(LinearTransform, BabyStepGiantStepMatchesMatrixProduct) {
   CkksWorld w(deep_test_literal(12, 3));
   for (std::size_t slots : {std::size_t{2048}, std::size_t{64}}) {
     bootstrap::Diagonals diags;
     for (int d : {0, 1, 2, 5, 17, -3, -40, static_cast<int>(slots) - 1}) diags[d] = random_complex(slots);
-    const bootstrap::LinearTransform lt(*w.encoder, diags, slots, 2, static_cast<double>(w.ctx->modulus(2).value));
+    const double pt_scale = static_cast<double>(w.ctx->modulus(2).value);
     KeyGenerator& kg = *w.keygen;
-    const GaloisKeys gk = kg.create_galois_keys(lt.rotation_steps());
     const auto x = random_complex(slots);
-    Ciphertext y = lt.apply(*w.eval, w.encrypt(x), gk);
-    w.eval->rescale_inplace(y);
+    const Ciphertext ct = w.encrypt(x);
     std::vector<std::complex<double>> want(slots);
     for (const auto& [d, v] : diags)
       for (std::size_t k = 0; k < slots; ++k)
         want[k] += v[k] * x[(k + static_cast<std::size_t>((d % static_cast<int>(slots) + static_cast<int>(slots)) %
                                                           static_cast<int>(slots))) % slots];
-    const auto stats = precision(w.decrypt(y), want);
-    EXPECT_GT(stats.mean_bits, 22) << slots << " slots";
+    // Reference: rot_d(x) * diag_d, one key switch (with its own ModDown) per diagonal.
+    std::vector<int> steps;
+    for (const auto& [d, v] : diags) steps.push_back(d);
+    const GaloisKeys all = kg.create_galois_keys(steps);
+    std::optional<Ciphertext> ref;
+    for (const auto& [d, v] : diags) {
+      Ciphertext r = w.eval->rotate(ct, d, all);
+      w.eval->drop_to_level_inplace(r, 2);
+      w.eval->multiply_plain_inplace(r, w.encoder->encode(v, 2, pt_scale));
+      if (ref) w.eval->add_inplace(*ref, r);
+      else ref = std::move(r);
+    }
+    w.eval->rescale_inplace(*ref);
+    const double ref_bits = precision(w.decrypt(*ref), want).mean_bits;
+    for (int baby_steps : {0, 1, static_cast<int>(slots)}) {
+      const bootstrap::LinearTransform lt(*w.encoder, diags, slots, 2, pt_scale, baby_steps);
+      const GaloisKeys gk = kg.create_galois_keys(lt.rotation_steps());
+      Ciphertext y = lt.apply(*w.eval, ct, gk);
+      EXPECT_EQ(y.level(), 2);
+      EXPECT_DOUBLE_EQ(y.scale(), ct.scale() * pt_scale);
+      w.eval->rescale_inplace(y);
+      const auto stats = precision(w.decrypt(y), want);
+      EXPECT_GT(stats.mean_bits, 22) << slots << " slots, baby_steps " << baby_steps;
+      EXPECT_GT(stats.mean_bits, ref_bits - 1) << slots << " slots, baby_steps " << baby_steps;
+    }
   }
 }
 

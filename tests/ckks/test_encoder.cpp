@@ -1,6 +1,7 @@
 // Encoding against an independent reference: direct evaluation of the canonical embedding.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numbers>
 
 #include "ckks_fixture.h"
@@ -89,6 +90,42 @@ TEST(Encoder, SparseSlotsEncodeExactlyIntoTheSubring) {
         want = std::nearbyint(scale * (k < ctx->n() / 2 ? w[i].real() : w[i].imag())) / scale;
       }
       wrong += c[k] != want;
+    }
+    EXPECT_EQ(wrong, 0u) << slots << " slots";
+  }
+}
+
+// encode_extended: the same integer polynomial as encode, over Q_l and then the special primes.
+TEST(Encoder, ExtendedEncodingIsTheSamePolynomialModuloTheSpecialPrimes) {
+  ParametersLiteral lit;
+  lit.log_n = 11;
+  lit.log_q.assign(4, 50);
+  lit.log_p = {55, 55};
+  lit.security = SecurityLevel::None;
+  auto ctx = Context::create(Parameters::create(lit));
+  Encoder enc(ctx);
+  const std::size_t n = ctx->n();
+  const double scale = std::ldexp(1.0, 45);
+  for (std::size_t slots : {std::size_t{1}, std::size_t{16}, n / 2}) {
+    const auto z = test::random_complex(slots);
+    const int level = 2;
+    const Plaintext pt = enc.encode(z, level, scale);
+    rns::RnsPoly ext = enc.encode_extended(z, level, scale);
+    ASSERT_EQ(ext.limbs(), 3u + 2u);
+    const std::size_t q_words = 3 * n;
+    EXPECT_TRUE(std::equal(pt.poly().data(), pt.poly().data() + q_words, ext.data())) << slots << " slots";
+    // The special limbs: m mod p_j, with m composed (centered) from the Q limbs.
+    const auto idx = ctx->extended_indices(level);
+    ntt::transform(ctx->plan(idx, ntt::Direction::Inverse), ext.data());
+    std::size_t wrong = 0;
+    for (std::size_t c = 0; c < n; ++c) {
+      const mpz_class m = ctx->q_base(level).compose_centered(ext.data() + c, n);
+      for (std::size_t j = 0; j < 2; ++j) {
+        const uint64_t p = ctx->modulus(ctx->p_index(j)).value;
+        mpz_class r;
+        mpz_fdiv_r_ui(r.get_mpz_t(), m.get_mpz_t(), p);
+        wrong += ext.limb(3 + j)[c] != r.get_ui();
+      }
     }
     EXPECT_EQ(wrong, 0u) << slots << " slots";
   }

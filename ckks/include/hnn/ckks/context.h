@@ -38,9 +38,9 @@ class Context {
   // NTT plan for the first `limbs` Q limbs, or for an explicit list of QP indices.
   ntt::NttPlan plan_q(std::size_t limbs, ntt::Direction dir) const;
   ntt::NttPlan plan(const std::vector<std::size_t>& qp_indices, ntt::Direction dir) const;
-  // Forward plan of size N / g for the first `limbs` Q limbs, with roots psi_i^g: polynomials in
-  // X^g (sparse-slot plaintexts) transform through it and ntt::sparse_forward, g a power of two.
-  ntt::NttPlan subring_plan_q(std::size_t g, std::size_t limbs) const;
+  // Forward plan of size N / g for the given QP indices, with roots psi_i^g: polynomials in X^g
+  // (sparse-slot plaintexts) transform through it and ntt::sparse_forward, g a power of two.
+  ntt::NttPlan subring_plan(std::size_t g, const std::vector<std::size_t>& qp_indices) const;
   // QP indices of the extended basis at level l: 0..l then the special primes.
   std::vector<std::size_t> extended_indices(int level) const;
 

@@ -28,6 +28,11 @@ class Encoder {
   Plaintext encode_constant(std::complex<double> value, std::size_t slots, int level = -1,
                             double scale = 0) const;
 
+  // The polynomial encode(values, level, scale) holds, over q_0..q_level followed by the special
+  // primes P (NTT domain): for plaintext products in the extended basis of key switching, before
+  // ModDown (double-hoisted linear transforms).
+  rns::RnsPoly encode_extended(std::span<const std::complex<double>> values, int level, double scale) const;
+
   std::vector<std::complex<double>> decode(const Plaintext& pt) const;
   std::vector<double> decode_real(const Plaintext& pt) const;
 
@@ -38,6 +43,9 @@ class Encoder {
   const ContextPtr& context() const { return ctx_; }
 
  private:
+  // The rounded integer polynomial of `values` at `scale`, modulo the QP moduli `qp`, NTT domain.
+  rns::RnsPoly encode_limbs(std::span<const std::complex<double>> values, double scale,
+                            const std::vector<std::size_t>& qp) const;
   ContextPtr ctx_;
 };
 

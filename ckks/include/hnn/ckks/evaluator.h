@@ -67,14 +67,15 @@ class Evaluator {
                                          const GaloisKeys& gk) const;
   Ciphertext conjugate(const Ciphertext& a, const GaloisKeys& gk) const;
   Ciphertext apply_galois(const Ciphertext& a, uint32_t galois_elt, const GaloisKeys& gk) const;
+  // The key for Galois element `elt`, checked to belong to this context and to cover `level`
+  // (restricted keys, SwitchingKey::max_level); `step` (0 if unknown) names it in the error.
+  const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step, int level) const;
 
  private:
   void check(const Ciphertext& a, const char* what) const;
   void check(const Plaintext& p, const char* what) const;
   void check_pair(const Ciphertext& a, const Ciphertext& b) const;
   void check_pair(const Ciphertext& a, const Plaintext& p) const;
-  // The key for `elt`, checked to cover `level` (restricted keys, SwitchingKey::max_level).
-  const SwitchingKey& galois_key(const GaloisKeys& gk, uint32_t elt, int step, int level) const;
   Ciphertext rotate_by_element(const Ciphertext& a, uint32_t elt, const SwitchingKey& key) const;
   ContextPtr ctx_;
 };

@@ -1,7 +1,9 @@
 // Plaintext matrix x encrypted vector in the diagonal form (Halevi-Shoup 2014) with baby-step
 // giant-step and hoisted baby steps (Halevi-Shoup 2018; Bossuat et al. 2021, Alg. 4):
 //   y = sum_j rot_{g j}( sum_i rot_{-g j}(diag_{g j + i}) * rot_i(x) ),
-// the baby-step rotations rot_i(x) sharing one key-switching decomposition.
+// the baby-step rotations rot_i(x) sharing one key-switching decomposition, and double hoisting
+// (Bossuat et al. 2021, Sec. 3.3): the sums over i are taken in the key-switching basis Q u P, so
+// each baby step and each giant step saves its ModDown.
 #pragma once
 #include <complex>
 #include <map>
@@ -39,7 +41,8 @@ class LinearTransform {
  private:
   struct Giant {
     int step = 0;
-    std::vector<std::pair<std::size_t, Plaintext>> terms;  // (index into baby_, plaintext)
+    // (index into baby_, plaintext polynomial over Q_level u P): products are taken before ModDown
+    std::vector<std::pair<std::size_t, rns::RnsPoly>> terms;
   };
   std::size_t slots_ = 0;
   int level_ = 0;
