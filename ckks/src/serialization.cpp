@@ -1,10 +1,10 @@
 #include "hnn/ckks/serialization.h"
 
-#include <bit>
 #include <cmath>
 #include <cstring>
 #include <set>
 
+#include "hnn/rns/byte_io.h"
 #include "hnn/rns/error.h"
 #include "hnn/rns/primes.h"
 
@@ -14,46 +14,41 @@ using rns::RnsPoly;
 
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "serialization assumes little-endian");
-
+// The object format on rns::ByteWriter / ByteReader: an 8-byte header (magic, version, type),
+// then fields; polynomials as domain, limb count and words, each word checked against its prime.
 class Writer {
  public:
   explicit Writer(ObjectType type) {
     static constexpr uint8_t kMagic[4] = {'H', 'N', 'N', '1'};
-    bytes_.reserve(1024);
-    bytes_.assign(kMagic, kMagic + 4);
+    out_.reserve(1024);
+    out_.put_bytes(kMagic);
     put<uint16_t>(kSerializationVersion);
     put<uint8_t>(static_cast<uint8_t>(type));
     put<uint8_t>(0);
   }
   template <class T>
   void put(T v) {
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    bytes_.insert(bytes_.end(), p, p + sizeof(T));
+    out_.put<T>(v);
   }
-  void put_words(std::span<const uint64_t> w) {
-    const auto* p = reinterpret_cast<const uint8_t*>(w.data());
-    bytes_.insert(bytes_.end(), p, p + w.size_bytes());
-  }
+  void put_words(std::span<const uint64_t> w) { out_.put_words(w); }
   void put_poly(const RnsPoly& poly) {
     put<uint8_t>(static_cast<uint8_t>(poly.domain()));
     put<uint32_t>(static_cast<uint32_t>(poly.limbs()));
     put_words(poly.words());
   }
-  void put_bytes(ByteView b) { bytes_.insert(bytes_.end(), b.begin(), b.end()); }
-  void reserve(std::size_t total) { bytes_.reserve(total); }
-  Bytes take() { return std::move(bytes_); }
+  void put_bytes(ByteView b) { out_.put_bytes(b); }
+  void reserve(std::size_t total) { out_.reserve(total); }
+  Bytes take() { return out_.take(); }
 
  private:
-  Bytes bytes_;
+  rns::ByteWriter out_;
 };
 
 class Reader {
  public:
-  Reader(ByteView bytes, ObjectType expected) : bytes_(bytes) {
-    need(8, "header");
-    if (std::memcmp(bytes_.data(), "HNN1", 4) != 0) fail("not an hnn object (bad magic)");
-    pos_ = 4;
+  Reader(ByteView bytes, ObjectType expected) : in_(bytes, "deserialization failed") {
+    in_.need(8, "header");
+    if (std::memcmp(in_.view(4, "magic").data(), "HNN1", 4) != 0) fail("not an hnn object (bad magic)");
     version_ = get<uint16_t>("version");
     if (version_ < kOldestReadableVersion || version_ > kSerializationVersion)
       fail("unsupported format version " + std::to_string(version_) + " (this build reads versions " +
@@ -67,17 +62,9 @@ class Reader {
   uint16_t version() const { return version_; }
   template <class T>
   T get(const char* what) {
-    need(sizeof(T), what);
-    T v;
-    std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return v;
+    return in_.get<T>(what);
   }
-  void need(std::size_t len, const char* what) {
-    if (len > bytes_.size() - pos_)
-      fail(std::string("truncated buffer while reading ") + what + " (need " + std::to_string(len) +
-           " bytes, " + std::to_string(bytes_.size() - pos_) + " left)");
-  }
+  void need(std::size_t len, const char* what) { in_.need(len, what); }
   // A polynomial over the given QP limbs. Sizes are checked against the buffer before allocation,
   // every word against its modulus.
   RnsPoly get_poly(const Context& ctx, const std::vector<std::size_t>& qp, rns::Domain expected_domain) {
@@ -88,10 +75,9 @@ class Reader {
       fail("polynomial has " + std::to_string(limbs) + " limbs where " + std::to_string(qp.size()) +
            " were expected");
     const std::size_t n = ctx.n();
-    need(qp.size() * n * sizeof(uint64_t), "polynomial words");
+    const ByteView words = in_.view(qp.size() * n * sizeof(uint64_t), "polynomial words");
     RnsPoly poly(n, qp.size(), expected_domain);
-    std::memcpy(poly.data(), bytes_.data() + pos_, qp.size() * n * sizeof(uint64_t));
-    pos_ += qp.size() * n * sizeof(uint64_t);
+    std::memcpy(poly.data(), words.data(), words.size());
     for (std::size_t i = 0; i < qp.size(); ++i) {
       const uint64_t q = ctx.modulus(qp[i]).value;
       const uint64_t* x = poly.limb(i);
@@ -101,12 +87,7 @@ class Reader {
     return poly;
   }
   // The next `len` bytes, in place.
-  ByteView get_view(std::size_t len, const char* what) {
-    need(len, what);
-    const ByteView v = bytes_.subspan(pos_, len);
-    pos_ += len;
-    return v;
-  }
+  ByteView get_view(std::size_t len, const char* what) { return in_.view(len, what); }
   void check_digest(const Context& ctx) { check_digest(ctx.digest()); }
   void check_digest(uint64_t expected) {
     const auto digest = get<uint64_t>("parameter digest");
@@ -114,17 +95,11 @@ class Reader {
       fail("object was made under another parameter set (digest mismatch): load it with the "
            "Context it was created with");
   }
-  void finish() {
-    if (pos_ != bytes_.size())
-      fail(std::to_string(bytes_.size() - pos_) + " trailing bytes after the object");
-  }
-  [[noreturn]] void fail(const std::string& why) {
-    HNN_THROW(DeserializationError, "deserialization failed: ", why);
-  }
+  void finish() const { in_.finish(); }
+  [[noreturn]] void fail(const std::string& why) const { in_.fail(why); }
 
  private:
-  ByteView bytes_;
-  std::size_t pos_ = 0;
+  rns::ByteReader in_;
   uint16_t version_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include "hnn/fe/modp_group.h"
 #include "hnn/fe/ristretto255.h"
+#include "hnn/rns/byte_io.h"
 #include "hnn/rns/error.h"
 
 namespace hnn::fe {
@@ -15,86 +16,36 @@ namespace {
 constexpr uint8_t kMagic[4] = {'H', 'N', 'F', 'E'};
 constexpr uint8_t kVersion = 1;
 
-class Writer {
- public:
-  void u8(uint8_t v) { buf_.push_back(v); }
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void u64(uint64_t v) {
-    for (int i = 0; i < 8; ++i) buf_.push_back(static_cast<uint8_t>(v >> (8 * i)));
-  }
-  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
-  void bytes(std::span<const uint8_t> b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
-  std::vector<uint8_t>& buffer() { return buf_; }
-
- private:
-  std::vector<uint8_t> buf_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::span<const uint8_t> b) : b_(b) {}
-  std::span<const uint8_t> take(std::size_t n) {
-    if (n > b_.size() - pos_)
-      HNN_THROW(DeserializationError, "message truncated: need ", n, " more bytes at offset ", pos_,
-                ", only ", b_.size() - pos_, " left");
-    auto s = b_.subspan(pos_, n);
-    pos_ += n;
-    return s;
-  }
-  uint8_t u8() { return take(1)[0]; }
-  uint32_t u32() {
-    auto s = take(4);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t{s[i]} << (8 * i);
-    return v;
-  }
-  uint64_t u64() {
-    auto s = take(8);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= uint64_t{s[i]} << (8 * i);
-    return v;
-  }
-  int64_t i64() { return static_cast<int64_t>(u64()); }
-  std::size_t remaining() const { return b_.size() - pos_; }
-  void finish() const {
-    if (pos_ != b_.size())
-      HNN_THROW(DeserializationError, "message has ", b_.size() - pos_, " trailing bytes");
-  }
-
- private:
-  std::span<const uint8_t> b_;
-  std::size_t pos_ = 0;
-};
+using rns::ByteReader;
+using rns::ByteWriter;
 
 template <class G>
-void write_header(Writer& w, const G& g, MessageType t) {
-  w.bytes(kMagic);
-  w.u8(kVersion);
-  w.u8(static_cast<uint8_t>(t));
+void write_header(ByteWriter& w, const G& g, MessageType t) {
+  w.put_bytes(kMagic);
+  w.put<uint8_t>(kVersion);
+  w.put<uint8_t>(static_cast<uint8_t>(t));
   const std::string name = g.name();
-  w.u8(static_cast<uint8_t>(name.size()));
-  w.bytes(std::span(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
+  w.put<uint8_t>(static_cast<uint8_t>(name.size()));
+  w.put_bytes(std::span(reinterpret_cast<const uint8_t*>(name.data()), name.size()));
 }
 
-void read_magic(Reader& r) {
-  const auto magic = r.take(4);
+void read_magic(ByteReader& r) {
+  const auto magic = r.view(4, "magic");
   if (std::memcmp(magic.data(), kMagic, 4) != 0)
     HNN_THROW(DeserializationError, "not an hnn::fe message (bad magic)");
-  const uint8_t version = r.u8();
+  const uint8_t version = r.get<uint8_t>("version");
   if (version != kVersion)
     HNN_THROW(DeserializationError, "unsupported hnn::fe message version ", int(version));
 }
 
 template <class G>
-void read_header(Reader& r, const G& g, MessageType expected) {
+void read_header(ByteReader& r, const G& g, MessageType expected) {
   read_magic(r);
-  const uint8_t t = r.u8();
+  const uint8_t t = r.get<uint8_t>("message type");
   if (t != static_cast<uint8_t>(expected))
     HNN_THROW(DeserializationError, "expected message type ", int(expected), ", got ", int(t));
-  const uint8_t len = r.u8();
-  const auto name = r.take(len);
+  const uint8_t len = r.get<uint8_t>("group name length");
+  const auto name = r.view(len, "group name");
   const std::string group_name(name.begin(), name.end());
   if (group_name != g.name())
     HNN_THROW(DeserializationError, "message is for group '", group_name, "' but this party uses '",
@@ -102,23 +53,23 @@ void read_header(Reader& r, const G& g, MessageType expected) {
 }
 
 template <class G>
-void write_element(Writer& w, const G& g, const typename G::Element& e) {
-  w.bytes(g.encode(e));
+void write_element(ByteWriter& w, const G& g, const typename G::Element& e) {
+  w.put_bytes(g.encode(e));
 }
 template <class G>
-typename G::Element read_element(Reader& r, const G& g) {
-  return g.decode(r.take(g.element_bytes()));
+typename G::Element read_element(ByteReader& r, const G& g) {
+  return g.decode(r.view(g.element_bytes(), "group element"));
 }
 
-KeyId read_id(Reader& r) {
+KeyId read_id(ByteReader& r) {
   KeyId id;
-  const auto s = r.take(id.size());
+  const auto s = r.view(id.size(), "key id");
   std::copy(s.begin(), s.end(), id.begin());
   return id;
 }
 
-uint32_t read_dim(Reader& r, std::size_t per_entry) {
-  const uint32_t dim = r.u32();
+uint32_t read_dim(ByteReader& r, std::size_t per_entry) {
+  const uint32_t dim = r.get<uint32_t>("dimension");
   if (dim == 0 || dim > kMaxFeipDimension)
     HNN_THROW(DeserializationError, "dimension ", dim, " outside [1, ", kMaxFeipDimension, "]");
   // Check the length before allocating anything of size dim.
@@ -131,9 +82,9 @@ uint32_t read_dim(Reader& r, std::size_t per_entry) {
 }  // namespace
 
 MessageType peek_message_type(std::span<const uint8_t> bytes) {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_magic(r);
-  const uint8_t t = r.u8();
+  const uint8_t t = r.get<uint8_t>("message type");
   if (t < 1 || t > 6) HNN_THROW(DeserializationError, "unknown hnn::fe message type ", int(t));
   return static_cast<MessageType>(t);
 }
@@ -147,16 +98,16 @@ KeyId Codec<G>::key_id(std::span<const uint8_t> bytes) {
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::write(const FeipPublicKey<G>& mpk) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeipPublicKey);
-  w.u32(static_cast<uint32_t>(mpk.dim()));
+  w.put<uint32_t>(static_cast<uint32_t>(mpk.dim()));
   for (const auto& h : mpk.h) write_element(w, group_, h);
-  return std::move(w.buffer());
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
 FeipPublicKeyMsg<G> Codec<G>::read_feip_public_key(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeipPublicKey);
   const uint32_t dim = read_dim(r, group_.element_bytes());
   FeipPublicKeyMsg<G> m;
@@ -169,18 +120,18 @@ FeipPublicKeyMsg<G> Codec<G>::read_feip_public_key(std::span<const uint8_t> byte
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::write(const FeipCiphertextMsg<G>& m) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeipCiphertext);
-  w.bytes(m.mpk_id);
-  w.u32(static_cast<uint32_t>(m.ct.dim()));
+  w.put_bytes(m.mpk_id);
+  w.put<uint32_t>(static_cast<uint32_t>(m.ct.dim()));
   write_element(w, group_, m.ct.ct0);
   for (const auto& c : m.ct.ct) write_element(w, group_, c);
-  return std::move(w.buffer());
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
 FeipCiphertextMsg<G> Codec<G>::read_feip_ciphertext(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeipCiphertext);
   FeipCiphertextMsg<G> m;
   m.mpk_id = read_id(r);
@@ -194,14 +145,14 @@ FeipCiphertextMsg<G> Codec<G>::read_feip_ciphertext(std::span<const uint8_t> byt
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::signed_body(const FeipKeyMsg<G>& m) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeipFunctionKey);
-  w.bytes(m.mpk_id);
-  w.u64(m.serial);
-  w.u32(static_cast<uint32_t>(m.y.size()));
-  for (int64_t v : m.y) w.i64(v);
-  w.bytes(group_.scalar_encode(m.sk));
-  return std::move(w.buffer());
+  w.put_bytes(m.mpk_id);
+  w.put<uint64_t>(m.serial);
+  w.put<uint32_t>(static_cast<uint32_t>(m.y.size()));
+  for (int64_t v : m.y) w.put<int64_t>(v);
+  w.put_bytes(group_.scalar_encode(m.sk));
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
@@ -213,16 +164,16 @@ std::vector<uint8_t> Codec<G>::write(const FeipKeyMsg<G>& m) const {
 
 template <PrimeOrderGroup G>
 FeipKeyMsg<G> Codec<G>::read_feip_key(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeipFunctionKey);
   FeipKeyMsg<G> m;
   m.mpk_id = read_id(r);
-  m.serial = r.u64();
+  m.serial = r.get<uint64_t>("serial number");
   const uint32_t dim = read_dim(r, sizeof(int64_t));
   m.y.resize(dim);
-  for (auto& v : m.y) v = r.i64();
-  m.sk = group_.scalar_decode(r.take(group_.scalar_bytes()));
-  const auto sig = r.take(m.signature.size());
+  for (auto& v : m.y) v = r.get<int64_t>("y entry");
+  m.sk = group_.scalar_decode(r.view(group_.scalar_bytes(), "secret key scalar"));
+  const auto sig = r.view(m.signature.size(), "signature");
   std::copy(sig.begin(), sig.end(), m.signature.begin());
   r.finish();
   return m;
@@ -230,15 +181,15 @@ FeipKeyMsg<G> Codec<G>::read_feip_key(std::span<const uint8_t> bytes) const {
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::write(const FeboPublicKey<G>& mpk) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeboPublicKey);
   write_element(w, group_, mpk.h);
-  return std::move(w.buffer());
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
 FeboPublicKeyMsg<G> Codec<G>::read_febo_public_key(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeboPublicKey);
   FeboPublicKeyMsg<G> m;
   m.mpk.h = read_element(r, group_);
@@ -249,17 +200,17 @@ FeboPublicKeyMsg<G> Codec<G>::read_febo_public_key(std::span<const uint8_t> byte
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::write(const FeboCiphertextMsg<G>& m) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeboCiphertext);
-  w.bytes(m.mpk_id);
+  w.put_bytes(m.mpk_id);
   write_element(w, group_, m.ct.cmt);
   write_element(w, group_, m.ct.ct);
-  return std::move(w.buffer());
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
 FeboCiphertextMsg<G> Codec<G>::read_febo_ciphertext(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeboCiphertext);
   FeboCiphertextMsg<G> m;
   m.mpk_id = read_id(r);
@@ -271,15 +222,15 @@ FeboCiphertextMsg<G> Codec<G>::read_febo_ciphertext(std::span<const uint8_t> byt
 
 template <PrimeOrderGroup G>
 std::vector<uint8_t> Codec<G>::signed_body(const FeboKeyMsg<G>& m) const {
-  Writer w;
+  ByteWriter w;
   write_header(w, group_, MessageType::kFeboFunctionKey);
-  w.bytes(m.mpk_id);
-  w.u64(m.serial);
-  w.u8(static_cast<uint8_t>(m.op));
-  w.i64(m.y);
+  w.put_bytes(m.mpk_id);
+  w.put<uint64_t>(m.serial);
+  w.put<uint8_t>(static_cast<uint8_t>(m.op));
+  w.put<int64_t>(m.y);
   write_element(w, group_, m.cmt);
   write_element(w, group_, m.sk);
-  return std::move(w.buffer());
+  return w.take();
 }
 
 template <PrimeOrderGroup G>
@@ -291,18 +242,18 @@ std::vector<uint8_t> Codec<G>::write(const FeboKeyMsg<G>& m) const {
 
 template <PrimeOrderGroup G>
 FeboKeyMsg<G> Codec<G>::read_febo_key(std::span<const uint8_t> bytes) const {
-  Reader r(bytes);
+  ByteReader r(bytes, "hnn::fe message");
   read_header(r, group_, MessageType::kFeboFunctionKey);
   FeboKeyMsg<G> m;
   m.mpk_id = read_id(r);
-  m.serial = r.u64();
-  const uint8_t op = r.u8();
+  m.serial = r.get<uint64_t>("serial number");
+  const uint8_t op = r.get<uint8_t>("operation");
   if (!is_valid_febo_op(op)) HNN_THROW(DeserializationError, "unknown FEBO operation ", int(op));
   m.op = static_cast<FeboOp>(op);
-  m.y = r.i64();
+  m.y = r.get<int64_t>("y");
   m.cmt = read_element(r, group_);
   m.sk = read_element(r, group_);
-  const auto sig = r.take(m.signature.size());
+  const auto sig = r.view(m.signature.size(), "signature");
   std::copy(sig.begin(), sig.end(), m.signature.begin());
   r.finish();
   return m;
