@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 namespace hnn::net {
 
@@ -191,6 +192,27 @@ void Connection::close() {
   // close a descriptor another thread has just been given.
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+void Connection::close_after_reading(std::chrono::milliseconds limit) {
+  if (fd_ < 0) return;
+  // Our side is finished: the peer reads what we sent, then end of stream.
+  ::shutdown(fd_, SHUT_WR);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::vector<uint8_t> sink(1 << 16);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) break;
+    if (rc == 0) continue;
+    const ssize_t got = ::recv(fd_, sink.data(), sink.size(), 0);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (got <= 0) break;  // end of stream (the peer is done) or an error
+  }
+  close();
 }
 
 Connection Connection::connect(const std::string& host, uint16_t port,

@@ -1,6 +1,7 @@
 // hnn-server and hnn-client as separate processes on the tiny fixture model (insecure logN = 12):
 // the score over TCP equals the HE-friendly twin's; a closed port, and a malformed HELLO, fail
-// with clear messages, and the server keeps serving after a bad client.
+// with clear messages, and the server keeps serving after a bad client; a client whose keys are
+// rejected gets the reason, not a reset connection.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -176,6 +177,31 @@ TEST(ClientServer, ClientToAClosedPortFailsClearly) {
   const ClientRun client = run_client(port, "a fine film");
   EXPECT_EQ(client.status, 1) << client.output;
   EXPECT_EQ(client.last_line().rfind("hnn-client: ", 0), 0u) << client.output;
+}
+
+// A client whose keys the server cannot read keeps sending (its INPUT follows the keys at once):
+// the server's ERROR must still reach it, not a reset connection. The server reads what is still
+// in flight before it closes (closing with unread data sends a reset, which discards the ERROR).
+TEST(ClientServer, ClientWhoseKeysAreRejectedReceivesTheServersReason) {
+  ServerProcess server(/*once=*/false);
+  const uint16_t port = server.port();
+  ASSERT_NE(port, 0);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto conn = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
+    conn.set_timeout(std::chrono::seconds(60));
+    conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
+    const auto plan = conn.receive(proto::kMaxSmallPayload);
+    ASSERT_EQ(plan.type, proto::kPlan) << proto::type_name(plan.type);
+    const std::vector<uint8_t> bad_keys(1 << 20, 0x5a);
+    conn.send(proto::kKeys, bad_keys);
+    const std::vector<proto::Bytes> blobs(2, proto::Bytes(4 << 20, 0x33));
+    conn.send(proto::kInput, proto::encode_blobs(blobs));
+    const auto m = conn.receive(proto::kMaxSmallPayload);
+    ASSERT_EQ(m.type, proto::kError) << proto::type_name(m.type);
+    const std::string text = proto::decode_error(m.payload);
+    EXPECT_NE(text.find("bad magic"), std::string::npos) << text;
+  }
+  EXPECT_TRUE(server.running());
 }
 
 TEST(ClientServer, ServerAnswersAMalformedHelloWithAnErrorAndKeepsServing) {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -44,6 +45,24 @@ hnn::net::Message receive_expecting(hnn::net::Connection& conn, uint16_t type, s
   return m;
 }
 
+// Sends a message. When the connection breaks mid-send, the server has usually refused what came
+// before and said why in an ERROR message that is still readable: that reason is reported.
+void send(hnn::net::Connection& conn, uint16_t type, std::span<const uint8_t> payload) {
+  try {
+    conn.send(type, payload);
+  } catch (const hnn::net::NetworkError&) {
+    std::optional<std::string> reason;
+    try {
+      conn.set_timeout(std::chrono::seconds(5));
+      const auto m = conn.receive(proto::kMaxSmallPayload);
+      if (m.type == proto::kError) reason = proto::decode_error(m.payload);
+    } catch (const std::exception&) {  // nothing readable: report the send's own error
+    }
+    if (reason) throw std::runtime_error("the server refused: " + *reason);
+    throw;
+  }
+}
+
 int run(const std::string& host, uint16_t port, const fs::path& model_dir, const fs::path& vocab, ParameterSet set,
         double flood_sigma, const std::string& sentence) {
   auto t0 = Clock::now();
@@ -59,7 +78,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
               static_cast<long long>(cfg.n_heads), prepared.tokens, layout.tokens, layout.slots, seconds_since(t0));
 
   auto conn = hnn::net::Connection::connect(host, port, std::chrono::seconds(30));
-  conn.send(proto::kHello, proto::encode(proto::Hello{std::string(name_of(set)), prepared.tokens}));
+  send(conn, proto::kHello, proto::encode(proto::Hello{std::string(name_of(set)), prepared.tokens}));
 
   // the server builds its bootstrapper and calibrates meanwhile; so does the client's bootstrapper
   t0 = Clock::now();
@@ -87,7 +106,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
               keys.evaluation.galois.keys().size(), mib(key_bytes.size()), seconds_since(t0));
   t0 = Clock::now();
-  conn.send(proto::kKeys, key_bytes);
+  send(conn, proto::kKeys, key_bytes);
   std::printf("[client] keys sent (%.1f s)\n", seconds_since(t0));
 
   t0 = Clock::now();
@@ -100,7 +119,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
     cts.push_back(hnn::ckks::serialize(encryptor.encrypt(encoder.encode(std::span<const double>(c), plan.max_level))));
   }
   const auto input = proto::encode_blobs(cts);
-  conn.send(proto::kInput, input);
+  send(conn, proto::kInput, input);
   std::printf("[client] %zu tokens encrypted as %zu ciphertexts, %.1f MiB, sent (%.1f s)\n", n, cts.size(),
               mib(input.size()), seconds_since(t0));
   std::fflush(stdout);

@@ -131,6 +131,7 @@ bool serve_one(Server& server, hnn::net::Connection conn) {
     std::cerr << "hnn-server: " << e.what() << "\n";
     try {
       conn.send(proto::kError, proto::encode_error(e.what()));
+      conn.close_after_reading(std::chrono::seconds(30));  // the client may still be sending
     } catch (const std::exception& e2) {
       std::cerr << "hnn-server: could not send the error: " << e2.what() << "\n";
     }

@@ -56,6 +56,10 @@ class Connection {
   int native_handle() const { return fd_; }
   const std::string& peer() const { return peer_; }  // "host:port", for messages
   void close();
+  // Closes after the peer has finished sending (or `limit` has passed), discarding what it sends.
+  // For a side that answers an error while the peer may still be sending: closing with unread
+  // data makes TCP send a reset, and a reset discards the answer before the peer reads it.
+  void close_after_reading(std::chrono::milliseconds limit);
 
   // Bounds every blocking send and receive call (zero: wait forever, the default). A call that
   // waits longer raises NetworkError; it bounds silence, not the duration of a large transfer.
