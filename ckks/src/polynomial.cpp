@@ -87,12 +87,17 @@ class Evaluation {
     return t_.emplace(i, std::move(prod)).first->second;
   }
 
-  // sum_i c_i T_i at `level` with scale exactly `scale`; nullopt when p is a constant.
-  std::optional<Ciphertext> leaf(const Coeffs& p, int level, double scale) {
+  // Lazy relinearization: the *_raw forms return p at level + 1 with scale exactly
+  // scale * q_{level+1}, before the rescale that brings it to (level, scale), possibly with 3
+  // components: the products q T_m along a remainder chain are summed unrelinearized and pay one
+  // relinearization, taken before the rescale so that its noise is divided by q_{level+1} too.
+  // nullopt when p is a constant.
+
+  // sum_i c_i T_i.
+  std::optional<Ciphertext> leaf_raw(const Coeffs& p, int level, double scale) {
     const int d = degree_of(p);
     if (d == 0) return std::nullopt;
-    const double q = static_cast<double>(ctx_.modulus(level + 1).value);
-    const double unscaled = scale * q;
+    const double unscaled = scale * static_cast<double>(ctx_.modulus(level + 1).value);
     std::optional<Ciphertext> acc;
     for (int i = 1; i <= d; ++i) {
       if (p[i] == 0.0) continue;
@@ -105,19 +110,16 @@ class Evaluation {
       else acc = std::move(term);
     }
     if (p[0] != 0.0) ev_.add_const_inplace(*acc, p[0]);
-    ev_.rescale_inplace(*acc);
-    acc->set_scale(scale);
     return acc;
   }
 
-  // p at `level` with scale exactly `scale`; nullopt when p is a constant.
-  std::optional<Ciphertext> eval(const Coeffs& p, int level, double scale, int baby) {
+  // q T_m + r for p = q T_m + r, m the largest power of two <= deg p.
+  std::optional<Ciphertext> eval_raw(const Coeffs& p, int level, double scale, int baby) {
     const int d = degree_of(p);
-    if (d < baby) return leaf(p, level, scale);
+    if (d < baby) return leaf_raw(p, level, scale);
     const int m = 1 << (std::bit_width(static_cast<unsigned>(d)) - 1);
     Coeffs q, r;
     split(p, m, q, r);
-    // q T_m at level + 1, rescaled to (level, scale).
     Ciphertext tm = power(m).clone();
     ev_.drop_to_level_inplace(tm, level + 1);
     const double q_next = static_cast<double>(ctx_.modulus(level + 1).value);
@@ -127,13 +129,22 @@ class Evaluation {
       prod = std::move(tm);
     } else {
       std::optional<Ciphertext> qc = eval(q, level + 1, scale * q_next / tm.scale(), baby);
-      prod = ev_.multiply(*qc, tm, rk_);
+      prod = ev_.multiply_no_relin(*qc, tm);
     }
-    ev_.rescale_inplace(prod);
-    prod.set_scale(scale);
-    if (std::optional<Ciphertext> rc = eval(r, level, scale, baby)) ev_.add_inplace(prod, *rc);
+    prod.set_scale(scale * q_next);
+    if (std::optional<Ciphertext> rc = eval_raw(r, level, scale, baby)) ev_.add_inplace(prod, *rc);
     else if (r[0] != 0.0) ev_.add_const_inplace(prod, r[0]);
     return prod;
+  }
+
+  // p at `level` with scale exactly `scale`, relinearized.
+  std::optional<Ciphertext> eval(const Coeffs& p, int level, double scale, int baby) {
+    std::optional<Ciphertext> out = eval_raw(p, level, scale, baby);
+    if (!out) return out;
+    ev_.relinearize_inplace(*out, rk_);
+    ev_.rescale_inplace(*out);
+    out->set_scale(scale);
+    return out;
   }
 
  private:

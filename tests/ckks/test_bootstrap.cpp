@@ -44,6 +44,7 @@ TEST(Polynomial, ChebyshevSeriesMatchesPlaintextAndDepth) {
     const Ciphertext ct = w.encrypt(x);
     const Ciphertext y = evaluate_chebyshev(*w.eval, ct, p, w.rk);
     EXPECT_EQ(y.level(), ct.level() - chebyshev_depth(p)) << "degree " << degree;
+    EXPECT_EQ(y.size(), 2u) << "degree " << degree << ": relinearized at the end (lazy inside)";
     EXPECT_DOUBLE_EQ(y.scale(), ct.scale());
     EXPECT_EQ(chebyshev_depth(p), std::bit_width(static_cast<unsigned>(degree)) + 2);  // +1 affine map
     std::vector<std::complex<double>> want(slots);
