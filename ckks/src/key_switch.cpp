@@ -92,7 +92,7 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const std::size_t key_limb = i < limbs ? i : key_p_offset + (i - limbs);
-    const rns::Modulus& q = ctx.modulus(i < limbs ? i : ctx.p_index(i - limbs));
+    const rns::Modulus& q = extended_modulus(ctx, limbs, i);
     uint64_t* r0 = acc0.limb(i);
     uint64_t* r1 = acc1.limb(i);
     // Lazy accumulation in 128 bits: each product < 2^122, at most 64 digits.

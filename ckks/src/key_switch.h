@@ -23,6 +23,11 @@ Decomposition decompose(const Context& ctx, const rns::RnsPoly& d);
 void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                 const std::vector<uint32_t>* perm, rns::RnsPoly& out0, rns::RnsPoly& out1);
 
+// The modulus of limb i of a polynomial over Q_l u P with q_limbs = l + 1 (Q limbs first).
+inline const rns::Modulus& extended_modulus(const Context& ctx, std::size_t q_limbs, std::size_t i) {
+  return ctx.modulus(i < q_limbs ? i : ctx.p_index(i - q_limbs));
+}
+
 // The inner product alone, before ModDown: (acc0, acc1) over Q_l u P (l+1+k limbs), equal to
 // P (out0, out1) up to the rounding ModDown removes. Double hoisting keeps sums in this basis and
 // pays one ModDown for many rotations (Bossuat et al., Eurocrypt 2021, Sec. 3.3).

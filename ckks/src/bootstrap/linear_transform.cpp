@@ -118,11 +118,6 @@ namespace {
 
 using rns::RnsPoly;
 
-// Limb i of a polynomial over Q_l u P (l + 1 = q_limbs Q limbs first).
-const rns::Modulus& extended_modulus(const Context& ctx, std::size_t q_limbs, std::size_t i) {
-  return ctx.modulus(i < q_limbs ? i : ctx.p_index(i - q_limbs));
-}
-
 // (s0, s1) = sum over `terms` of pt * baby, over Q_l u P, with the products summed in 128 bits and
 // reduced once per word.
 void sum_of_products(const Context& ctx, std::size_t q_limbs,
@@ -133,7 +128,7 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
 #pragma omp parallel for schedule(static)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
-    const rns::Modulus& q = extended_modulus(ctx, q_limbs, i);
+    const rns::Modulus& q = detail::extended_modulus(ctx, q_limbs, i);
     constexpr std::size_t kBlock = 512;
     unsigned __int128 a0[kBlock], a1[kBlock];
     for (std::size_t start = 0; start < n; start += kBlock) {
@@ -166,7 +161,7 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
 #pragma omp parallel for schedule(static)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(acc.limbs()); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
-    const uint64_t q = extended_modulus(ctx, q_limbs, i).value;
+    const uint64_t q = detail::extended_modulus(ctx, q_limbs, i).value;
     uint64_t* z = acc.limb(i);
     const uint64_t* a = x.limb(i);
     for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], perm ? a[(*perm)[c]] : a[c], q);
