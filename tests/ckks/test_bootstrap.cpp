@@ -375,11 +375,16 @@ TEST(Bootstrap, RealSlotVariantProjectsOntoTheRealPart) {
   EXPECT_NEAR(out.scale() / (b.w->ctx->params().default_scale() * real.output_scale_factor()), 1.0, 1e-9);
   const auto got = b.w->decrypt(out);
   const auto plain = b.w->decrypt(b.boot->bootstrap(b.w->encrypt(x, 0), b.keys));
-  double imag = 0, imag_plain = 0;
-  for (const auto& v : got) imag = std::max(imag, std::abs(v.imag()));
-  for (const auto& v : plain) imag_plain = std::max(imag_plain, std::abs(v.imag()));
-  std::printf("largest imaginary part: %.2g projected, %.2g not\n", imag, imag_plain);
-  EXPECT_LT(imag, imag_plain / 2);  // only the conjugation's key-switching noise is left there (2.6x less, measured)
+  // The root mean square, not the largest entry: over 30 runs the RMS ratio stayed within
+  // 2.9-3.2 while the ratio of the largest entries ranged 2.1-4.2 (and once fell below 2 in CI).
+  auto rms_imag = [](const std::vector<std::complex<double>>& v) {
+    double s = 0;
+    for (const auto& z : v) s += z.imag() * z.imag();
+    return std::sqrt(s / static_cast<double>(v.size()));
+  };
+  const double imag = rms_imag(got), imag_plain = rms_imag(plain);
+  std::printf("imaginary part (rms): %.2g projected, %.2g not\n", imag, imag_plain);
+  EXPECT_LT(imag, imag_plain / 2);  // only the conjugation's key-switching noise is left there (3x less, measured)
   const auto stats = precision(got, x);
   std::printf("real-slot bootstrap: precision mean %.1f min %.1f bits\n", stats.mean_bits, stats.min_bits);
   EXPECT_GT(stats.mean_bits, 25);
