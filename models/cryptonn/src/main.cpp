@@ -77,8 +77,12 @@ int main(int argc, char** argv) {
       return [&, what](int epoch, std::size_t done, std::size_t total) {
         if (quiet) return;
         const int width = 40, filled = static_cast<int>(width * done / total);
-        std::fprintf(stderr, "\r%s epoch %d [%.*s%*s] %zu/%zu batches", what, epoch, filled,
-                     "########################################", width - filled, "", done, total);
+        if (epoch == 0)  // the Clients encrypting: samples with their labels, then transposed columns
+          std::fprintf(stderr, "\r%s encrypt [%.*s%*s] %zu/%zu samples and columns", what, filled,
+                       "########################################", width - filled, "", done, total);
+        else
+          std::fprintf(stderr, "\r%s epoch %d [%.*s%*s] %zu/%zu batches", what, epoch, filled,
+                       "########################################", width - filled, "", done, total);
         if (done == total) std::fprintf(stderr, "\n");
       };
     };

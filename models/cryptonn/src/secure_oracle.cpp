@@ -1,6 +1,7 @@
 // The Layer1Oracle that runs the CryptoNN protocol between an Authority, Clients and a Server.
 // Messages cross between the parties only as serialized bytes, and the Server keeps ciphertexts
 // in that form (32 bytes per element for ristretto255) and parses them per batch.
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -25,7 +26,7 @@ class SecureOracle final : public Layer1Oracle {
   std::size_t keys_issued() const override { return authority_ ? authority_->key_log().size() : 0; }
 
   void prepare(const MnistSet& train, const std::vector<std::vector<uint32_t>>& batches,
-               const TrainConfig& cfg) override {
+               const TrainConfig& cfg, const PrepareProgress& progress) override {
     fp_ = cfg.fixed_point;
     batches_ = batches;
     features_ = train.features();
@@ -64,6 +65,16 @@ class SecureOracle final : public Layer1Oracle {
     }
     const int label_bits = fp_.prob_frac_bits + 1;
     const std::ptrdiff_t jobs = static_cast<std::ptrdiff_t>(batches.size() * B);
+    const std::ptrdiff_t col_jobs = static_cast<std::ptrdiff_t>(batches.size() * features_);
+    const std::size_t total = static_cast<std::size_t>(jobs + col_jobs), step = std::max<std::size_t>(1, total / 100);
+    std::atomic<std::size_t> done{0};
+    auto tick = [&] {
+      const std::size_t d = done.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (progress && (d % step == 0 || d == total)) {
+#pragma omp critical(cryptonn_prepare_progress)
+        progress(d, total);
+      }
+    };
 #pragma omp parallel for schedule(dynamic, 4)
     for (std::ptrdiff_t k = 0; k < jobs; ++k) {
       const std::size_t b = static_cast<std::size_t>(k) / B, s = static_cast<std::size_t>(k) % B;
@@ -74,14 +85,15 @@ class SecureOracle final : public Layer1Oracle {
       for (std::size_t c = 0; c < kClasses; ++c)
         label_ct_[b][s * kClasses + c] = client.encrypt_febo(
             id_l, train.labels[sample] == c ? (int64_t{1} << fp_.prob_frac_bits) : 0, label_bits);
+      tick();
     }
-    const std::ptrdiff_t col_jobs = static_cast<std::ptrdiff_t>(batches.size() * features_);
 #pragma omp parallel for schedule(dynamic, 16)
     for (std::ptrdiff_t k = 0; k < col_jobs; ++k) {
       const std::size_t b = static_cast<std::size_t>(k) / features_, i = static_cast<std::size_t>(k) % features_;
       std::vector<int64_t> column(B);
       for (std::size_t s = 0; s < B; ++s) column[s] = train.image(batches[b][s])[i];
       column_ct_[b][i] = clients[b % n_clients]->encrypt_feip(id_b, column);
+      tick();
     }
     times_.client_encrypt += seconds_since(t);
 

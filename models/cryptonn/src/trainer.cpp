@@ -23,7 +23,7 @@ class PlaintextOracle final : public Layer1Oracle {
  public:
   std::string name() const override { return "plaintext"; }
   void prepare(const MnistSet& train, const std::vector<std::vector<uint32_t>>& batches,
-               const TrainConfig& cfg) override {
+               const TrainConfig& cfg, const PrepareProgress&) override {
     train_ = &train;
     batches_ = batches;
     fp_ = cfg.fixed_point;
@@ -180,7 +180,9 @@ TrainResult train(const MnistSet& train_set, const MnistSet& test_set, const Tra
   result.model = Mlp::init(n_in, H, kClasses, cfg.seed);
   Mlp& m = result.model;
   const auto t_prep = Clock::now();
-  oracle.prepare(train_set, batches, cfg);
+  oracle.prepare(train_set, batches, cfg, [&](std::size_t done, std::size_t total) {
+    if (progress) progress(0, done, total);
+  });
   result.prepare_seconds = seconds_since(t_prep);
 
   const double z_scale = 1.0 / (255.0 * std::ldexp(1.0, fp.weight_frac_bits));

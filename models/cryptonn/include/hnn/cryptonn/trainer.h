@@ -74,9 +74,12 @@ class Layer1Oracle {
  public:
   virtual ~Layer1Oracle() = default;
   virtual std::string name() const = 0;
+  // progress(done, total) during preparation: the Clients' encryptions (one unit per sample with
+  // its labels, one per transposed column), reported about every 1 %; may be empty.
+  using PrepareProgress = std::function<void(std::size_t done, std::size_t total)>;
   // Once, before training: the data and the fixed batch composition (indices into `train`).
   virtual void prepare(const MnistSet& train, const std::vector<std::vector<uint32_t>>& batches,
-                       const TrainConfig& cfg) = 0;
+                       const TrainConfig& cfg, const PrepareProgress& progress = {}) = 0;
   // z[s*H + j] = sum_i w1q[j*784 + i] * pixel_s[i] for the samples s of batch b.
   virtual std::vector<int64_t> forward(std::size_t b, std::span<const int64_t> w1q, std::size_t hidden) = 0;
   // e[s*10 + c] = label_q[s][c] - p_q[s*10 + c].
@@ -112,7 +115,8 @@ struct TrainResult {
   double prepare_seconds = 0;
 };
 
-// progress(batch_done, batches_total) after every batch (may be empty).
+// progress(epoch, batch_done, batches_total) after every batch, and with epoch 0 during the
+// oracle's preparation (units as Layer1Oracle::PrepareProgress); may be empty.
 TrainResult train(const MnistSet& train_set, const MnistSet& test_set, const TrainConfig& cfg,
                   Layer1Oracle& oracle,
                   const std::function<void(int epoch, std::size_t done, std::size_t total)>& progress = {});
