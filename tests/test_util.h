@@ -34,21 +34,25 @@ inline std::vector<uint64_t> random_words(std::size_t n, uint64_t q) {
   return v;
 }
 
-// log2 precision of `got` against `want`: -log2 |error| per slot, summarised by mean and minimum.
+// log2 precision of `got` against `want`: -log2 |error| per slot, summarised by mean and minimum,
+// and -log2 of the root-mean-square error. Compare two noisy runs by rms_bits (or mean_bits) over
+// many slots, never by min_bits: a minimum over slots swings by a bit or more from run to run.
 struct PrecisionStats {
-  double mean_bits = 0, min_bits = 0;
+  double mean_bits = 0, min_bits = 0, rms_bits = 0;
 };
 inline PrecisionStats precision(const std::vector<std::complex<double>>& got,
                                 const std::vector<std::complex<double>>& want) {
   EXPECT_EQ(got.size(), want.size());
-  double sum = 0, min_bits = 1e9;
+  double sum = 0, min_bits = 1e9, square_sum = 0;
   for (std::size_t i = 0; i < got.size(); ++i) {
     const double err = std::max(std::abs(got[i] - want[i]), std::ldexp(1.0, -60));
     const double bits = -std::log2(err);
     sum += bits;
+    square_sum += err * err;
     min_bits = std::min(min_bits, bits);
   }
-  return {sum / static_cast<double>(got.size()), min_bits};
+  const double n = static_cast<double>(got.size());
+  return {sum / n, min_bits, -0.5 * std::log2(square_sum / n)};
 }
 
 // The message of the InvalidArgument that f() throws (a test failure when it throws none).

@@ -410,11 +410,13 @@ void expect_packed_halves_match_two_halves(BootWorld& b) {
     bootstrap::BootstrapTimings tp, tt;
     const auto packed = precision(b.w->decrypt(b.boot->bootstrap(ct, b.keys, &tp)), x);
     const auto halves = precision(b.w->decrypt(two.bootstrap(ct, keys, &tt)), x);
-    std::printf("%zu slots, %s: packed %.1f / %.1f bits (EvalMod %.3f s), two halves %.1f / %.1f bits (EvalMod %.3f s)\n",
-                slots, real ? "real" : "complex", packed.mean_bits, packed.min_bits, tp.eval_mod_s, halves.mean_bits,
-                halves.min_bits, tt.eval_mod_s);
+    std::printf("%zu slots, %s (mean / min / rms bits): packed %.1f / %.1f / %.1f (EvalMod %.3f s), two halves "
+                "%.1f / %.1f / %.1f (EvalMod %.3f s)\n", slots, real ? "real" : "complex", packed.mean_bits, packed.min_bits,
+                packed.rms_bits, tp.eval_mod_s, halves.mean_bits, halves.min_bits, halves.rms_bits, tt.eval_mod_s);
     EXPECT_GT(packed.mean_bits, 25);
-    EXPECT_GT(packed.mean_bits, halves.mean_bits - 1.0);
+    // Two independently noised bootstraps of as few as 16 slots: compared by RMS error, with room
+    // for the measured packing cost (0.3 bits at n16) and the spread of a 16-slot RMS (~0.25 bits).
+    EXPECT_GT(packed.rms_bits, halves.rms_bits - 1.5);
   }
 }
 
@@ -440,11 +442,12 @@ TEST(Bootstrap, PairOfRealMessagesInOneBootstrap) {
     }
     const auto sx = precision(b->w->decrypt(bx), x), sy = precision(b->w->decrypt(by), y);
     const auto single = precision(b->w->decrypt(real.bootstrap(b->w->encrypt(x, 0), b->keys)), x);
-    std::printf("%zu slots: pair %.1f / %.1f and %.1f / %.1f bits; one real message %.1f / %.1f bits\n", real.slots(),
-                sx.mean_bits, sx.min_bits, sy.mean_bits, sy.min_bits, single.mean_bits, single.min_bits);
+    std::printf("%zu slots (mean / min / rms bits): pair %.1f / %.1f / %.1f and %.1f / %.1f / %.1f; one real message "
+                "%.1f / %.1f / %.1f\n", real.slots(), sx.mean_bits, sx.min_bits, sx.rms_bits, sy.mean_bits, sy.min_bits,
+                sy.rms_bits, single.mean_bits, single.min_bits, single.rms_bits);
     EXPECT_GT(sx.mean_bits, 25);
     EXPECT_GT(sy.mean_bits, 25);
-    EXPECT_GT(sx.mean_bits, single.mean_bits - 1.0);
+    EXPECT_GT(sx.rms_bits, single.rms_bits - 1.5);  // as for packed halves: RMS, 16 slots at least
   }
   // Unequal levels, and a bootstrapper without real slots, are refused.
   BootWorld& b = full_world();

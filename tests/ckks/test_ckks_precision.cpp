@@ -29,8 +29,10 @@ TEST(CkksPrecision, FreshEncryptionAtScale2To40) {
   const auto z = test::random_complex(w.ctx->params().max_slots());
   const auto p_pk = test::precision(w.decrypt(w.encrypt(z)), z);
   report("fresh public-key encryption (logN=14)", p_pk);
-  EXPECT_GE(p_pk.mean_bits, 25);
-  EXPECT_GE(p_pk.min_bits, 25);
+  // 30 runs: mean 28.9 bits every time, minimum over the 8192 slots 25.2-25.9 (a product of two
+  // Gaussians, the ModDown rounding times the key: a heavy tail), hence 24 for the minimum.
+  EXPECT_GE(p_pk.mean_bits, 27.5);
+  EXPECT_GE(p_pk.min_bits, 24);
   Encryptor sym(w.ctx, w.keygen->secret_key());
   const auto p_sk = test::precision(w.encoder->decode(w.decryptor->decrypt(sym.encrypt(w.encoder->encode(z)))), z);
   report("fresh symmetric encryption (logN=14)", p_sk);

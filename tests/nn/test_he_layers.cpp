@@ -328,22 +328,30 @@ TEST(HeLayers, PairedBootstrapMatchesTwoSingles) {
     b.lower_to(ct, 0);
     return ct;
   };
-  auto error = [&](const CkksBackend::Value& v, const std::vector<double>& want) {
+  struct Errors {
+    double max = 0, square_sum = 0;
+  };
+  auto error = [&](const CkksBackend::Value& v, const std::vector<double>& want, Errors& e) {
     EXPECT_EQ(v.ct.level(), b.fresh_level());
     const auto got = encoder.decode_real(decryptor.decrypt(v.ct));
-    double e = 0;
-    for (std::size_t i = 0; i < kSlots; ++i) e = std::max(e, std::fabs(got[i] - want[i]));
-    return e;
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      const double d = std::fabs(got[i] - want[i]);
+      e.max = std::max(e.max, d);
+      e.square_sum += d * d;
+    }
   };
   const auto fx = encrypt(x), fy = encrypt(y);
   const auto [px, py] = b.bootstrap_pair(fx, fy, "s");
   EXPECT_EQ(b.counters().bootstraps, 1u);
   EXPECT_EQ(px.meta, py.meta);
-  const double pair = std::max(error(px, x), error(py, y));
-  const double single = std::max(error(b.bootstrap(fx, "s"), x), error(b.bootstrap(fy, "s"), y));
-  std::printf("|x|, |y| <= 7: paired bootstrap error %.3g, two single ones %.3g\n", pair, single);
-  EXPECT_LT(pair, 1e-5);
-  EXPECT_LT(pair, 4 * single);
+  Errors pair, single;
+  error(px, x, pair), error(py, y, pair);
+  error(b.bootstrap(fx, "s"), x, single), error(b.bootstrap(fy, "s"), y, single);
+  std::printf("|x|, |y| <= 7: paired bootstrap error max %.3g rms %.3g, two single ones max %.3g rms %.3g\n",
+              pair.max, std::sqrt(pair.square_sum / (2 * kSlots)), single.max, std::sqrt(single.square_sum / (2 * kSlots)));
+  EXPECT_LT(pair.max, 1e-5);
+  // By RMS, not by the largest errors: ratios of maxima of independent noise swing by 2x.
+  EXPECT_LT(pair.square_sum, 16 * single.square_sum);  // RMS ratio < 4
 
   // the planner: three values at level 0 -> two bootstraps; values of different meta are not paired
   PlainBackend plain(kLayout, 9);
