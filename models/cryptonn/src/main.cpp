@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <string>
 
 #include "hnn/cryptonn/mnist.h"
 #include "hnn/cryptonn/trainer.h"
@@ -77,12 +78,11 @@ int main(int argc, char** argv) {
       return [&, what](int epoch, std::size_t done, std::size_t total) {
         if (quiet) return;
         const int width = 40, filled = static_cast<int>(width * done / total);
-        if (epoch == 0)  // the Clients encrypting: samples with their labels, then transposed columns
-          std::fprintf(stderr, "\r%s encrypt [%.*s%*s] %zu/%zu samples and columns", what, filled,
-                       "########################################", width - filled, "", done, total);
-        else
-          std::fprintf(stderr, "\r%s epoch %d [%.*s%*s] %zu/%zu batches", what, epoch, filled,
-                       "########################################", width - filled, "", done, total);
+        // epoch 0: the Clients encrypting (samples with their labels, then transposed columns)
+        const std::string stage = epoch == 0 ? "encrypt" : "epoch " + std::to_string(epoch);
+        std::fprintf(stderr, "\r%s %s [%.*s%*s] %zu/%zu %s", what, stage.c_str(), filled,
+                     "########################################", width - filled, "", done, total,
+                     epoch == 0 ? "samples and columns" : "batches");
         if (done == total) std::fprintf(stderr, "\n");
       };
     };
