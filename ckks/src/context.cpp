@@ -66,6 +66,19 @@ Context::Context(const Parameters& p) : params_(p) {
     p_inv_mod_q_.push_back(inv);
     p_inv_mod_q_shoup_.push_back(rns::shoup_precompute(inv, qi.value));
   }
+  mod_down_rescale_.resize(L + 1);
+  pq_last_inv_.resize(L + 1);
+  for (int l = 1; l <= L; ++l) {
+    std::vector<uint64_t> from(p.p());
+    from.push_back(p.q()[l]);
+    mod_down_rescale_[l] = rns::BaseConverter(rns::RnsBase(from), q_bases_[l - 1]);
+    for (int i = 0; i < l; ++i) {
+      const rns::Modulus& qi = moduli_[i];
+      const uint64_t inv = rns::mul_mod(p_inv_mod_q_[i], inv_q_last(l, i), qi);
+      pq_last_inv_[l].push_back(inv);
+      pq_last_inv_[l].push_back(rns::shoup_precompute(inv, qi.value));
+    }
+  }
 
   // Encoding tables (HEAAN): rotation group and 2N-th roots of unity.
   const std::size_t m = 2 * n;

@@ -159,20 +159,44 @@ Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b
   return Ciphertext(ctx_, std::move(polys), a.scale() * b.scale(), a.slots());
 }
 
-void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
-  check(a, "ciphertext");
-  if (a.size() == 2) return;
+namespace {
+void check_relin_key(const Context& ctx, const Ciphertext& a, const RelinKey& rk) {
   HNN_REQUIRE(a.size() == 3, "relinearize expects a 3-component ciphertext");
-  HNN_REQUIRE(rk.context() && rk.context()->digest() == ctx_->digest(),
+  HNN_REQUIRE(rk.context() && rk.context()->digest() == ctx.digest(),
               "relinearization key belongs to another parameter set");
   HNN_REQUIRE(a.level() <= rk.key().max_level(), "relinearization key covers levels <= ", rk.key().max_level(),
               "; the ciphertext is at level ", a.level());
+}
+}  // namespace
+
+void Evaluator::relinearize_inplace(Ciphertext& a, const RelinKey& rk) const {
+  check(a, "ciphertext");
+  if (a.size() == 2) return;
+  check_relin_key(*ctx_, a, rk);
   RnsPoly u0, u1;
   const auto dec = detail::decompose(*ctx_, a[2]);
   detail::key_switch(*ctx_, dec, rk.key(), nullptr, u0, u1);
   detail::add_inplace(*ctx_, a[0], u0);
   detail::add_inplace(*ctx_, a[1], u1);
   a.polys().pop_back();
+}
+
+void Evaluator::relinearize_rescale_inplace(Ciphertext& a, const RelinKey& rk) const {
+  check(a, "ciphertext");
+  if (a.size() == 2) return rescale_inplace(a);
+  check_relin_key(*ctx_, a, rk);
+  const int level = a.level();
+  HNN_REQUIRE(level >= 1, "cannot rescale a ciphertext at level 0: it has no prime left to divide "
+              "by (bootstrap it, or plan one fewer multiplication)");
+  // (a0, a1) + key switch of a2, all over Q_l u P (P a_i: a_i's extended image), then / (P q_l).
+  RnsPoly e0, e1;
+  detail::key_switch_extended(*ctx_, detail::decompose(*ctx_, a[2]), rk.key(), nullptr, e0, e1);
+  a.polys().pop_back();
+  detail::add_times_p(*ctx_, e0, a[0]);
+  detail::add_times_p(*ctx_, e1, a[1]);
+  detail::mod_down_rescale(*ctx_, e0, a[0]);
+  detail::mod_down_rescale(*ctx_, e1, a[1]);
+  a.set_scale(a.scale() / static_cast<double>(ctx_->modulus(static_cast<std::size_t>(level)).value));
 }
 
 Ciphertext Evaluator::multiply(const Ciphertext& a, const Ciphertext& b, const RelinKey& rk) const {
@@ -273,6 +297,15 @@ void Evaluator::drop_to_level_inplace(Ciphertext& a, int level) const {
   HNN_REQUIRE(level >= 0 && level <= a.level(), "cannot drop a ciphertext at level ", a.level(),
               " to level ", level, ": the target must be between 0 and the current level");
   for (auto& p : a.polys()) p.truncate_limbs(static_cast<std::size_t>(level) + 1);
+}
+
+Ciphertext Evaluator::copy_at_level(const Ciphertext& a, int level) const {
+  check(a, "ciphertext");
+  HNN_REQUIRE(level >= 0 && level <= a.level(), "cannot copy a ciphertext at level ", a.level(),
+              " to level ", level, ": the target must be between 0 and the current level");
+  std::vector<RnsPoly> polys;
+  for (const auto& p : a.polys()) polys.push_back(p.clone(static_cast<std::size_t>(level) + 1));
+  return Ciphertext(a.context(), std::move(polys), a.scale(), a.slots());
 }
 
 void Evaluator::drop_to_level_inplace(Plaintext& p, int level) const {

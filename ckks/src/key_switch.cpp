@@ -44,26 +44,40 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
   return out;
 }
 
-void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
+namespace {
+
+// round(x / D) from Q_l u P to the Q limbs below the divisor, NTT domain: D = P (ModDown) or
+// P q_l (ModDown fused with the rescale). x mod D is taken to the coefficient domain, converted
+// (centered) to the remaining Q limbs, and z_i = (x_i - [x]_D) D^{-1} mod q_i.
+void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, bool rescale) {
   const std::size_t n = ctx.n();
   const std::size_t k = ctx.special_count();
-  const std::size_t limbs = ext.limbs() - k;
-  const int level = static_cast<int>(limbs) - 1;
-  // x mod P in the coefficient domain.
-  RnsPoly p_part(n, k, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  std::memcpy(p_part.data(), ext.limb(limbs), k * n * sizeof(uint64_t));
-  std::vector<std::size_t> p_idx(k);
-  for (std::size_t j = 0; j < k; ++j) p_idx[j] = ctx.p_index(j);
-  ntt::transform(ctx.plan(p_idx, ntt::Direction::Inverse), p_part.data());
-  // Converted to Q_l, back to the NTT domain.
+  const int level = static_cast<int>(ext.limbs() - k) - 1;
+  HNN_ASSERT(!rescale || level >= 1, "mod_down_rescale at level 0");
+  const std::size_t limbs = static_cast<std::size_t>(level) + (rescale ? 0 : 1);  // output limbs
+  const std::size_t div = k + (rescale ? 1 : 0);                                 // divisor limbs
+  // x mod D in the coefficient domain: the P limbs, then q_l when rescaling.
+  RnsPoly d_part(n, div, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  std::memcpy(d_part.data(), ext.limb(static_cast<std::size_t>(level) + 1), k * n * sizeof(uint64_t));
+  std::vector<std::size_t> d_idx(div);
+  for (std::size_t j = 0; j < k; ++j) d_idx[j] = ctx.p_index(j);
+  if (rescale) {
+    std::memcpy(d_part.limb(k), ext.limb(static_cast<std::size_t>(level)), n * sizeof(uint64_t));
+    d_idx[k] = static_cast<std::size_t>(level);
+  }
+  ntt::transform(ctx.plan(d_idx, ntt::Direction::Inverse), d_part.data());
+  // Converted to the output limbs, back to the NTT domain.
   RnsPoly conv(n, limbs, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
-  ctx.mod_down_converter(level).convert_centered(p_part.data(), conv.data(), n);
+  const rns::BaseConverter& converter = rescale ? ctx.mod_down_rescale_converter(level) : ctx.mod_down_converter(level);
+  converter.convert_centered(d_part.data(), conv.data(), n);
   ntt::transform(ctx.plan_q(limbs, ntt::Direction::Forward), conv.data());
   if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
 #pragma omp parallel for if (limbs > 1)
-  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(limbs); ++i) {
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
     const uint64_t q = ctx.modulus(i).value;
-    const uint64_t w = ctx.p_inv_mod_q(i), ws = ctx.p_inv_mod_q_shoup(i);
+    const uint64_t w = rescale ? ctx.pq_last_inv(level, i) : ctx.p_inv_mod_q(i);
+    const uint64_t ws = rescale ? ctx.pq_last_inv_shoup(level, i) : ctx.p_inv_mod_q_shoup(i);
     const uint64_t* x = ext.limb(i);
     const uint64_t* y = conv.limb(i);
     uint64_t* z = out.limb(i);
@@ -71,6 +85,12 @@ void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) {
   }
   out.set_domain(rns::Domain::Ntt);
 }
+
+}  // namespace
+
+void mod_down(const Context& ctx, const RnsPoly& ext, RnsPoly& out) { divide_by_special(ctx, ext, out, false); }
+
+void mod_down_rescale(const Context& ctx, const RnsPoly& ext, RnsPoly& out) { divide_by_special(ctx, ext, out, true); }
 
 void key_switch_extended(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                          const std::vector<uint32_t>* perm, RnsPoly& acc0, RnsPoly& acc1) {

@@ -46,4 +46,9 @@ void add_times_p(const Context& ctx, rns::RnsPoly& ext, const rns::RnsPoly& x,
 // would concentrate into a few slots.
 void mod_down(const Context& ctx, const rns::RnsPoly& ext, rns::RnsPoly& out);
 
+// ModDown fused with the rescale: round(x / (P q_l)) from Q_l u P to Q_{l-1} (l >= 1), NTT
+// domain. The same division as mod_down then a rescale, up to rounding, with l fewer forward NTTs
+// (the rescale's) and one rounding instead of two.
+void mod_down_rescale(const Context& ctx, const rns::RnsPoly& ext, rns::RnsPoly& out);
+
 }  // namespace hnn::ckks::detail

@@ -67,23 +67,24 @@ class Evaluation {
     int a = 1 << (std::bit_width(static_cast<unsigned>(i)) - 1);
     if (a == i) a = i / 2;
     const int b = i - a, c = a - b;
-    Ciphertext ta = power(a).clone();
-    Ciphertext tb = power(b).clone();
+    const Ciphertext& ta = power(a);  // std::map: references survive the insertions
+    const Ciphertext& tb = power(b);
     const int lvl = std::min(ta.level(), tb.level());
-    ev_.drop_to_level_inplace(ta, lvl);
-    ev_.drop_to_level_inplace(tb, lvl);
-    Ciphertext prod = ev_.multiply(ta, tb, rk_);
+    std::optional<Ciphertext> la, lb;  // copies only of the operand above the product's level
+    if (ta.level() > lvl) la = ev_.copy_at_level(ta, lvl);
+    if (tb.level() > lvl) lb = ev_.copy_at_level(tb, lvl);
+    // Relinearized with the rescale below.
+    Ciphertext prod = ev_.multiply_no_relin(la ? *la : ta, lb ? *lb : tb);
     ev_.multiply_integer_inplace(prod, 2);
     if (c == 0) {
       ev_.add_const_inplace(prod, -1.0);
     } else {
-      Ciphertext tc = power(c).clone();
-      ev_.drop_to_level_inplace(tc, lvl);
+      Ciphertext tc = ev_.copy_at_level(power(c), lvl);
       ev_.multiply_const_inplace(tc, 1.0, prod.scale() / tc.scale());
       tc.set_scale(prod.scale());
       ev_.sub_inplace(prod, tc);
     }
-    ev_.rescale_inplace(prod);
+    ev_.relinearize_rescale_inplace(prod, rk_);
     return t_.emplace(i, std::move(prod)).first->second;
   }
 
@@ -101,9 +102,8 @@ class Evaluation {
     std::optional<Ciphertext> acc;
     for (int i = 1; i <= d; ++i) {
       if (p[i] == 0.0) continue;
-      Ciphertext term = power(i).clone();
-      HNN_ASSERT(term.level() >= level + 1, "Chebyshev leaf below its level");
-      ev_.drop_to_level_inplace(term, level + 1);
+      HNN_ASSERT(power(i).level() >= level + 1, "Chebyshev leaf below its level");
+      Ciphertext term = ev_.copy_at_level(power(i), level + 1);
       ev_.multiply_const_inplace(term, p[i], unscaled / term.scale());
       term.set_scale(unscaled);
       if (acc) ev_.add_inplace(*acc, term);
@@ -120,8 +120,7 @@ class Evaluation {
     const int m = 1 << (std::bit_width(static_cast<unsigned>(d)) - 1);
     Coeffs q, r;
     split(p, m, q, r);
-    Ciphertext tm = power(m).clone();
-    ev_.drop_to_level_inplace(tm, level + 1);
+    Ciphertext tm = ev_.copy_at_level(power(m), level + 1);
     const double q_next = static_cast<double>(ctx_.modulus(level + 1).value);
     Ciphertext prod;
     if (degree_of(q) == 0) {
@@ -141,8 +140,7 @@ class Evaluation {
   std::optional<Ciphertext> eval(const Coeffs& p, int level, double scale, int baby) {
     std::optional<Ciphertext> out = eval_raw(p, level, scale, baby);
     if (!out) return out;
-    ev_.relinearize_inplace(*out, rk_);
-    ev_.rescale_inplace(*out);
+    ev_.relinearize_rescale_inplace(*out, rk_);
     out->set_scale(scale);
     return out;
   }

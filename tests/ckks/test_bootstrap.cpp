@@ -104,6 +104,13 @@ TEST(LinearTransform, BabyStepGiantStepMatchesMatrixProduct) {
       const auto stats = precision(w.decrypt(y), want);
       EXPECT_GT(stats.mean_bits, 22) << slots << " slots, baby_steps " << baby_steps;
       EXPECT_GT(stats.mean_bits, ref_bits - 1) << slots << " slots, baby_steps " << baby_steps;
+      // The rescale fused into the final ModDown: the same words (exact roundings; see
+      // CkksPrecision.FusedRelinearizeRescaleMatchesTheTwoSteps).
+      Ciphertext z = lt.apply_rescaled(*w.eval, ct, gk);
+      EXPECT_EQ(z.level(), 1);
+      EXPECT_EQ(z.scale(), y.scale());
+      for (std::size_t c = 0; c < 2; ++c)
+        EXPECT_TRUE(std::ranges::equal(z[c].words(), y[c].words())) << slots << " slots, baby_steps " << baby_steps;
     }
   }
 }

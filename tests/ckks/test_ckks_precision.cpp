@@ -56,6 +56,34 @@ TEST(CkksPrecision, OneMultiplyRelinearizeRescale) {
   EXPECT_GE(p.min_bits, 20);
 }
 
+// The ModDown that divides by P q_l at once gives the same words as relinearize then rescale:
+// both round exactly (P and q_l are odd, so no quotient is a half-integer, and the centered
+// conversions pick the nearest representative), and round(round(y) / q) differs from round(y / q)
+// only when a half-integer multiple of q lies between y and round(y): probability ~2N / q_l < 2^-40
+// for the whole ciphertext.
+TEST(CkksPrecision, FusedRelinearizeRescaleMatchesTheTwoSteps) {
+  CkksWorld w(presets::n14_l7());
+  const std::size_t slots = w.ctx->params().max_slots();
+  const auto a = test::random_complex(slots), b = test::random_complex(slots);
+  const Ciphertext prod = w.eval->multiply_no_relin(w.encrypt(a), w.encrypt(b));
+  Ciphertext two_steps = prod.clone();
+  w.eval->relinearize_inplace(two_steps, w.rk);
+  w.eval->rescale_inplace(two_steps);
+  Ciphertext fused = prod.clone();
+  w.eval->relinearize_rescale_inplace(fused, w.rk);
+  ASSERT_EQ(fused.size(), 2u);
+  EXPECT_EQ(fused.level(), two_steps.level());
+  EXPECT_EQ(fused.scale(), two_steps.scale());
+  for (std::size_t c = 0; c < 2; ++c)
+    EXPECT_TRUE(std::ranges::equal(fused[c].words(), two_steps[c].words())) << "component " << c;
+  // A 2-component ciphertext is only rescaled.
+  Ciphertext plain_rescale = two_steps.clone(), via_fused = two_steps.clone();
+  w.eval->rescale_inplace(plain_rescale);
+  w.eval->relinearize_rescale_inplace(via_fused, w.rk);
+  for (std::size_t c = 0; c < 2; ++c)
+    EXPECT_TRUE(std::ranges::equal(plain_rescale[c].words(), via_fused[c].words())) << "component " << c;
+}
+
 TEST(CkksPrecision, DepthTenChainOfMultiplications) {
   CkksWorld w(test::deep_test_literal(13, 11));
   const std::size_t slots = w.ctx->params().max_slots();

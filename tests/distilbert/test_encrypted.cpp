@@ -11,6 +11,7 @@
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/keygen.h"
 #include "hnn/distilbert/encrypted.h"
+#include "hnn/distilbert/session.h"
 #include "hnn/distilbert/sst2.h"
 #include "hnn/rns/error.h"
 
@@ -64,6 +65,19 @@ TEST(EncryptedDistilBert, RejectsSentencesItCannotPack) {
   EXPECT_THROW(sentence_layout(cfg, t.slots, 0), hnn::InvalidArgument);
   EXPECT_THROW(sentence_layout(cfg, t.slots, max_encrypted_tokens(cfg, t.slots) + 1), hnn::InvalidArgument);
   EXPECT_NO_THROW(sentence_layout(cfg, t.slots, max_encrypted_tokens(cfg, t.slots)));
+}
+
+// A model whose ciphertexts hold more slots than the parameter set has: a message naming the fix,
+// not the bootstrapper's internal slot check.
+TEST(EncryptedDistilBert, ParameterSetTooSmallForTheModelIsExplained) {
+  EXPECT_NO_THROW(encrypted_preset(ParameterSet::InsecureN12, 2048));
+  try {
+    encrypted_preset(ParameterSet::InsecureN12, 8192);
+    ADD_FAILURE() << "8192 slots accepted at logN 12";
+  } catch (const hnn::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("--params n16"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(encrypted_preset(ParameterSet::N16, 8192));
 }
 
 TEST(EncryptedDistilBert, CkksEndToEndGivesTheTwinsDecision) {

@@ -252,8 +252,7 @@ std::vector<Ciphertext> Bootstrapper::coeff_to_slot(const Ciphertext& raised, co
   for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) ev.add_inplace(x, ev.rotate(x, static_cast<int>(s), keys.galois));
   for (std::size_t g = 0; g < cts_.size(); ++g) {
     x.set_slots(cts_[g].slots());
-    x = cts_[g].apply(ev, x, keys.galois);
-    ev.rescale_inplace(x);
+    x = cts_[g].apply_rescaled(ev, x, keys.galois);
     x.set_scale(cts_scales_[g]);
   }
   // The factors fold in the 1/2 of x + conj x (both halves are real parts).
@@ -275,10 +274,10 @@ Ciphertext Bootstrapper::eval_mod(const Ciphertext& u, const BootstrapKeys& keys
   HNN_REQUIRE(u.level() >= eval_mod_depth(), "eval_mod needs ", eval_mod_depth(), " levels, the input is at level ", u.level());
   Ciphertext y = evaluate_chebyshev(ev, u, series_, keys.relin, u.scale());
   for (int r = 0; r < config_.double_angles; ++r) {
-    y = ev.square(y, keys.relin);
+    y = ev.multiply_no_relin(y, y);
     ev.multiply_integer_inplace(y, 2);
     ev.add_const_inplace(y, -1.0);
-    ev.rescale_inplace(y);
+    ev.relinearize_rescale_inplace(y, keys.relin);
   }
   if (config_.arcsine_degree > 0) y = arcsine(y, keys);
   y.set_scale(y.scale() * 2 * std::numbers::pi);  // value divided by 2 pi
@@ -302,33 +301,32 @@ Ciphertext Bootstrapper::arcsine(const Ciphertext& y, const BootstrapKeys& keys)
   };
   // src brought to `level` and scale `target` by an integer constant (no level used).
   auto match = [&](const Ciphertext& src, int level, double target) {
-    Ciphertext t = src.clone();
-    ev.drop_to_level_inplace(t, level);
+    Ciphertext t = ev.copy_at_level(src, level);
     ev.multiply_const_inplace(t, 1.0, target / t.scale());
     t.set_scale(target);
     return t;
   };
-  Ciphertext z = ev.square(y, keys.relin);  // y^2 at l - 1
-  ev.rescale_inplace(z);
+  Ciphertext z = ev.multiply_no_relin(y, y);  // y^2 at l - 1
+  ev.relinearize_rescale_inplace(z, keys.relin);
   const int top = config_.arcsine_degree == 5 ? l - 2 : l - 1;  // where the terms are summed
   const double sum_scale = s * prime(c, top);                     // rescaled by q_top: s again
   Ciphertext acc;
   if (config_.arcsine_degree == 5) {
-    Ciphertext z2 = ev.square(z, keys.relin);  // y^4 at l - 2
-    ev.rescale_inplace(z2);
+    Ciphertext z2 = ev.multiply_no_relin(z, z);  // y^4 at l - 2
+    ev.relinearize_rescale_inplace(z2, keys.relin);
     Ciphertext a = times(y, 3.0 / 40.0, sum_scale / z2.scale());  // at l - 1
     ev.drop_to_level_inplace(a, top);
-    acc = ev.multiply(a, z2, keys.relin);
+    acc = ev.multiply_no_relin(a, z2);  // relinearized with the final rescale
     acc.set_scale(sum_scale);
-    Ciphertext cube = ev.multiply(times(y, 1.0 / 6.0, s), z, keys.relin);  // y^3 / 6 at l - 1
-    ev.rescale_inplace(cube);
+    Ciphertext cube = ev.multiply_no_relin(times(y, 1.0 / 6.0, s), z);  // y^3 / 6 at l - 1
+    ev.relinearize_rescale_inplace(cube, keys.relin);
     ev.add_inplace(acc, match(cube, top, sum_scale));
   } else {
-    acc = ev.multiply(times(y, 1.0 / 6.0, sum_scale / z.scale()), z, keys.relin);
+    acc = ev.multiply_no_relin(times(y, 1.0 / 6.0, sum_scale / z.scale()), z);
     acc.set_scale(sum_scale);
   }
   ev.add_inplace(acc, match(y, top, sum_scale));
-  ev.rescale_inplace(acc);
+  ev.relinearize_rescale_inplace(acc, keys.relin);
   acc.set_scale(s);
   return acc;
 }
@@ -349,8 +347,7 @@ Ciphertext Bootstrapper::slot_to_coeff(const std::vector<Ciphertext>& halves, co
   const double ratio = x.scale() / stc_input_scale_;
   for (std::size_t g = 0; g < stc_.size(); ++g) {
     x.set_slots(stc_[g].slots());
-    x = stc_[g].apply(ev, x, keys.galois);
-    ev.rescale_inplace(x);
+    x = stc_[g].apply_rescaled(ev, x, keys.galois);
     x.set_scale(stc_scales_[g] * ratio);
   }
   x.set_slots(slots_);
@@ -361,8 +358,7 @@ Ciphertext Bootstrapper::refresh(const Ciphertext& ct, const BootstrapKeys& keys
   const Evaluator& ev = evaluator_;
   HNN_REQUIRE(ct.slots() == slots_, "this bootstrapper handles ", slots_, " slots, the ciphertext has ", ct.slots());
   auto t0 = std::chrono::steady_clock::now();
-  Ciphertext in = ct.clone();
-  ev.drop_to_level_inplace(in, 0);
+  Ciphertext in = ev.copy_at_level(ct, 0);
   const int k = prescale_bits(in.scale());
   const double delta = in.scale() * std::ldexp(1.0, k);
   if (k > 0) ev.multiply_integer_inplace(in, int64_t{1} << k);

@@ -180,6 +180,15 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
 // over Q_l u P too; one final ModDown of the sum. ModDowns: 2 + (giant steps) instead of
 // 2 (baby steps + giant steps).
 Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk) const {
+  return apply(ev, x, gk, false);
+}
+
+Ciphertext LinearTransform::apply_rescaled(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk) const {
+  HNN_REQUIRE(level_ >= 1, "apply_rescaled: the transform is encoded at level 0, which has no prime to divide by");
+  return apply(ev, x, gk, true);
+}
+
+Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk, bool rescale) const {
   const Context& ctx = *ev.context();
   HNN_REQUIRE(x.level() >= level_, "linear transform encoded at level ", level_, " applied to a ciphertext at level ",
               x.level());
@@ -238,9 +247,11 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
     add_extended(ctx, limbs, acc1, u1, nullptr, nullptr);
   }
   std::vector<RnsPoly> polys(2);
-  detail::mod_down(ctx, acc0, polys[0]);
-  detail::mod_down(ctx, acc1, polys[1]);
-  return Ciphertext(ev.context(), std::move(polys), in.scale() * scale_, in.slots());
+  const auto divide = rescale ? detail::mod_down_rescale : detail::mod_down;
+  divide(ctx, acc0, polys[0]);
+  divide(ctx, acc1, polys[1]);
+  const double q_last = rescale ? static_cast<double>(ctx.modulus(static_cast<std::size_t>(level_)).value) : 1.0;
+  return Ciphertext(ev.context(), std::move(polys), in.scale() * scale_ / q_last, in.slots());
 }
 
 }  // namespace hnn::ckks::bootstrap

@@ -20,6 +20,9 @@ std::string_view name_of(ParameterSet set) { return set == ParameterSet::N16 ? "
 ckks::bootstrap::presets::BootstrapPreset encrypted_preset(ParameterSet set, std::size_t slots) {
   auto p = set == ParameterSet::N16 ? ckks::bootstrap::presets::n16_bootstrap(slots)
                                     : ckks::bootstrap::presets::insecure_n12_bootstrap(slots, 9);
+  const std::size_t max_slots = std::size_t{1} << (p.params.log_n - 1);
+  HNN_REQUIRE(slots <= max_slots, "this model packs ", slots, " slots per ciphertext but ", name_of(set),
+              " holds at most ", max_slots, " (logN ", p.params.log_n, "): use --params n16, or a smaller model");
   p.config.real_slots = true;
   return p;
 }

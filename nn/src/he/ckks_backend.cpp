@@ -143,8 +143,8 @@ CkksBackend::Value CkksBackend::mul(const Value& a, const Value& b) {
   };
   const ckks::Ciphertext& x = at_level(a, la);
   Value r;
-  r.ct = &a == &b ? ev_.square(x, keys_->relin) : ev_.multiply(x, at_level(b, lb), keys_->relin);
-  ev_.rescale_inplace(r.ct);
+  r.ct = ev_.multiply_no_relin(x, &a == &b ? x : at_level(b, lb));
+  ev_.relinearize_rescale_inplace(r.ct, keys_->relin);
   r.meta = Meta{ma.level - 1, product_scale_id(ma.scale_id, mb.scale_id)};
   if (r.meta.canonical()) {
     HNN_ASSERT(close(r.ct.scale(), scale_at(r.meta.level)), "product left the scale chain");

@@ -35,6 +35,10 @@ class Evaluator {
   // ct x ct without relinearization: a 3-component ciphertext.
   Ciphertext multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const;
   void relinearize_inplace(Ciphertext& a, const RelinKey& rk) const;
+  // relinearize_inplace then rescale_inplace in one pass: the key switch's ModDown divides by
+  // P q_l at once, which saves the rescale's l forward NTTs per component. Same result up to
+  // rounding (one rounding instead of two). A 2-component ciphertext is only rescaled.
+  void relinearize_rescale_inplace(Ciphertext& a, const RelinKey& rk) const;
   void multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const;
   // acc += a * p in one pass (no temporary): acc's scale must equal a's times p's, as after a
   // first multiply_plain; the linear layers' sums of plaintext products.
@@ -57,6 +61,8 @@ class Evaluator {
   // Drops moduli without scaling: level -> `level` (lower), scale unchanged.
   void drop_to_level_inplace(Ciphertext& a, int level) const;
   void drop_to_level_inplace(Plaintext& p, int level) const;
+  // A copy of `a` at `level` (<= a's): clone then drop_to_level, copying only the limbs kept.
+  Ciphertext copy_at_level(const Ciphertext& a, int level) const;
 
   // ---- automorphisms -----------------------------------------------------------------------
   // Left rotation by `step` slots (negative: right); needs the Galois key for that step, covering

@@ -62,9 +62,12 @@ class RnsPoly {
   RnsPoly(const RnsPoly&) = delete;
   RnsPoly& operator=(const RnsPoly&) = delete;
 
-  RnsPoly clone() const {
-    RnsPoly out(n_, limbs_, domain_, Uninitialized{});
-    std::copy(words_, words_ + size(), out.words_);
+  RnsPoly clone() const { return clone(limbs_); }
+  // The first `limbs` limbs only: clone() then truncate_limbs(limbs) without copying the rest.
+  RnsPoly clone(std::size_t limbs) const {
+    HNN_ASSERT(limbs <= limbs_, "cannot clone ", limbs, " limbs of a ", limbs_, "-limb polynomial");
+    RnsPoly out(n_, limbs, domain_, Uninitialized{});
+    std::copy(words_, words_ + n_ * limbs, out.words_);
     return out;
   }
 

@@ -37,8 +37,12 @@ class LinearTransform {
   // M x for x at level >= level() (dropped to it). The result has scale x.scale() * scale() and
   // is not rescaled.
   Ciphertext apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk) const;
+  // apply() then a rescale, fused into the final ModDown (which divides by P q_level at once):
+  // the result is at level() - 1 with scale x.scale() * scale() / q_level().
+  Ciphertext apply_rescaled(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk) const;
 
  private:
+  Ciphertext apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk, bool rescale) const;
   struct Giant {
     int step = 0;
     // (index into baby_, plaintext polynomial over Q_level u P): products are taken before ModDown
