@@ -262,24 +262,28 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   const uint64_t half = ql.value >> 1;
   for (auto& poly : a.polys()) {
     // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
-    RnsPoly last(n, 1, rns::Domain::Ntt);
+    RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
     std::copy(poly.limb(level), poly.limb(level) + n, last.data());
     ntt::transform(ctx.plan({static_cast<std::size_t>(level)}, ntt::Direction::Inverse), last.data());
     for (std::size_t c = 0; c < n; ++c) last.data()[c] = rns::add_mod(last.data()[c], half, ql.value);
-#pragma omp parallel for
+#pragma omp parallel
+    {
+    RnsPoly t(n, 1, rns::Domain::Coefficient, RnsPoly::Uninitialized{});  // one per thread, pooled
+#pragma omp for
     for (std::ptrdiff_t ii = 0; ii < level; ++ii) {
       const std::size_t i = static_cast<std::size_t>(ii);
       const rns::Modulus& qi = ctx.modulus(i);
       // round(x / q_l) = (x_i - (((x_l + half) mod q_l) - half)) * q_l^{-1} mod q_i; the
       // subtrahend is formed coefficient-wise, then taken to the NTT domain mod q_i.
-      std::vector<uint64_t> t(n);
       const uint64_t half_i = rns::reduce_64(half, qi);
+      uint64_t* tw = t.data();
       for (std::size_t c = 0; c < n; ++c)
-        t[c] = rns::sub_mod(rns::reduce_64(last.data()[c], qi), half_i, qi.value);
-      ntt::transform(ctx.plan({i}, ntt::Direction::Forward), t.data());
+        tw[c] = rns::sub_mod(rns::reduce_64(last.data()[c], qi), half_i, qi.value);
+      ntt::transform(ctx.plan({i}, ntt::Direction::Forward), tw);
       const uint64_t w = ctx.inv_q_last(level, i), ws = ctx.inv_q_last_shoup(level, i);
       uint64_t* x = poly.limb(i);
-      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - t[c], w, ws, qi.value);
+      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - tw[c], w, ws, qi.value);
+    }
     }
     poly.truncate_limbs(static_cast<std::size_t>(level));
   }
