@@ -91,6 +91,40 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
 }
 
 namespace {
+// out[c] = (sum_i y[i][c] row[i] + v[c] neg_a) mod b for one target prime, with the source count K
+// known at compile time (the common digit sizes) so the sum unrolls.
+template <std::size_t K, bool kCentered>
+void dot_rows(const uint64_t* y, std::size_t stride, const uint64_t* row, const uint64_t* v, uint64_t neg_a,
+              const Modulus& b, uint64_t* dst, std::size_t len) {
+  for (std::size_t c = 0; c < len; ++c) {
+    unsigned __int128 acc = 0;
+    for (std::size_t i = 0; i < K; ++i) acc += static_cast<unsigned __int128>(y[i * stride + c]) * row[i];
+    if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
+    dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), b);
+  }
+}
+
+template <bool kCentered>
+void dot_rows_any(std::size_t k, const uint64_t* y, std::size_t stride, const uint64_t* row, const uint64_t* v,
+                  uint64_t neg_a, const Modulus& b, uint64_t* dst, std::size_t len) {
+  switch (k) {
+    case 2: return dot_rows<2, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 3: return dot_rows<3, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 4: return dot_rows<4, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 5: return dot_rows<5, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 6: return dot_rows<6, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 7: return dot_rows<7, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    case 8: return dot_rows<8, kCentered>(y, stride, row, v, neg_a, b, dst, len);
+    default: break;
+  }
+  for (std::size_t c = 0; c < len; ++c) {
+    unsigned __int128 acc = 0;
+    for (std::size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i * stride + c]) * row[i];
+    if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
+    dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), b);
+  }
+}
+
 // Shared body of convert() and convert_centered(): y_i = x_i (A/a_i)^{-1} mod a_i per block, then
 // out_j = sum_i y_i (A/a_i mod b_j) [- v (A mod b_j)], accumulated in 128 bits (<= 64 terms).
 template <bool kCentered>
@@ -141,13 +175,7 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
       // - v A mod b_j joins the accumulator as v (b_j - A mod b_j): v <= k, so the term stays below
       // 2^70 and one reduction serves both (instead of a second Barrett multiplication).
       const uint64_t neg_a = a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j];
-      uint64_t* dst = out + j * n + start;
-      for (std::size_t c = 0; c < len; ++c) {
-        unsigned __int128 acc = 0;
-        for (std::size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i * kBlock + c]) * row[i];
-        if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
-        dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), bj);
-      }
+      dot_rows_any<kCentered>(k, y.data(), kBlock, row, v.data(), neg_a, bj, out + j * n + start, len);
     }
   }
   }
