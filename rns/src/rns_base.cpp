@@ -91,14 +91,15 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
 }
 
 namespace {
-// out[c] = (sum_i y[i][c] row[i] + v[c] neg_a) mod b for one target prime, with the source count K
-// known at compile time (the common digit sizes) so the sum unrolls.
+// out[c] = (sum_i y[i][c] row[i] + v[c] neg_a) mod b for one target prime over k source primes.
+// K = k known at compile time (the common digit sizes) lets the sum unroll; K = 0 takes k as given.
 template <std::size_t K, bool kCentered>
-void dot_rows(const uint64_t* y, std::size_t stride, const uint64_t* row, const uint64_t* v, uint64_t neg_a,
-              const Modulus& b, uint64_t* dst, std::size_t len) {
+void dot_rows(std::size_t k, const uint64_t* y, std::size_t stride, const uint64_t* row, const uint64_t* v,
+              uint64_t neg_a, const Modulus& b, uint64_t* dst, std::size_t len) {
+  const std::size_t terms = K == 0 ? k : K;
   for (std::size_t c = 0; c < len; ++c) {
     unsigned __int128 acc = 0;
-    for (std::size_t i = 0; i < K; ++i) acc += static_cast<unsigned __int128>(y[i * stride + c]) * row[i];
+    for (std::size_t i = 0; i < terms; ++i) acc += static_cast<unsigned __int128>(y[i * stride + c]) * row[i];
     if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
     dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), b);
   }
@@ -108,20 +109,14 @@ template <bool kCentered>
 void dot_rows_any(std::size_t k, const uint64_t* y, std::size_t stride, const uint64_t* row, const uint64_t* v,
                   uint64_t neg_a, const Modulus& b, uint64_t* dst, std::size_t len) {
   switch (k) {
-    case 2: return dot_rows<2, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 3: return dot_rows<3, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 4: return dot_rows<4, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 5: return dot_rows<5, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 6: return dot_rows<6, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 7: return dot_rows<7, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    case 8: return dot_rows<8, kCentered>(y, stride, row, v, neg_a, b, dst, len);
-    default: break;
-  }
-  for (std::size_t c = 0; c < len; ++c) {
-    unsigned __int128 acc = 0;
-    for (std::size_t i = 0; i < k; ++i) acc += static_cast<unsigned __int128>(y[i * stride + c]) * row[i];
-    if constexpr (kCentered) acc += static_cast<unsigned __int128>(v[c]) * neg_a;
-    dst[c] = reduce_128(static_cast<uint64_t>(acc >> 64), static_cast<uint64_t>(acc), b);
+    case 2: return dot_rows<2, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 3: return dot_rows<3, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 4: return dot_rows<4, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 5: return dot_rows<5, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 6: return dot_rows<6, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 7: return dot_rows<7, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    case 8: return dot_rows<8, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
+    default: return dot_rows<0, kCentered>(k, y, stride, row, v, neg_a, b, dst, len);
   }
 }
 

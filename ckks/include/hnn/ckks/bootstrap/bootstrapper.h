@@ -143,8 +143,8 @@ class Bootstrapper {
   Evaluator evaluator_;
   std::vector<LinearTransform> cts_, stc_;
   std::vector<double> cts_scales_, stc_scales_;  // the scale after each factor's rescale
-  double stc_input_scale_ = 0;
-  rns::BaseConverter lift_;                       // q_0 -> q_1..q_L, ModRaise's centered lift                    // SlotToCoeff's input scale for the default scale
+  double stc_input_scale_ = 0;                   // SlotToCoeff's input scale for the default scale
+  rns::BaseConverter lift_;                      // q_0 -> q_1..q_L, ModRaise's centered lift
 };
 
 namespace presets {
