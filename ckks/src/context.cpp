@@ -62,6 +62,7 @@ Context::Context(const Parameters& p) : params_(p) {
     uint64_t pm = 1;
     for (uint64_t pj : p.p()) pm = rns::mul_mod(pm, rns::reduce_64(pj, qi), qi);
     p_mod_q_.push_back(pm);
+    p_mod_q_shoup_.push_back(rns::shoup_precompute(pm, qi.value));
     const uint64_t inv = rns::inv_mod_prime(pm, qi);
     p_inv_mod_q_.push_back(inv);
     p_inv_mod_q_shoup_.push_back(rns::shoup_precompute(inv, qi.value));

@@ -160,6 +160,11 @@ Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b
 }
 
 namespace {
+void require_rescalable(int level) {
+  HNN_REQUIRE(level >= 1, "cannot rescale a ciphertext at level 0: it has no prime left to divide "
+              "by (bootstrap it, or plan one fewer multiplication)");
+}
+
 void check_relin_key(const Context& ctx, const Ciphertext& a, const RelinKey& rk) {
   HNN_REQUIRE(a.size() == 3, "relinearize expects a 3-component ciphertext");
   HNN_REQUIRE(rk.context() && rk.context()->digest() == ctx.digest(),
@@ -186,8 +191,7 @@ void Evaluator::relinearize_rescale_inplace(Ciphertext& a, const RelinKey& rk) c
   if (a.size() == 2) return rescale_inplace(a);
   check_relin_key(*ctx_, a, rk);
   const int level = a.level();
-  HNN_REQUIRE(level >= 1, "cannot rescale a ciphertext at level 0: it has no prime left to divide "
-              "by (bootstrap it, or plan one fewer multiplication)");
+  require_rescalable(level);
   // (a0, a1) + key switch of a2, all over Q_l u P (P a_i: a_i's extended image), then / (P q_l).
   RnsPoly e0, e1;
   detail::key_switch_extended(*ctx_, detail::decompose(*ctx_, a[2]), rk.key(), nullptr, e0, e1);
@@ -254,8 +258,7 @@ void Evaluator::multiply_integer_inplace(Ciphertext& a, int64_t k) const {
 void Evaluator::rescale_inplace(Ciphertext& a) const {
   check(a, "ciphertext");
   const int level = a.level();
-  HNN_REQUIRE(level >= 1, "cannot rescale a ciphertext at level 0: it has no prime left to divide "
-              "by (bootstrap it, or plan one fewer multiplication)");
+  require_rescalable(level);
   const Context& ctx = *ctx_;
   const std::size_t n = ctx.n();
   const rns::Modulus& ql = ctx.modulus(level);

@@ -167,7 +167,7 @@ void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const uint64_t q = ctx.modulus(i).value;
-    const uint64_t w = ctx.p_mod_q(i), ws = rns::shoup_precompute(w, q);
+    const uint64_t w = ctx.p_mod_q(i), ws = ctx.p_mod_q_shoup(i);
     const uint64_t* a = x.limb(i);
     uint64_t* z = ext.limb(i);
     if (perm) {

@@ -150,7 +150,7 @@ SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_lev
     const std::size_t begin = j * alpha, end = std::min(kept_chain, (j + 1) * alpha);
     for (std::size_t i = begin; i < end; ++i) {
       const rns::Modulus& q = ctx.modulus(i);
-      const uint64_t pm = ctx.p_mod_q(i), pms = rns::shoup_precompute(pm, q.value);
+      const uint64_t pm = ctx.p_mod_q(i), pms = ctx.p_mod_q_shoup(i);
       const uint64_t* f = from.limb(i);
       uint64_t* bi = b.limb(i);
       for (std::size_t c = 0; c < ctx.n(); ++c)

@@ -60,6 +60,7 @@ class Context {
   uint64_t p_inv_mod_q(std::size_t i) const { return p_inv_mod_q_[i]; }
   uint64_t p_inv_mod_q_shoup(std::size_t i) const { return p_inv_mod_q_shoup_[i]; }
   uint64_t p_mod_q(std::size_t i) const { return p_mod_q_[i]; }
+  uint64_t p_mod_q_shoup(std::size_t i) const { return p_mod_q_shoup_[i]; }
   // ModDown fused with the rescale from level l >= 1: base {p_1..p_k, q_l} -> Q_{l-1}, and
   // (P q_l)^{-1} mod q_i (i < l) with its Shoup companion.
   const rns::BaseConverter& mod_down_rescale_converter(int level) const { return mod_down_rescale_[level]; }
@@ -87,7 +88,7 @@ class Context {
   std::vector<std::vector<ModUpStep>> mod_up_;
   std::vector<rns::BaseConverter> mod_down_, mod_down_rescale_;  // the latter from level 1 (index 0 empty)
   std::vector<std::vector<uint64_t>> pq_last_inv_;
-  std::vector<uint64_t> p_inv_mod_q_, p_inv_mod_q_shoup_, p_mod_q_;
+  std::vector<uint64_t> p_inv_mod_q_, p_inv_mod_q_shoup_, p_mod_q_, p_mod_q_shoup_;
   std::vector<uint32_t> rot_group_;
   std::vector<std::complex<double>> ksi_pows_;
   mutable std::mutex galois_mutex_;
