@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "gpu/device_context.h"
 #include "hnn/rns/error.h"
 
 namespace hnn::ckks {
@@ -10,6 +11,8 @@ namespace hnn::ckks {
 std::shared_ptr<const Context> Context::create(const Parameters& params) {
   return std::shared_ptr<const Context>(new Context(params));
 }
+
+Context::~Context() = default;
 
 Context::Context(const Parameters& p) : params_(p) {
   const std::size_t n = p.n();
@@ -159,6 +162,24 @@ const std::vector<uint32_t>& Context::galois_permutation(uint32_t galois_elt) co
     perm[j] = ntt::bit_reverse(static_cast<uint32_t>((ge - 1) >> 1), log_n);
   }
   return galois_perms_.emplace(galois_elt, std::move(perm)).first->second;
+}
+
+}  // namespace hnn::ckks
+
+namespace hnn::ckks {
+
+uint32_t Context::galois_element_of(const std::vector<uint32_t>& perm) const {
+  std::lock_guard<std::mutex> lock(galois_mutex_);
+  for (const auto& [elt, p] : galois_perms_)
+    if (&p == &perm) return elt;
+  HNN_THROW(InternalError, "a permutation not made by this context's galois_permutation");
+}
+
+const gpu::DeviceContext& Context::device_context(rns::Device device) const {
+  std::lock_guard<std::mutex> lock(device_mutex_);
+  auto& slot = devices_[{static_cast<int>(device.kind), device.index}];
+  if (!slot) slot = std::make_unique<gpu::DeviceContext>(*this, device);
+  return *slot;
 }
 
 }  // namespace hnn::ckks

@@ -1,5 +1,6 @@
 #include "hnn/ckks/encryptor.h"
 
+#include "hnn/ckks/device.h"
 #include "hnn/rns/error.h"
 #include "key_switch.h"
 #include "poly_ops.h"
@@ -101,12 +102,16 @@ Plaintext Decryptor::decrypt(const Ciphertext& ct) const {
   const Context& ctx = *ctx_;
   check_same(ctx_, ct.context(), "ciphertext");
   HNN_REQUIRE(ct.size() >= 2 && ct.size() <= 3, "ciphertext has ", ct.size(), " components");
-  RnsPoly m = ct[0].clone();
-  if (ct.size() >= 2) detail::mul_add_inplace(ctx, m, ct[1], sk_.poly());
-  if (ct.size() == 3) {
+  // Decryption runs on the host: a ciphertext on a device is copied back first (the secret key
+  // never goes to a device).
+  const Ciphertext host_copy = ct.device().is_cpu() ? Ciphertext() : to_host(ct);
+  const Ciphertext& c = ct.device().is_cpu() ? ct : host_copy;
+  RnsPoly m = c[0].clone();
+  if (c.size() >= 2) detail::mul_add_inplace(ctx, m, c[1], sk_.poly());
+  if (c.size() == 3) {
     RnsPoly s2(ctx.n(), m.limbs(), rns::Domain::Ntt);
     detail::mul(ctx, sk_.poly(), sk_.poly(), s2);
-    detail::mul_add_inplace(ctx, m, ct[2], s2);
+    detail::mul_add_inplace(ctx, m, c[2], s2);
     std::fill(s2.words().begin(), s2.words().end(), 0);
   }
   return Plaintext(ctx_, std::move(m), ct.scale(), ct.slots());

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
 #include "key_switch.h"
 #include "poly_ops.h"
@@ -18,6 +19,12 @@ bool scales_match(double a, double b) { return std::fabs(a / b - 1.0) < 1e-9; }
 
 double log2_of(double s) { return std::log2(s); }
 
+RnsPoly zero_like(const RnsPoly& p) {
+  RnsPoly z = p.uninitialized_like(p.limbs());
+  z.zero();
+  return z;
+}
+
 }  // namespace
 
 Evaluator::Evaluator(ContextPtr ctx) : ctx_(std::move(ctx)) {
@@ -29,10 +36,20 @@ void Evaluator::check(const Ciphertext& a, const char* what) const {
   HNN_REQUIRE(a.context()->digest() == ctx_->digest(), what,
               " belongs to another parameter set: use objects made from the same Context");
   HNN_REQUIRE(a.level() >= 0 && a.level() <= ctx_->max_level(), what, " has an invalid level");
-  for (auto& p : a.polys())
+  for (auto& p : a.polys()) {
     HNN_REQUIRE(p.domain() == rns::Domain::Ntt && p.limbs() == a[0].limbs() && p.n() == ctx_->n(),
                 what, " is malformed (components differ in shape or domain)");
+    HNN_REQUIRE(p.device() == a[0].device(), what, " has components on ", a[0].device().name(), " and ",
+                p.device().name());
+  }
 }
+
+namespace {
+void check_same_device(rns::Device a, rns::Device b, const char* first, const char* second) {
+  HNN_REQUIRE(a == b, first, " is on ", a.name(), " but ", second, " on ", b.name(),
+              ": move one with hnn::ckks::to_device or to_host (hnn/ckks/device.h)");
+}
+}  // namespace
 
 void Evaluator::check(const Plaintext& p, const char* what) const {
   HNN_REQUIRE(p.context() != nullptr && !p.poly().empty(), what, " is empty");
@@ -49,6 +66,7 @@ void Evaluator::check_pair(const Ciphertext& a, const Ciphertext& b) const {
               ") on the higher one first");
   HNN_REQUIRE(a.slots() == b.slots(), "ciphertexts hold ", a.slots(), " and ", b.slots(),
               " slots: encode both with the same slot count");
+  check_same_device(a[0].device(), b[0].device(), "the first ciphertext", "the second");
 }
 
 void Evaluator::check_pair(const Ciphertext& a, const Plaintext& p) const {
@@ -56,6 +74,7 @@ void Evaluator::check_pair(const Ciphertext& a, const Plaintext& p) const {
   check(p, "plaintext");
   HNN_REQUIRE(p.level() >= a.level(), "plaintext at level ", p.level(), " but ciphertext at level ",
               a.level(), ": encode the plaintext at level ", a.level());
+  check_same_device(a[0].device(), p.poly().device(), "the ciphertext", "the plaintext");
 }
 
 // ---- additive --------------------------------------------------------------------------------
@@ -64,7 +83,7 @@ void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
   check_pair(a, b);
   HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
               log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
-  while (a.size() < b.size()) a.polys().emplace_back(ctx_->n(), a[0].limbs(), rns::Domain::Ntt);
+  while (a.size() < b.size()) a.polys().push_back(zero_like(a[0]));
   for (std::size_t i = 0; i < b.size(); ++i) detail::add_inplace(*ctx_, a[i], b[i]);
 }
 
@@ -72,7 +91,7 @@ void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
   check_pair(a, b);
   HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
               log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
-  while (a.size() < b.size()) a.polys().emplace_back(ctx_->n(), a[0].limbs(), rns::Domain::Ntt);
+  while (a.size() < b.size()) a.polys().push_back(zero_like(a[0]));
   for (std::size_t i = 0; i < b.size(); ++i) detail::sub_inplace(*ctx_, a[i], b[i]);
 }
 
@@ -104,7 +123,9 @@ void Evaluator::add_const_inplace(Ciphertext& a, std::complex<double> c) const {
   if (c.imag() == 0.0) {
     detail::add_scalar_inplace(*ctx_, a[0], detail::rounded_residues(*ctx_, c.real() * a.scale(), limbs));
   } else {
-    detail::add_inplace(*ctx_, a[0], detail::constant_poly(*ctx_, c.real() * a.scale(), c.imag() * a.scale(), limbs));
+    std::vector<uint64_t> lo, hi;
+    detail::constant_halves(*ctx_, c.real() * a.scale(), c.imag() * a.scale(), limbs, lo, hi);
+    detail::scalar_halves_inplace(*ctx_, a[0], false, lo, hi);
   }
 }
 
@@ -132,26 +153,8 @@ Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b
   check_pair(a, b);
   HNN_REQUIRE(a.size() == 2 && b.size() == 2,
               "multiply expects 2-component ciphertexts: relinearize the inputs first");
-  const Context& ctx = *ctx_;
-  const std::size_t n = ctx.n(), limbs = a[0].limbs();
-  const RnsPoly::Uninitialized uninit;
-  RnsPoly d0(n, limbs, rns::Domain::Ntt, uninit), d1(n, limbs, rns::Domain::Ntt, uninit);
-  RnsPoly d2(n, limbs, rns::Domain::Ntt, uninit);
-#pragma omp parallel for
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
-    const rns::Modulus& q = ctx.modulus(i);
-    const uint64_t *a0 = a[0].limb(i), *a1 = a[1].limb(i), *b0 = b[0].limb(i), *b1 = b[1].limb(i);
-    uint64_t *r0 = d0.limb(i), *r1 = d1.limb(i), *r2 = d2.limb(i);
-    for (std::size_t c = 0; c < n; ++c) {
-      r0[c] = rns::mul_mod(a0[c], b0[c], q);
-      // a0 b1 + a1 b0 with one reduction (sum < 2^123).
-      unsigned __int128 s = static_cast<unsigned __int128>(a0[c]) * b1[c] +
-                            static_cast<unsigned __int128>(a1[c]) * b0[c];
-      r1[c] = rns::reduce_128(static_cast<uint64_t>(s >> 64), static_cast<uint64_t>(s), q);
-      r2[c] = rns::mul_mod(a1[c], b1[c], q);
-    }
-  }
+  RnsPoly d0, d1, d2;
+  detail::tensor(*ctx_, a[0], a[1], b[0], b[1], d0, d1, d2);
   std::vector<RnsPoly> polys;
   polys.push_back(std::move(d0));
   polys.push_back(std::move(d1));
@@ -241,8 +244,9 @@ void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c, do
     const auto r = detail::rounded_residues(*ctx_, c.real() * const_scale, limbs);
     for (auto& p : a.polys()) detail::mul_scalar_inplace(*ctx_, p, r);
   } else {
-    const RnsPoly k = detail::constant_poly(*ctx_, c.real() * const_scale, c.imag() * const_scale, limbs);
-    for (auto& p : a.polys()) detail::mul_inplace(*ctx_, p, k);
+    std::vector<uint64_t> lo, hi;
+    detail::constant_halves(*ctx_, c.real() * const_scale, c.imag() * const_scale, limbs, lo, hi);
+    for (auto& p : a.polys()) detail::scalar_halves_inplace(*ctx_, p, true, lo, hi);
   }
   a.set_scale(a.scale() * const_scale);
 }
@@ -264,6 +268,10 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   const rns::Modulus& ql = ctx.modulus(level);
   const uint64_t half = ql.value >> 1;
   for (auto& poly : a.polys()) {
+    if (poly.on_device()) {
+      detail::gpu::rescale_inplace(ctx, poly);
+      continue;
+    }
     // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
     RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
     std::copy(poly.limb(level), poly.limb(level) + n, last.data());

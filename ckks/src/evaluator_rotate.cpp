@@ -40,8 +40,8 @@ namespace {
 Ciphertext finish_hoisted(const Context& ctx, const ContextPtr& ptr, const Ciphertext& a,
                   const detail::Decomposition& dec, const SwitchingKey& key,
                   const std::vector<uint32_t>& perm) {
-  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  detail::permute(a[0], perm, c0);
+  RnsPoly c0 = a[0].uninitialized_like(a[0].limbs());
+  detail::permute(ctx, a[0], perm, c0);
   RnsPoly u0, u1;
   detail::key_switch(ctx, dec, key, &perm, u0, u1);
   detail::add_inplace(ctx, c0, u0);
@@ -58,10 +58,10 @@ Ciphertext finish_hoisted(const Context& ctx, const ContextPtr& ptr, const Ciphe
 Ciphertext Evaluator::rotate_by_element(const Ciphertext& a, uint32_t elt, const SwitchingKey& key) const {
   const Context& ctx = *ctx_;
   const auto& perm = ctx.galois_permutation(elt);
-  RnsPoly c0(ctx.n(), a[0].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  RnsPoly c1(ctx.n(), a[1].limbs(), rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  detail::permute(a[0], perm, c0);
-  detail::permute(a[1], perm, c1);
+  RnsPoly c0 = a[0].uninitialized_like(a[0].limbs());
+  RnsPoly c1 = a[1].uninitialized_like(a[1].limbs());
+  detail::permute(ctx, a[0], perm, c0);
+  detail::permute(ctx, a[1], perm, c1);
   RnsPoly u0, u1;
   detail::key_switch(ctx, detail::decompose(ctx, c1), key, nullptr, u0, u1);
   detail::add_inplace(ctx, c0, u0);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
 #include "poly_ops.h"
 
@@ -10,6 +11,7 @@ namespace hnn::ckks::detail {
 using rns::RnsPoly;
 
 Decomposition decompose(const Context& ctx, const RnsPoly& d) {
+  if (d.on_device()) return gpu::decompose(ctx, d);
   HNN_ASSERT(d.domain() == rns::Domain::Ntt, "key switching expects the NTT domain");
   const std::size_t n = ctx.n();
   const int level = static_cast<int>(d.limbs()) - 1;
@@ -50,6 +52,7 @@ namespace {
 // P q_l (ModDown fused with the rescale). x mod D is taken to the coefficient domain, converted
 // (centered) to the remaining Q limbs, and z_i = (x_i - [x]_D) D^{-1} mod q_i.
 void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, bool rescale) {
+  if (ext.on_device()) return gpu::divide_by_special(ctx, ext, out, rescale);
   const std::size_t n = ctx.n();
   const std::size_t k = ctx.special_count();
   const int level = static_cast<int>(ext.limbs() - k) - 1;
@@ -94,6 +97,9 @@ void mod_down_rescale(const Context& ctx, const RnsPoly& ext, RnsPoly& out) { di
 
 void key_switch_extended(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                          const std::vector<uint32_t>* perm, RnsPoly& acc0, RnsPoly& acc1) {
+  if (!dec.digits.empty() && dec.digits[0].on_device()) return gpu::key_switch_extended(ctx, dec, key, perm, acc0, acc1);
+  HNN_REQUIRE(key.digits() == 0 || !key.b(0).on_device(), "the switching key is on ", key.b(0).device().name(),
+              " but the ciphertext on the host: use the host copy of the keys (hnn::ckks::to_host)");
   const std::size_t n = ctx.n();
   const int level = dec.level;
   const std::size_t limbs = static_cast<std::size_t>(level) + 1;
@@ -159,6 +165,7 @@ void key_switch(const Context& ctx, const Decomposition& dec, const SwitchingKey
 }
 
 void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::vector<uint32_t>* perm) {
+  if (ext.on_device()) return gpu::add_times_p(ctx, ext, x, perm);
   const std::size_t n = ctx.n();
   const std::size_t limbs = x.limbs();
   HNN_ASSERT(ext.limbs() == limbs + ctx.special_count() && x.domain() == rns::Domain::Ntt,

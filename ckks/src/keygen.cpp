@@ -187,7 +187,7 @@ void KeyGenerator::add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>
     if (const SwitchingKey* old = keys.find(g); old && old->max_level() >= level) continue;
     const auto& perm = ctx_->galois_permutation(g);
     RnsPoly sg(ctx_->n(), sk_.poly().limbs(), rns::Domain::Ntt);
-    detail::permute(sk_.poly(), perm, sg);
+    detail::permute(*ctx_, sk_.poly(), perm, sg);
     keys.insert(g, create_switching_key(sg, level));
     std::fill(sg.words().begin(), sg.words().end(), 0);
   }

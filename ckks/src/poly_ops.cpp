@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
 #include "hnn/rns/modarith.h"
 
@@ -11,9 +12,16 @@ namespace hnn::ckks::detail {
 
 namespace {
 std::ptrdiff_t limb_count(const RnsPoly& a) { return static_cast<std::ptrdiff_t>(a.limbs()); }
+// The CPU loops below read host words only: a device operand beside a host one is a caller error.
+void require_host(const RnsPoly& p, const char* what) {
+  HNN_REQUIRE(!p.on_device(), what, ": one operand is on ", p.device().name(),
+              " and the other on the host: move both to one device first (hnn::ckks::to_device / to_host)");
+}
 }  // namespace
 
 void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  if (a.on_device()) return gpu::add_inplace(ctx, a, b);
+  require_host(b, "add");
   HNN_ASSERT(a.limbs() <= b.limbs(), "add: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -26,6 +34,8 @@ void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 }
 
 void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  if (a.on_device()) return gpu::sub_inplace(ctx, a, b);
+  require_host(b, "sub");
   HNN_ASSERT(a.limbs() <= b.limbs(), "sub: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -38,6 +48,7 @@ void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 }
 
 void negate_inplace(const Context& ctx, RnsPoly& a) {
+  if (a.on_device()) return gpu::negate_inplace(ctx, a);
   const std::size_t n = a.n();
   for (std::size_t i = 0; i < a.limbs(); ++i) {
     const uint64_t q = ctx.modulus(i).value;
@@ -47,6 +58,8 @@ void negate_inplace(const Context& ctx, RnsPoly& a) {
 }
 
 void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
+  if (a.on_device()) return gpu::mul_inplace(ctx, a, b);
+  require_host(b, "mul");
   HNN_ASSERT(a.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -59,6 +72,9 @@ void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 }
 
 void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
+  if (a.on_device()) return gpu::mul(ctx, a, b, out);
+  require_host(b, "mul");
+  require_host(out, "mul");
   HNN_ASSERT(out.limbs() <= a.limbs() && out.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (out.limbs() > 1)
@@ -72,6 +88,9 @@ void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
 }
 
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c) {
+  if (a.on_device()) return gpu::mul_add_inplace(ctx, a, b, c);
+  require_host(b, "mul_add");
+  require_host(c, "mul_add");
   HNN_ASSERT(a.limbs() <= b.limbs() && a.limbs() <= c.limbs(), "mul_add: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -85,7 +104,33 @@ void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const Rns
   }
 }
 
+void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsPoly& b0, const RnsPoly& b1,
+            RnsPoly& d0, RnsPoly& d1, RnsPoly& d2) {
+  if (a0.on_device()) return gpu::tensor(ctx, a0, a1, b0, b1, d0, d1, d2);
+  for (const RnsPoly* p : {&a1, &b0, &b1}) require_host(*p, "multiply");
+  const std::size_t n = ctx.n(), limbs = a0.limbs();
+  d0 = a0.uninitialized_like(limbs);
+  d1 = a0.uninitialized_like(limbs);
+  d2 = a0.uninitialized_like(limbs);
+#pragma omp parallel for
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const rns::Modulus& q = ctx.modulus(i);
+    const uint64_t *x0 = a0.limb(i), *x1 = a1.limb(i), *y0 = b0.limb(i), *y1 = b1.limb(i);
+    uint64_t *r0 = d0.limb(i), *r1 = d1.limb(i), *r2 = d2.limb(i);
+    for (std::size_t c = 0; c < n; ++c) {
+      r0[c] = rns::mul_mod(x0[c], y0[c], q);
+      // x0 y1 + x1 y0 with one reduction (sum < 2^123).
+      unsigned __int128 s = static_cast<unsigned __int128>(x0[c]) * y1[c] +
+                            static_cast<unsigned __int128>(x1[c]) * y0[c];
+      r1[c] = rns::reduce_128(static_cast<uint64_t>(s >> 64), static_cast<uint64_t>(s), q);
+      r2[c] = rns::mul_mod(x1[c], y1[c], q);
+    }
+  }
+}
+
 void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
+  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, gpu::ScalarOp::Mul, scalars, scalars);
   const std::size_t n = a.n();
   for (std::size_t i = 0; i < a.limbs(); ++i) {
     const uint64_t q = ctx.modulus(i).value;
@@ -96,6 +141,7 @@ void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64
 }
 
 void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
+  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, gpu::ScalarOp::Add, scalars, scalars);
   const std::size_t n = a.n();
   for (std::size_t i = 0; i < a.limbs(); ++i) {
     const uint64_t q = ctx.modulus(i).value, s = scalars[i];
@@ -105,12 +151,14 @@ void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64
 }
 
 void to_ntt(const Context& ctx, RnsPoly& a) {
+  if (a.on_device()) return gpu::to_ntt(ctx, a);
   HNN_ASSERT(a.domain() == rns::Domain::Coefficient, "to_ntt: already in the NTT domain");
   ntt::transform(ctx.plan_q(a.limbs(), ntt::Direction::Forward), a.data());
   a.set_domain(rns::Domain::Ntt);
 }
 
 void to_coeff(const Context& ctx, RnsPoly& a) {
+  if (a.on_device()) return gpu::to_coeff(ctx, a);
   HNN_ASSERT(a.domain() == rns::Domain::Ntt, "to_coeff: already in the coefficient domain");
   ntt::transform(ctx.plan_q(a.limbs(), ntt::Direction::Inverse), a.data());
   a.set_domain(rns::Domain::Coefficient);
@@ -130,7 +178,9 @@ RnsPoly small_to_ntt(const Context& ctx, const int8_t* coeffs, const std::vector
   return out;
 }
 
-void permute(const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out) {
+void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out) {
+  if (a.on_device()) return gpu::permute(ctx, a, perm, out);
+  require_host(out, "permute");
   const std::size_t n = a.n();
   HNN_ASSERT(out.limbs() == a.limbs() && perm.size() == n, "permute: shape mismatch");
   for (std::size_t i = 0; i < a.limbs(); ++i) {
@@ -180,6 +230,39 @@ std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t
   std::vector<uint64_t> out(limbs);
   rounded_residues(ctx, x, limbs, out.data(), 1);
   return out;
+}
+
+void constant_halves(const Context& ctx, double re, double im, std::size_t limbs, std::vector<uint64_t>& lo,
+                     std::vector<uint64_t>& hi) {
+  const std::vector<uint64_t> r = rounded_residues(ctx, re, limbs), m = rounded_residues(ctx, im, limbs);
+  lo.resize(limbs);
+  hi.resize(limbs);
+  for (std::size_t i = 0; i < limbs; ++i) {
+    const rns::Modulus& q = ctx.modulus(i);
+    // NTT slot k holds the value at psi^(2 brev(k) + 1), where X^(N/2) is psi^(N/2) (-1)^brev(k):
+    // +i_q for k < N/2 (brev(k) even), -i_q above, with i_q = psi^(N/2) a square root of -1.
+    const uint64_t iq = rns::pow_mod(ctx.ntt_tables(i).psi(), ctx.n() / 2, q);
+    const uint64_t mi = rns::mul_mod(m[i], iq, q);
+    lo[i] = rns::add_mod(r[i], mi, q.value);
+    hi[i] = rns::sub_mod(r[i], mi, q.value);
+  }
+}
+
+void scalar_halves_inplace(const Context& ctx, RnsPoly& a, bool multiply, const std::vector<uint64_t>& lo,
+                           const std::vector<uint64_t>& hi) {
+  if (a.on_device())
+    return gpu::scalar_halves_inplace(ctx, a, multiply ? gpu::ScalarOp::Mul : gpu::ScalarOp::Add, lo, hi);
+  const std::size_t n = a.n(), half = n / 2;
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t ii = 0; ii < limb_count(a); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const rns::Modulus& q = ctx.modulus(i);
+    uint64_t* x = a.limb(i);
+    for (std::size_t c = 0; c < n; ++c) {
+      const uint64_t s = c < half ? lo[i] : hi[i];
+      x[c] = multiply ? rns::mul_mod(x[c], s, q) : rns::add_mod(x[c], s, q.value);
+    }
+  }
 }
 
 RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs) {

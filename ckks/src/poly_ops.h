@@ -21,6 +21,10 @@ void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
 void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out);
 // a += b * c (pointwise)
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c);
+// The CKKS tensor product of (a0, a1) and (b0, b1): d0 = a0 b0, d1 = a0 b1 + a1 b0, d2 = a1 b1,
+// allocated here on a0's device.
+void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsPoly& b0, const RnsPoly& b1,
+            RnsPoly& d0, RnsPoly& d1, RnsPoly& d2);
 // a[i] *= scalars[i] (one residue per limb)
 void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars);
 // a[i] += scalars[i] in every word (adds a constant polynomial when a is in the NTT domain)
@@ -33,8 +37,9 @@ void to_coeff(const Context& ctx, RnsPoly& a);
 // A polynomial with small signed coefficients lifted to the given QP limbs, then NTT'd.
 RnsPoly small_to_ntt(const Context& ctx, const int8_t* coeffs, const std::vector<std::size_t>& qp);
 
-// Apply the NTT-domain permutation of an automorphism to every limb: out[j] = a[perm[j]].
-void permute(const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out);
+// Apply the NTT-domain permutation of an automorphism to every limb: out[j] = a[perm[j]] (perm
+// from ctx.galois_permutation; out a distinct polynomial of a's shape on a's device).
+void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out);
 
 // Residues of a signed 64-bit integer for each of the first `limbs` Q limbs.
 std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t limbs);
@@ -49,5 +54,12 @@ std::vector<uint64_t> rounded_residues(const Context& ctx, double x, std::size_t
 // The constant polynomial round(re) + round(im) X^(N/2) over the first `limbs` Q limbs, NTT
 // domain: every slot holds (re + i im) / scale, since zeta^(5^j N/2) = i.
 RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs);
+// The same constant without building it: its NTT image is lo[i] in slots k < N/2 and hi[i] from
+// N/2 on (see poly_ops.cpp), so adding or multiplying by it is a per-half scalar operation.
+void constant_halves(const Context& ctx, double re, double im, std::size_t limbs, std::vector<uint64_t>& lo,
+                     std::vector<uint64_t>& hi);
+// a[i][k] += or *= (k < N/2 ? lo[i] : hi[i]), on whichever device a lives.
+void scalar_halves_inplace(const Context& ctx, RnsPoly& a, bool multiply, const std::vector<uint64_t>& lo,
+                           const std::vector<uint64_t>& hi);
 
 }  // namespace hnn::ckks::detail

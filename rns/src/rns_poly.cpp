@@ -62,6 +62,56 @@ void WordPool::release(uint64_t* buf, std::size_t words) noexcept {
   ::operator delete(buf, std::align_val_t{64});
 }
 
+RnsPoly::RnsPoly(std::size_t n, std::size_t limbs, Domain domain, Uninitialized, const cuda::Stream& stream)
+    : n_(n), limbs_(limbs), capacity_(n * limbs), domain_(domain),
+      device_(stream.is_emulated() ? Device::cuda_emulated() : Device::cuda(stream.device())),
+      device_words_(n * limbs * sizeof(uint64_t), stream) {
+  words_ = device_words_.as<uint64_t>();
+}
+
+RnsPoly RnsPoly::clone(std::size_t limbs) const {
+  HNN_ASSERT(limbs <= limbs_, "cannot clone ", limbs, " limbs of a ", limbs_, "-limb polynomial");
+  if (device_.is_cpu()) {
+    RnsPoly out(n_, limbs, domain_, Uninitialized{});
+    std::copy(words_, words_ + n_ * limbs, out.words_);
+    return out;
+  }
+  const cuda::Stream s = stream();
+  RnsPoly out(n_, limbs, domain_, Uninitialized{}, s);
+  cuda::copy_device_to_device(out.words_, words_, n_ * limbs * sizeof(uint64_t), s);
+  return out;
+}
+
+RnsPoly RnsPoly::to_device(const cuda::Stream& stream) const {
+  HNN_REQUIRE(device_.is_cpu(), "to_device: the polynomial is already on ", device_.name(),
+              " (use clone(), or to_host() first)");
+  RnsPoly out(n_, limbs_, domain_, Uninitialized{}, stream);
+  cuda::copy_host_to_device(out.words_, words_, size() * sizeof(uint64_t), stream);
+  return out;
+}
+
+RnsPoly RnsPoly::to_host() const {
+  HNN_REQUIRE(device_.is_cuda(), "to_host: the polynomial is already on the host");
+  RnsPoly out(n_, limbs_, domain_, Uninitialized{});
+  const cuda::Stream s = stream();
+  cuda::copy_device_to_host(out.words_, words_, size() * sizeof(uint64_t), s);
+  s.synchronize();
+  return out;
+}
+
+RnsPoly RnsPoly::uninitialized_like(std::size_t limbs) const {
+  if (device_.is_cpu()) return RnsPoly(n_, limbs, domain_, Uninitialized{});
+  return RnsPoly(n_, limbs, domain_, Uninitialized{}, stream());
+}
+
+void RnsPoly::zero() {
+  if (device_.is_cpu()) {
+    std::fill(words_, words_ + size(), uint64_t{0});
+    return;
+  }
+  device_words_.fill_bytes(0, stream());
+}
+
 std::size_t WordPool::cached_bytes() {
   std::lock_guard<std::mutex> lock(pool().mutex);
   return pool().cached_bytes;

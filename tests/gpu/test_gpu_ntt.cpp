@@ -11,7 +11,7 @@ using namespace hnn;
 
 TEST(GpuNtt, ForwardAndInverseAreBitIdenticalToCpu) {
   HNN_REQUIRE_GPU();
-  cuda::Stream stream;
+  cuda::Stream stream = test::gpu_stream();
   for (int log_n = 12; log_n <= 16; ++log_n) {
     const std::size_t n = std::size_t{1} << log_n, limbs = 8;
     std::vector<ntt::NttTables> tables;

@@ -10,7 +10,7 @@ using namespace hnn;
 
 TEST(GpuPoly, BinaryMulAddAndTensorMatchCpu) {
   HNN_REQUIRE_GPU();
-  cuda::Stream stream;
+  cuda::Stream stream = test::gpu_stream();
   const std::size_t n = 1 << 14, limbs = 6;
   std::vector<rns::Modulus> moduli;
   for (uint64_t q : rns::generate_ntt_primes(59, limbs, n)) moduli.emplace_back(q);
@@ -78,7 +78,7 @@ TEST(GpuPoly, BinaryMulAddAndTensorMatchCpu) {
 
 TEST(GpuPoly, PermuteInnerProductAndBaseConversionMatchCpu) {
   HNN_REQUIRE_GPU();
-  cuda::Stream stream;
+  cuda::Stream stream = test::gpu_stream();
   const std::size_t n = 1 << 12;
   auto put = [&](const auto& v) {
     cuda::DeviceBuffer buf(v.size() * sizeof(v[0]), stream);
@@ -138,13 +138,29 @@ TEST(GpuPoly, PermuteInnerProductAndBaseConversionMatchCpu) {
       std::copy(wa.begin(), wa.end(), ka.begin() + (j * key_limbs + i) * n);
     }
   }
-  cuda::DeviceBuffer dext = put(ext), dkb = put(kb), dka = put(ka), dmod = put(ext_moduli);
+  // Each digit's polynomial is its own buffer, as in a Decomposition; the moduli table is the
+  // key's (all 8 primes) and the map sends extended limb t to its key limb and prime.
+  std::vector<cuda::DeviceBuffer> dext, dkb, dka;
+  cuda::poly::PolyPointers pe{}, pb{}, pa{};
+  for (std::size_t j = 0; j < digits; ++j) {
+    dext.push_back(put(std::vector<uint64_t>(ext.begin() + j * ext_limbs * n, ext.begin() + (j + 1) * ext_limbs * n)));
+    dkb.push_back(put(std::vector<uint64_t>(kb.begin() + j * key_limbs * n, kb.begin() + (j + 1) * key_limbs * n)));
+    dka.push_back(put(std::vector<uint64_t>(ka.begin() + j * key_limbs * n, ka.begin() + (j + 1) * key_limbs * n)));
+    pe.p[j] = dext.back().as<uint64_t>();
+    pb.p[j] = dkb.back().as<uint64_t>();
+    pa.p[j] = dka.back().as<uint64_t>();
+  }
+  std::vector<rns::Modulus> key_moduli;
+  for (uint64_t q : primes) key_moduli.emplace_back(q);
+  cuda::DeviceBuffer dmod = put(key_moduli);
+  std::vector<std::size_t> key_limb_of(ext_limbs);
+  for (std::size_t i = 0; i < ext_limbs; ++i) key_limb_of[i] = i < limbs_q ? i : key_p_offset + (i - limbs_q);
   cuda::DeviceBuffer o0(ext_limbs * n * 8, stream), o1(ext_limbs * n * 8, stream);
   o0.fill_bytes(0xff, stream);
   o1.fill_bytes(0xff, stream);
-  cuda::poly::key_switch_inner_product(dext.as<uint64_t>(), dkb.as<uint64_t>(), dka.as<uint64_t>(),
-                                       o0.as<uint64_t>(), o1.as<uint64_t>(), dmod.as<rns::Modulus>(), digits,
-                                       ext_limbs, limbs_q, key_limbs, key_p_offset, n, stream);
+  cuda::poly::key_switch_inner_product(pe, pb, pa, digits, nullptr, o0.as<uint64_t>(), o1.as<uint64_t>(),
+                                       dmod.as<rns::Modulus>(), cuda::LimbMap::of(key_limb_of, key_limb_of), n,
+                                       stream);
   std::vector<uint64_t> w0(ext_limbs * n), w1(ext_limbs * n);
   for (std::size_t i = 0; i < ext_limbs; ++i) {
     const std::size_t key_limb = i < limbs_q ? i : key_p_offset + (i - limbs_q);

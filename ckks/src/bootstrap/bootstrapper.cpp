@@ -6,9 +6,11 @@
 #include <numbers>
 #include <set>
 
+#include "../gpu/device_context.h"
 #include "../key_switch.h"
 #include "../poly_ops.h"
 #include "hnn/ckks/bootstrap/dft.h"
+#include "hnn/ckks/device.h"
 #include "hnn/ckks/polynomial.h"
 #include "hnn/rns/error.h"
 
@@ -204,19 +206,40 @@ BootstrapKeys Bootstrapper::create_keys(KeyGenerator& keygen) const {
   return keys;
 }
 
+void Bootstrapper::move_to(rns::Device device) {
+  if (device == device_) return;
+  for (LinearTransform& t : cts_) t.move_to(device, *ctx_);
+  for (LinearTransform& t : stc_) t.move_to(device, *ctx_);
+  device_lift_.reset();
+  if (device.is_cuda())
+    device_lift_ = std::make_shared<cuda::DeviceBaseConverter>(lift_, ctx_->device_context(device).stream());
+  device_ = device;
+}
+
+BootstrapKeys to_device(const BootstrapKeys& keys, rns::Device device) {
+  BootstrapKeys out;
+  out.relin = to_device(keys.relin, device);
+  out.galois = to_device(keys.galois, device);
+  out.encapsulation.small = keys.encapsulation.small;
+  out.encapsulation.to_sparse = to_device(keys.encapsulation.to_sparse, device);
+  out.encapsulation.from_sparse = to_device(keys.encapsulation.from_sparse, device);
+  out.encapsulation.hamming_weight = keys.encapsulation.hamming_weight;
+  return out;
+}
+
 Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& keys) const {
   const Context& c = *ctx_;
   HNN_REQUIRE(ct.context() && ct.context()->digest() == c.digest(), "ciphertext belongs to another parameter set");
   HNN_REQUIRE(ct.size() == 2, "bootstrap a relinearized (2-component) ciphertext");
+  HNN_REQUIRE(ct.device() == device_, "the bootstrapper's plaintexts are on ", device_.name(), " but the ciphertext on ",
+              ct.device().name(), ": call Bootstrapper::move_to, or move the ciphertext (to_device / to_host)");
   HNN_REQUIRE(keys.encapsulation.small != nullptr, "bootstrapping keys lack the encapsulation keys: use create_keys");
   const std::size_t n = c.n();
   const Context& small = *keys.encapsulation.small;
   HNN_REQUIRE(small.params().q()[0] == c.params().q()[0] && small.n() == n,
               "encapsulation keys belong to another parameter set");
   // Level 0, then s -> s' in the small context (same q_0 limb, same NTT tables).
-  RnsPoly c0(n, 1, rns::Domain::Ntt), c1(n, 1, rns::Domain::Ntt);
-  std::copy(ct[0].limb(0), ct[0].limb(0) + n, c0.data());
-  std::copy(ct[1].limb(0), ct[1].limb(0) + n, c1.data());
+  RnsPoly c0 = ct[0].clone(1), c1 = ct[1].clone(1);
   {
     RnsPoly u0, u1;
     detail::key_switch(small, detail::decompose(small, c1), keys.encapsulation.to_sparse, nullptr, u0, u1);
@@ -229,9 +252,15 @@ Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& ke
   std::vector<RnsPoly> raised;
   for (RnsPoly* p : {&c0, &c1}) {
     detail::to_coeff(c, *p);
-    RnsPoly r(n, limbs, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
-    std::copy(p->data(), p->data() + n, r.limb(0));
-    lift_.convert_centered(p->data(), r.limb(1), n);
+    RnsPoly r = p->uninitialized_like(limbs);
+    if (p->on_device()) {
+      const cuda::Stream s = p->stream();
+      cuda::copy_device_to_device(r.device_limb(0), p->device_data(), n * sizeof(uint64_t), s);
+      device_lift_->convert_centered(p->device_data(), r.device_limb(1), n, s);
+    } else {
+      std::copy(p->data(), p->data() + n, r.limb(0));
+      lift_.convert_centered(p->data(), r.limb(1), n);
+    }
     detail::to_ntt(c, r);
     raised.push_back(std::move(r));
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "../gpu/gpu_ops.h"
 #include "../key_switch.h"
 #include "../poly_ops.h"
 #include "hnn/rns/error.h"
@@ -123,6 +124,7 @@ using rns::RnsPoly;
 void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::pair<std::size_t, RnsPoly>>& terms,
                      const std::vector<std::array<RnsPoly, 2>>& babies, RnsPoly& s0, RnsPoly& s1) {
+  if (s0.on_device()) return detail::gpu::sum_of_products(ctx, q_limbs, terms, babies, s0, s1);
   const std::size_t n = ctx.n(), limbs = s0.limbs();
   HNN_ASSERT(terms.size() <= 256, "sum_of_products: 128-bit sums hold at most 256 products of 60-bit words");
 #pragma omp parallel for schedule(static)
@@ -153,10 +155,17 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
   }
 }
 
+RnsPoly zeros_like(const RnsPoly& like, std::size_t limbs) {
+  RnsPoly z = like.uninitialized_like(limbs);
+  z.zero();
+  return z;
+}
+
 // acc += sigma(x) + y over Q_l u P (perm: sigma's NTT permutation, nullptr for the identity;
 // y may be empty).
 void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const RnsPoly& x,
                   const std::vector<uint32_t>* perm, const RnsPoly* y) {
+  if (acc.on_device()) return detail::gpu::add_extended(ctx, q_limbs, acc, x, perm, y);
   const std::size_t n = ctx.n();
 #pragma omp parallel for schedule(static)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(acc.limbs()); ++ii) {
@@ -173,6 +182,17 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
 }
 
 }  // namespace
+
+void LinearTransform::move_to(rns::Device device, const Context& ctx) {
+  if (device == device_) return;
+  for (Giant& g : giants_) {
+    for (auto& [bi, pt] : g.terms) {
+      if (pt.on_device()) pt = pt.to_host();
+      if (device.is_cuda()) pt = pt.to_device(ctx.device_context(device).stream());
+    }
+  }
+  device_ = device;
+}
 
 // Double hoisting (Bossuat et al., Eurocrypt 2021, Sec. 3.3, Alg. 6). The baby-step rotations share
 // one decomposition and stay over Q_l u P (no ModDown each); each giant step sums its plaintext
@@ -193,9 +213,11 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
   HNN_REQUIRE(x.level() >= level_, "linear transform encoded at level ", level_, " applied to a ciphertext at level ",
               x.level());
   HNN_REQUIRE(x.size() == 2, "linear transform expects a relinearized ciphertext");
+  HNN_REQUIRE(x.device() == device_, "the linear transform's plaintexts are on ", device_.name(),
+              " but the ciphertext on ", x.device().name(), ": move one of them (LinearTransform::move_to, to_device)");
   Ciphertext in = x.clone();
   ev.drop_to_level_inplace(in, level_);
-  const std::size_t n = ctx.n(), limbs = static_cast<std::size_t>(level_) + 1;
+  const std::size_t limbs = static_cast<std::size_t>(level_) + 1;
   const std::size_t ext_limbs = limbs + ctx.special_count();
   // Every key first, so a missing or too-low key fails before any work.
   auto key_for = [&](int step) -> const SwitchingKey* {
@@ -214,8 +236,8 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
   for (std::size_t i = 0; i < baby_.size(); ++i) {
     auto& [e0, e1] = babies[i];
     if (!baby_keys[i]) {
-      e0 = RnsPoly(n, ext_limbs, rns::Domain::Ntt);
-      e1 = RnsPoly(n, ext_limbs, rns::Domain::Ntt);
+      e0 = zeros_like(in[0], ext_limbs);
+      e1 = zeros_like(in[0], ext_limbs);
       detail::add_times_p(ctx, e0, in[0]);
       detail::add_times_p(ctx, e1, in[1]);
       continue;
@@ -225,9 +247,8 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
     detail::add_times_p(ctx, e0, in[0], &perm);
   }
 
-  RnsPoly acc0(n, ext_limbs, rns::Domain::Ntt), acc1(n, ext_limbs, rns::Domain::Ntt);
-  RnsPoly s0(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  RnsPoly s1(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  RnsPoly acc0 = zeros_like(in[0], ext_limbs), acc1 = zeros_like(in[0], ext_limbs);
+  RnsPoly s0 = in[0].uninitialized_like(ext_limbs), s1 = in[0].uninitialized_like(ext_limbs);
   for (std::size_t j = 0; j < giants_.size(); ++j) {
     sum_of_products(ctx, limbs, giants_[j].terms, babies, s0, s1);
     if (!giant_keys[j]) {
@@ -238,9 +259,9 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
     // rot_G(s0 + s1 s) = sigma(s0) + sigma(s1) s: s0 is permuted as it is; s1 is brought to Q_l
     // (ModDown) to be key-switched, which returns P sigma(c1) s over Q_l u P.
     const auto& perm = ctx.galois_permutation(ctx.galois_element(giants_[j].step));
-    RnsPoly c1, rotated(n, limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+    RnsPoly c1, rotated = in[0].uninitialized_like(limbs);
     detail::mod_down(ctx, s1, c1);
-    detail::permute(c1, perm, rotated);
+    detail::permute(ctx, c1, perm, rotated);
     RnsPoly u0, u1;
     detail::key_switch_extended(ctx, detail::decompose(ctx, rotated), *giant_keys[j], nullptr, u0, u1);
     add_extended(ctx, limbs, acc0, s0, &perm, &u0);

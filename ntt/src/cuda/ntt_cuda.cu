@@ -1,70 +1,140 @@
-// CUDA NTT: one kernel launch per butterfly stage over all limbs, then the final pass.
-// This first version favours being exactly the CPU's arithmetic (one butterfly per thread, the
-// shared HNN_HD butterflies) over speed; the shared-memory multi-stage kernels replace it once a
-// GPU is at hand to measure them against the bandwidth floor.
+// CUDA NTT in two passes over memory, each a shared-memory kernel doing several butterfly stages
+// (the index math and per-stage work are the HNN_HD functions of ntt_blocked.h, which the CPU test
+// test_ntt_blocked runs in a block emulator against the portable CPU NTT).
+// Forward: column pass (stages 0 .. s1-1), then row pass (stages s1 .. log_n-1, reduce fused into
+// the store). Inverse: row pass (stages log_n-1 .. s1), then column pass (stages s1-1 .. 1 and the
+// last stage fused with N^{-1}). Each pass reads and writes every word once.
+// On an emulated stream the same functions run on the host, block by block and phase by phase.
+#include <vector>
+
 #include "../../../rns/src/cuda/check.cuh"
 #include "hnn/ntt/butterfly.h"
 #include "hnn/ntt/ntt_cuda.h"
 #include "hnn/rns/error.h"
+#include "ntt_blocked.h"
 
 namespace hnn::ntt::cuda {
 namespace {
 
-constexpr int kThreads = 256;
+namespace nb = hnn::ntt::blocked;
+static_assert(nb::kScalarsPerTable == DeviceNttPlan::kScalarsPerLimb,
+              "scalars layout of ntt_blocked.h");
 
-// One butterfly stage (m groups) over all limbs: Cooley-Tukey forward, Gentleman-Sande inverse.
-template <bool kForward>
-__global__ void butterfly_stage(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup,
-                                const uint64_t* scalars, int log_n, int log_m) {
-  const std::size_t n = std::size_t{1} << log_n;
-  const std::size_t limb = blockIdx.y;
-  const std::size_t b = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (b >= (n >> 1)) return;
-  const int log_gap = log_n - 1 - log_m;
-  const std::size_t i = b >> log_gap, j = b & ((std::size_t{1} << log_gap) - 1);
-  const std::size_t w = limb * n + (std::size_t{1} << log_m) + i;
-  uint64_t* a = data + limb * n;
-  const std::size_t x = (i << (log_gap + 1)) + j, y = x + (std::size_t{1} << log_gap);
-  const uint64_t q = scalars[limb * DeviceNttPlan::kScalarsPerLimb];
-  uint64_t u = a[x], v = a[y];
-  if constexpr (kForward)
-    ct_butterfly(u, v, roots[w], roots_shoup[w], q);
+// One limb of a pass: its words, its twiddles (forward or inverse, with Shoup companions) and scalars.
+struct PassLimb {
+  uint64_t* words;
+  const uint64_t *w, *ws;
+  nb::LimbScalars c;
+};
+HNN_HD PassLimb pass_limb(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup,
+                          const uint64_t* scalars, const nb::Shape& shape, const hnn::cuda::LimbMap& map,
+                          unsigned entry) {
+  const nb::LimbView v = nb::limb_view(shape, map.position[entry], map.table[entry], DeviceNttPlan::kScalarsPerLimb);
+  return {data + v.words, roots + v.twiddles, roots_shoup + v.twiddles, nb::load_scalars(scalars + v.scalars_at)};
+}
+
+// One block of each pass as a sequence of phases, written once for both executors: `phase(f)`
+// runs f(tid) for the block's threads and then separates phases (on the GPU, each thread runs its
+// own f and __syncthreads() follows; emulated, f runs for every thread in turn).
+template <bool kForward, class Phase>
+HNN_HD void column_block(const Phase& phase, unsigned blk, const nb::Shape& shape, const PassLimb& l, uint64_t* sh) {
+  phase([&](unsigned tid) { nb::column_load(tid, blk, shape, l.words, sh); });
+  if constexpr (kForward) {
+    for (int log_m = 0; log_m < shape.s1; ++log_m)
+      phase([&](unsigned tid) { nb::column_stage<true>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
+    phase([&](unsigned tid) { nb::column_store(tid, blk, shape, sh, l.words); });
+  } else {
+    for (int log_m = shape.s1 - 1; log_m >= 1; --log_m)
+      phase([&](unsigned tid) { nb::column_stage<false>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
+    phase([&](unsigned tid) { nb::inverse_column_last_store(tid, blk, shape, sh, l.words, l.c); });
+  }
+}
+
+template <bool kForward, class Phase>
+HNN_HD void row_block(const Phase& phase, unsigned blk, const nb::Shape& shape, const PassLimb& l, uint64_t* sh) {
+  phase([&](unsigned tid) { nb::row_load(tid, blk, shape, l.words, sh); });
+  if constexpr (kForward) {
+    for (int log_m = shape.s1; log_m < shape.log_n; ++log_m)
+      phase([&](unsigned tid) { nb::row_stage<true>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
+    phase([&](unsigned tid) { nb::forward_row_store(tid, blk, shape, sh, l.words, l.c.q); });
+  } else {
+    for (int log_m = shape.log_n - 1; log_m >= shape.s1; --log_m)
+      phase([&](unsigned tid) { nb::row_stage<false>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
+    phase([&](unsigned tid) { nb::row_store(tid, blk, shape, sh, l.words); });
+  }
+}
+
+// Both executors are HNN_HD so that the block bodies compile for both sides; each runs on one.
+struct DevicePhase {
+  template <class F>
+  HNN_HD void operator()(const F& f) const {
+#if defined(__CUDA_ARCH__)
+    f(threadIdx.x);
+    __syncthreads();
+#else
+    (void)f;  // never called on the host: kernels alone use it
+#endif
+  }
+};
+
+struct HostPhase {
+  unsigned threads;
+  template <class F>
+  HNN_HD void operator()(const F& f) const {
+    for (unsigned tid = 0; tid < threads; ++tid) f(tid);
+  }
+};
+
+// blockIdx.x = column group (column pass) or group of consecutive rows (row pass), blockIdx.y =
+// entry of the limb map.
+template <bool kForward, bool kColumns>
+__global__ void __launch_bounds__(nb::kMaxThreads)
+    pass_kernel(uint64_t* data, const uint64_t* __restrict__ roots, const uint64_t* __restrict__ roots_shoup,
+                const uint64_t* __restrict__ scalars, nb::Shape shape, hnn::cuda::LimbMap map) {
+  extern __shared__ uint64_t sh[];
+  const PassLimb l = pass_limb(data, roots, roots_shoup, scalars, shape, map, blockIdx.y);
+  if constexpr (kColumns)
+    column_block<kForward>(DevicePhase{}, blockIdx.x, shape, l, sh);
   else
-    gs_butterfly(u, v, roots[w], roots_shoup[w], q);
-  a[x] = u;
-  a[y] = v;
+    row_block<kForward>(DevicePhase{}, blockIdx.x, shape, l, sh);
 }
 
-__global__ void reduce_from_4q_kernel(uint64_t* data, const uint64_t* scalars, int log_n) {
-  const std::size_t n = std::size_t{1} << log_n;
-  const std::size_t limb = blockIdx.y;
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= n) return;
-  const uint64_t q = scalars[limb * DeviceNttPlan::kScalarsPerLimb];
-  data[limb * n + c] = reduce_from_4q(data[limb * n + c], q);
-}
-
-// The last inverse stage (m = 1) fused with the multiplication by N^{-1}, as on the CPU.
-__global__ void inverse_last_stage(uint64_t* data, const uint64_t* scalars, int log_n) {
-  const std::size_t n = std::size_t{1} << log_n;
-  const std::size_t half = n >> 1;
-  const std::size_t limb = blockIdx.y;
-  const std::size_t j = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (j >= half) return;
-  const uint64_t* s = scalars + limb * DeviceNttPlan::kScalarsPerLimb;
-  const uint64_t q = s[0], inv_n = s[1], inv_n_s = s[2], wn = s[3], wn_s = s[4];
-  uint64_t* a = data + limb * n;
-  const uint64_t u = a[j], v = a[j + half];
-  a[j] = rns::mul_shoup(u + v, inv_n, inv_n_s, q);
-  a[j + half] = rns::mul_shoup(u - v + (q << 1), wn, wn_s, q);
+// One pass over every limb of the map: a kernel launch, or on an emulated stream every block of
+// the grid in turn with a host vector as its shared memory.
+template <bool kForward, bool kColumns>
+void run_pass(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup, const uint64_t* scalars,
+              const nb::Shape& shape, const hnn::cuda::LimbMap& map, const hnn::cuda::Stream& stream) {
+  const unsigned blocks = kColumns ? shape.column_blocks() : shape.row_blocks();
+  const unsigned threads = kColumns ? shape.column_threads() : shape.row_threads();
+  const std::size_t shared = kColumns ? shape.column_shared_bytes() : shape.row_shared_bytes();
+  if (!stream.is_emulated()) {
+    pass_kernel<kForward, kColumns><<<dim3(blocks, map.count), threads, shared, hnn::cuda::stream_of(stream)>>>(
+        data, roots, roots_shoup, scalars, shape, map);
+    HNN_CUDA_CHECK(cudaGetLastError(), "NTT kernel launch");
+    return;
+  }
+  std::vector<uint64_t> sh(shared / sizeof(uint64_t));
+  for (uint32_t e = 0; e < map.count; ++e) {
+    const PassLimb l = pass_limb(data, roots, roots_shoup, scalars, shape, map, e);
+    for (unsigned blk = 0; blk < blocks; ++blk) {
+      if constexpr (kColumns)
+        column_block<kForward>(HostPhase{threads}, blk, shape, l, sh.data());
+      else
+        row_block<kForward>(HostPhase{threads}, blk, shape, l, sh.data());
+    }
+  }
 }
 
 }  // namespace
 
-DeviceNttPlan::DeviceNttPlan(const std::vector<const NttTables*>& tables, const hnn::cuda::Stream& stream) {
+DeviceNttPlan::DeviceNttPlan(const std::vector<const NttTables*>& tables,
+                             const hnn::cuda::Stream& stream) {
   HNN_REQUIRE(!tables.empty(), "a device NTT plan needs at least one limb");
   n_ = tables[0]->n();
   log_n_ = tables[0]->log_n();
+  HNN_REQUIRE(log_n_ >= blocked::kMinLogN && log_n_ <= blocked::kMaxLogN,
+              "the CUDA NTT takes N = 2^", blocked::kMinLogN, " .. 2^", blocked::kMaxLogN,
+              ", not N = ", n_);
   limbs_ = tables.size();
   std::vector<uint64_t> r(limbs_ * n_), rs(limbs_ * n_), ir(limbs_ * n_), irs(limbs_ * n_);
   std::vector<uint64_t> sc(limbs_ * kScalarsPerLimb);
@@ -75,14 +145,7 @@ DeviceNttPlan::DeviceNttPlan(const std::vector<const NttTables*>& tables, const 
     std::copy(t.root_powers_shoup(), t.root_powers_shoup() + n_, rs.begin() + l * n_);
     std::copy(t.inv_root_powers(), t.inv_root_powers() + n_, ir.begin() + l * n_);
     std::copy(t.inv_root_powers_shoup(), t.inv_root_powers_shoup() + n_, irs.begin() + l * n_);
-    const uint64_t q = t.modulus().value;
-    const uint64_t wn = rns::mul_mod(t.inv_root_powers()[1], t.inv_n(), t.modulus());
-    uint64_t* s = sc.data() + l * kScalarsPerLimb;
-    s[0] = q;
-    s[1] = t.inv_n();
-    s[2] = t.inv_n_shoup();
-    s[3] = wn;
-    s[4] = rns::shoup_precompute(wn, q);
+    blocked::write_scalars(t, sc.data() + l * kScalarsPerLimb);
   }
   const std::size_t bytes = limbs_ * n_ * sizeof(uint64_t);
   roots_ = hnn::cuda::DeviceBuffer(bytes, stream);
@@ -98,22 +161,26 @@ DeviceNttPlan::DeviceNttPlan(const std::vector<const NttTables*>& tables, const 
   stream.synchronize();  // the host vectors go out of scope
 }
 
-void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* words, const hnn::cuda::Stream& stream) {
-  const std::size_t n = plan.n();
-  const int log_n = plan.log_n();
-  const cudaStream_t s = hnn::cuda::stream_of(stream);
-  const dim3 half_grid(static_cast<unsigned>((n / 2 + kThreads - 1) / kThreads), static_cast<unsigned>(plan.limbs()));
-  const dim3 full_grid(static_cast<unsigned>((n + kThreads - 1) / kThreads), static_cast<unsigned>(plan.limbs()));
+void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* words,
+               const hnn::cuda::Stream& stream) {
+  transform(plan, direction, words, hnn::cuda::LimbMap::contiguous(plan.limbs()), stream);
+}
+
+void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* words,
+               const hnn::cuda::LimbMap& map, const hnn::cuda::Stream& stream) {
+  if (map.count == 0) return;
+  for (uint32_t t = 0; t < map.count; ++t)
+    HNN_ASSERT(map.table[t] < plan.limbs(), "NTT limb map names table ", map.table[t], " of ",
+               plan.limbs());
+  const nb::Shape shape = nb::choose_shape(plan.log_n(), map.count);
+  HNN_ASSERT(shape.valid(), "NTT block shape for log_n = ", plan.log_n());
   if (direction == Direction::Forward) {
-    for (int log_m = 0; log_m < log_n; ++log_m)
-      butterfly_stage<true><<<half_grid, kThreads, 0, s>>>(words, plan.roots(), plan.roots_shoup(), plan.scalars(), log_n, log_m);
-    reduce_from_4q_kernel<<<full_grid, kThreads, 0, s>>>(words, plan.scalars(), log_n);
+    run_pass<true, true>(words, plan.roots(), plan.roots_shoup(), plan.scalars(), shape, map, stream);
+    run_pass<true, false>(words, plan.roots(), plan.roots_shoup(), plan.scalars(), shape, map, stream);
   } else {
-    for (int log_m = log_n - 1; log_m >= 1; --log_m)
-      butterfly_stage<false><<<half_grid, kThreads, 0, s>>>(words, plan.inv_roots(), plan.inv_roots_shoup(), plan.scalars(), log_n, log_m);
-    inverse_last_stage<<<half_grid, kThreads, 0, s>>>(words, plan.scalars(), log_n);
+    run_pass<false, false>(words, plan.inv_roots(), plan.inv_roots_shoup(), plan.scalars(), shape, map, stream);
+    run_pass<false, true>(words, plan.inv_roots(), plan.inv_roots_shoup(), plan.scalars(), shape, map, stream);
   }
-  HNN_CUDA_CHECK(cudaGetLastError(), "NTT kernel launch");
 }
 
 }  // namespace hnn::ntt::cuda

@@ -1,6 +1,22 @@
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
 #include "check.cuh"
 
 namespace hnn::cuda {
+
+namespace {
+// HNN_CUDA_POISON=1 fills every new device buffer with 0xff bytes (2^64 - 1 is never a reduced
+// residue), so tests can tell a word no kernel wrote. Emulated buffers are always poisoned.
+bool poison_allocations() {
+  static const bool on = [] {
+    const char* v = std::getenv("HNN_CUDA_POISON");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
+}  // namespace
 
 bool built_with_cuda() noexcept { return true; }
 
@@ -33,23 +49,72 @@ Stream::Stream(int device) : device_(device) {
   stream_ = s;
 }
 
-Stream::~Stream() {
-  if (stream_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+Stream Stream::emulated() {
+  Stream s{Raw{}};
+  s.emulated_ = true;
+  return s;
 }
 
-Stream::Stream(Stream&& o) noexcept : stream_(o.stream_), device_(o.device_) { o.stream_ = nullptr; }
+Stream Stream::borrow(void* native, int device, bool emulated) {
+  Stream s{Raw{}};
+  s.stream_ = native;
+  s.device_ = device;
+  s.emulated_ = emulated;
+  s.owned_ = false;
+  return s;
+}
+
+Stream::~Stream() {
+  if (stream_ && owned_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+}
+
+Stream::Stream(Stream&& o) noexcept
+    : stream_(o.stream_), device_(o.device_), emulated_(o.emulated_), owned_(o.owned_) {
+  o.stream_ = nullptr;
+}
 
 Stream& Stream::operator=(Stream&& o) noexcept {
   if (this != &o) {
-    if (stream_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+    if (stream_ && owned_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
     stream_ = o.stream_;
     device_ = o.device_;
+    emulated_ = o.emulated_;
+    owned_ = o.owned_;
     o.stream_ = nullptr;
   }
   return *this;
 }
 
-void Stream::synchronize() const { HNN_CUDA_CHECK(cudaStreamSynchronize(stream_of(*this))); }
+void Stream::synchronize() const {
+  if (!emulated_) HNN_CUDA_CHECK(cudaStreamSynchronize(stream_of(*this)));
+}
+
+EventTimer::EventTimer(const Stream& stream) : stream_(stream.native()) {
+  cudaEvent_t a = nullptr, b = nullptr;
+  HNN_CUDA_CHECK(cudaEventCreate(&a));
+  const cudaError_t err = cudaEventCreate(&b);
+  if (err != cudaSuccess) cudaEventDestroy(a);
+  HNN_CUDA_CHECK(err);
+  start_ = a;
+  stop_ = b;
+}
+
+EventTimer::~EventTimer() {
+  cudaEventDestroy(static_cast<cudaEvent_t>(start_));
+  cudaEventDestroy(static_cast<cudaEvent_t>(stop_));
+}
+
+void EventTimer::start() {
+  HNN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(start_), static_cast<cudaStream_t>(stream_)));
+}
+
+double EventTimer::stop_ms() {
+  HNN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(stop_), static_cast<cudaStream_t>(stream_)));
+  HNN_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(stop_)));
+  float ms = 0;
+  HNN_CUDA_CHECK(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start_), static_cast<cudaEvent_t>(stop_)));
+  return ms;
+}
 
 MemoryPool MemoryPool::device_default(int device) {
   cudaMemPool_t pool = nullptr;
@@ -58,8 +123,18 @@ MemoryPool MemoryPool::device_default(int device) {
 }
 
 DeviceBuffer::DeviceBuffer(std::size_t bytes, const Stream& stream, const MemoryPool* pool)
-    : bytes_(bytes), stream_(stream.native()), pool_(pool ? pool->native() : nullptr) {
+    : bytes_(bytes), stream_(stream.native()), pool_(pool ? pool->native() : nullptr),
+      device_(stream.device()), emulated_(stream.is_emulated()) {
   if (bytes == 0) return;
+  if (emulated_) {
+    try {
+      ptr_ = ::operator new(bytes, std::align_val_t{64});
+    } catch (const std::bad_alloc&) {
+      throw CudaError("emulated device allocation of " + std::to_string(bytes) + " bytes failed (out of host memory)");
+    }
+    std::memset(ptr_, 0xff, bytes);  // poisoned: a word no kernel wrote is never a reduced residue
+    return;
+  }
   cudaError_t err = pool_ ? cudaMallocFromPoolAsync(&ptr_, bytes, static_cast<cudaMemPool_t>(pool_), stream_of(stream))
                           : cudaMallocAsync(&ptr_, bytes, stream_of(stream));
   if (err != cudaSuccess) {
@@ -69,10 +144,12 @@ DeviceBuffer::DeviceBuffer(std::size_t bytes, const Stream& stream, const Memory
                     cudaGetErrorString(err) +
                     (err == cudaErrorMemoryAllocation ? " (out of device memory)" : ""));
   }
+  if (poison_allocations()) HNN_CUDA_CHECK(cudaMemsetAsync(ptr_, 0xff, bytes, stream_of(stream)));
 }
 
 void DeviceBuffer::release() noexcept {
-  if (ptr_) cudaFreeAsync(ptr_, static_cast<cudaStream_t>(stream_));
+  if (ptr_ && emulated_) ::operator delete(ptr_, std::align_val_t{64});
+  else if (ptr_) cudaFreeAsync(ptr_, static_cast<cudaStream_t>(stream_));
   ptr_ = nullptr;
   bytes_ = 0;
 }
@@ -80,7 +157,7 @@ void DeviceBuffer::release() noexcept {
 DeviceBuffer::~DeviceBuffer() { release(); }
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
-    : ptr_(o.ptr_), bytes_(o.bytes_), stream_(o.stream_), pool_(o.pool_) {
+    : ptr_(o.ptr_), bytes_(o.bytes_), stream_(o.stream_), pool_(o.pool_), device_(o.device_), emulated_(o.emulated_) {
   o.ptr_ = nullptr;
   o.bytes_ = 0;
 }
@@ -92,6 +169,8 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
     bytes_ = o.bytes_;
     stream_ = o.stream_;
     pool_ = o.pool_;
+    device_ = o.device_;
+    emulated_ = o.emulated_;
     o.ptr_ = nullptr;
     o.bytes_ = 0;
   }
@@ -101,22 +180,42 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
 DeviceBuffer DeviceBuffer::clone(const Stream& stream) const {
   const MemoryPool pool(pool_);
   DeviceBuffer out(bytes_, stream, pool_ ? &pool : nullptr);
-  if (bytes_) HNN_CUDA_CHECK(cudaMemcpyAsync(out.ptr_, ptr_, bytes_, cudaMemcpyDeviceToDevice, stream_of(stream)));
+  copy_device_to_device(out.ptr_, ptr_, bytes_, stream);
   return out;
 }
 
 void DeviceBuffer::upload(const void* host, std::size_t bytes, const Stream& stream) {
   if (bytes > bytes_) throw CudaError("upload of " + std::to_string(bytes) + " bytes into a " + std::to_string(bytes_) + "-byte buffer");
-  HNN_CUDA_CHECK(cudaMemcpyAsync(ptr_, host, bytes, cudaMemcpyHostToDevice, stream_of(stream)));
+  copy_host_to_device(ptr_, host, bytes, stream);
 }
 
 void DeviceBuffer::download(void* host, std::size_t bytes, const Stream& stream) const {
   if (bytes > bytes_) throw CudaError("download of " + std::to_string(bytes) + " bytes from a " + std::to_string(bytes_) + "-byte buffer");
-  HNN_CUDA_CHECK(cudaMemcpyAsync(host, ptr_, bytes, cudaMemcpyDeviceToHost, stream_of(stream)));
+  copy_device_to_host(host, ptr_, bytes, stream);
 }
 
 void DeviceBuffer::fill_bytes(unsigned char value, const Stream& stream) {
-  if (bytes_) HNN_CUDA_CHECK(cudaMemsetAsync(ptr_, value, bytes_, stream_of(stream)));
+  if (!bytes_) return;
+  if (stream.is_emulated()) std::memset(ptr_, value, bytes_);
+  else HNN_CUDA_CHECK(cudaMemsetAsync(ptr_, value, bytes_, stream_of(stream)));
+}
+
+namespace {
+void copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, const Stream& stream) {
+  if (bytes == 0) return;
+  if (stream.is_emulated()) std::memcpy(dst, src, bytes);
+  else HNN_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, stream_of(stream)), bytes, " bytes");
+}
+}  // namespace
+
+void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream) {
+  copy(dst, src, bytes, cudaMemcpyDeviceToDevice, stream);
+}
+void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream) {
+  copy(dst, host, bytes, cudaMemcpyHostToDevice, stream);
+}
+void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream) {
+  copy(host, src, bytes, cudaMemcpyDeviceToHost, stream);
 }
 
 }  // namespace hnn::cuda

@@ -1,157 +1,267 @@
-#include "check.cuh"
+// Element-wise kernels: one HNN_HD body per word, launched through for_each_word (a CUDA grid,
+// or host loops on an emulated stream).
+#include <cmath>
+#include <vector>
+
 #include "hnn/rns/cuda_poly.h"
+#include "launch.cuh"
 
 namespace hnn::cuda::poly {
 namespace {
 
-constexpr int kThreads = 256;
-
-dim3 grid_for(std::size_t limbs, std::size_t n) {
-  return dim3(static_cast<unsigned>((n + kThreads - 1) / kThreads), static_cast<unsigned>(limbs));
+// acc += a * b in 128 bits (hi, lo).
+HNN_HD void mul_acc(uint64_t& hi, uint64_t& lo, uint64_t a, uint64_t b) {
+  uint64_t ph, pl;
+  rns::mul_wide(a, b, ph, pl);
+  lo += pl;
+  hi += ph + (lo < pl);
 }
 
-__global__ void binary_kernel(Op op, const uint64_t* a, const uint64_t* b, uint64_t* out,
-                              const rns::Modulus* moduli, std::size_t n) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= n) return;
-  const std::size_t limb = blockIdx.y, k = limb * n + c;
-  const rns::Modulus m = moduli[limb];
-  switch (op) {
-    case Op::Add: out[k] = rns::add_mod(a[k], b[k], m.value); break;
-    case Op::Sub: out[k] = rns::sub_mod(a[k], b[k], m.value); break;
-    case Op::Mul: out[k] = rns::mul_mod(a[k], b[k], m); break;
+struct BinaryBody {
+  Op op;
+  const uint64_t *a, *b;
+  uint64_t* out;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const {
+    const std::size_t k = limb * n + c;
+    const rns::Modulus m = moduli[limb];
+    switch (op) {
+      case Op::Add: out[k] = rns::add_mod(a[k], b[k], m.value); break;
+      case Op::Sub: out[k] = rns::sub_mod(a[k], b[k], m.value); break;
+      case Op::Mul: out[k] = rns::mul_mod(a[k], b[k], m); break;
+      case Op::Neg: out[k] = rns::neg_mod(a[k], m.value); break;
+    }
   }
-}
+};
 
-__global__ void mul_add_kernel(const uint64_t* a, const uint64_t* b, const uint64_t* c, uint64_t* out,
-                               const rns::Modulus* moduli, std::size_t n) {
-  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (i >= n) return;
-  const std::size_t limb = blockIdx.y, k = limb * n + i;
-  const rns::Modulus m = moduli[limb];
-  out[k] = rns::add_mod(a[k], rns::mul_mod(b[k], c[k], m), m.value);
-}
-
-__global__ void tensor_kernel(const uint64_t* a0, const uint64_t* a1, const uint64_t* b0, const uint64_t* b1,
-                              uint64_t* d0, uint64_t* d1, uint64_t* d2, const rns::Modulus* moduli,
-                              std::size_t n) {
-  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (i >= n) return;
-  const std::size_t limb = blockIdx.y, k = limb * n + i;
-  const rns::Modulus m = moduli[limb];
-  const uint64_t x0 = a0[k], x1 = a1[k], y0 = b0[k], y1 = b1[k];
-  d0[k] = rns::mul_mod(x0, y0, m);
-  // x0 y1 + x1 y0 with one reduction, as the CPU evaluator does (sum < 2^123).
-  uint64_t h1, l1, h2, l2;
-  rns::mul_wide(x0, y1, h1, l1);
-  rns::mul_wide(x1, y0, h2, l2);
-  const uint64_t lo = l1 + l2;
-  const uint64_t hi = h1 + h2 + (lo < l1);
-  d1[k] = rns::reduce_128(hi, lo, m);
-  d2[k] = rns::mul_mod(x1, y1, m);
-}
-
-__global__ void permute_kernel(const uint64_t* in, const uint32_t* perm, uint64_t* out, std::size_t n) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= n) return;
-  const std::size_t base = blockIdx.y * n;
-  out[base + c] = in[base + perm[c]];
-}
-
-__global__ void inner_product_kernel(const uint64_t* ext, const uint64_t* key_b, const uint64_t* key_a,
-                                     uint64_t* out0, uint64_t* out1, const rns::Modulus* moduli,
-                                     std::size_t digits, std::size_t ext_limbs, std::size_t limbs_q,
-                                     std::size_t key_limbs, std::size_t key_p_offset, std::size_t n) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= n) return;
-  const std::size_t i = blockIdx.y;
-  const std::size_t key_limb = i < limbs_q ? i : key_p_offset + (i - limbs_q);
-  // 128-bit accumulators as (hi, lo) pairs: each product < 2^122, at most 64 digits.
-  uint64_t h0 = 0, l0 = 0, h1 = 0, l1 = 0;
-  for (std::size_t j = 0; j < digits; ++j) {
-    const uint64_t x = ext[(j * ext_limbs + i) * n + c];
-    uint64_t ph, pl;
-    rns::mul_wide(x, key_b[(j * key_limbs + key_limb) * n + c], ph, pl);
-    l0 += pl;
-    h0 += ph + (l0 < pl);
-    rns::mul_wide(x, key_a[(j * key_limbs + key_limb) * n + c], ph, pl);
-    l1 += pl;
-    h1 += ph + (l1 < pl);
+struct MulAddBody {
+  const uint64_t *a, *b, *c;
+  uint64_t* out;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned i) const {
+    const std::size_t k = limb * n + i;
+    const rns::Modulus m = moduli[limb];
+    out[k] = rns::add_mod(a[k], rns::mul_mod(b[k], c[k], m), m.value);
   }
-  const rns::Modulus m = moduli[i];
-  out0[i * n + c] = rns::reduce_128(h0, l0, m);
-  out1[i * n + c] = rns::reduce_128(h1, l1, m);
-}
+};
 
-// Fast base conversion, one thread per coefficient and target limb (rns::BaseConverter's loops).
-template <bool kCentered>
-__global__ void base_convert_kernel(const uint64_t* in, uint64_t* out, const rns::Modulus* from,
-                                    const rns::Modulus* to, const uint64_t* qhat_inv,
-                                    const uint64_t* qhat_inv_shoup, const uint64_t* ahat_mod_b,
-                                    const uint64_t* a_mod_b, const double* inv_a, std::size_t k,
-                                    std::size_t n) {
-  const std::size_t c = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-  if (c >= n) return;
-  const std::size_t j = blockIdx.y;
-  const rns::Modulus bj = to[j];
-  if (k == 1 && !kCentered) {
-    out[j * n + c] = rns::reduce_64(in[c], bj);
-    return;
+struct TensorBody {
+  const uint64_t *a0, *a1, *b0, *b1;
+  uint64_t *d0, *d1, *d2;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned i) const {
+    const std::size_t k = limb * n + i;
+    const rns::Modulus m = moduli[limb];
+    const uint64_t x0 = a0[k], x1 = a1[k], y0 = b0[k], y1 = b1[k];
+    // x0 y1 + x1 y0 with one reduction, as the CPU evaluator does (sum < 2^123).
+    uint64_t hi = 0, lo = 0;
+    mul_acc(hi, lo, x0, y1);
+    mul_acc(hi, lo, x1, y0);
+    d0[k] = rns::mul_mod(x0, y0, m);
+    d1[k] = rns::reduce_128(hi, lo, m);
+    d2[k] = rns::mul_mod(x1, y1, m);
   }
-  uint64_t hi = 0, lo = 0;
-  double frac = 0;
-  for (std::size_t i = 0; i < k; ++i) {
-    const uint64_t y = rns::mul_shoup(in[i * n + c], qhat_inv[i], qhat_inv_shoup[i], from[i].value);
-    uint64_t ph, pl;
-    rns::mul_wide(y, ahat_mod_b[j * k + i], ph, pl);
-    lo += pl;
-    hi += ph + (lo < pl);
-    // The same rounding as the CPU loop: no fused multiply-add.
-    if constexpr (kCentered) frac = __dadd_rn(frac, __dmul_rn(static_cast<double>(y), inv_a[i]));
+};
+
+struct ScalarHalvesBody {
+  Op op;
+  uint64_t* a;
+  LimbScalars lo, hi;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const {
+    const std::size_t k = limb * n + c;
+    const rns::Modulus m = moduli[limb];
+    const uint64_t s = c < n / 2 ? lo.value[limb] : hi.value[limb];
+    a[k] = op == Op::Mul ? rns::mul_mod(a[k], s, m) : rns::add_mod(a[k], s, m.value);
   }
-  uint64_t r = rns::reduce_128(hi, lo, bj);
-  if constexpr (kCentered) {
-    const uint64_t v = static_cast<uint64_t>(llround(frac));
-    r = rns::sub_mod(r, rns::mul_mod(v, a_mod_b[j], bj), bj.value);
+};
+
+struct PermuteBody {
+  const uint64_t* in;
+  const uint32_t* perm;
+  uint64_t* out;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const { out[limb * n + c] = in[limb * n + perm[c]]; }
+};
+
+struct SubMulShoupBody {
+  const uint64_t *x, *y;
+  uint64_t* out;
+  LimbScalars w, ws;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const {
+    const std::size_t k = limb * n + c;
+    const uint64_t q = moduli[limb].value;
+    out[k] = rns::mul_shoup(x[k] + q - y[k], w.value[limb], ws.value[limb], q);
   }
-  out[j * n + c] = r;
+};
+
+struct AddMulShoupPermutedBody {
+  uint64_t* ext;
+  const uint64_t* x;
+  const uint32_t* perm;
+  LimbScalars w, ws;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const {
+    const std::size_t k = limb * n + c;
+    const uint64_t q = moduli[limb].value;
+    const uint64_t v = x[limb * n + (perm ? perm[c] : c)];
+    ext[k] = rns::add_mod(ext[k], rns::mul_shoup(v, w.value[limb], ws.value[limb], q), q);
+  }
+};
+
+struct RescaleSubtrahendBody {
+  const uint64_t* last;
+  uint64_t* out;
+  rns::Modulus q_last;
+  const rns::Modulus* moduli;
+  std::size_t n;
+  HNN_HD void operator()(unsigned limb, unsigned c) const {
+    const rns::Modulus qi = moduli[limb];
+    const uint64_t half = q_last.value >> 1;
+    const uint64_t shifted = rns::add_mod(last[c], half, q_last.value);
+    out[limb * n + c] = rns::sub_mod(rns::reduce_64(shifted, qi), rns::reduce_64(half, qi), qi.value);
+  }
+};
+
+struct InnerProductBody {
+  PolyPointers ext, key_b, key_a;
+  std::size_t digits;
+  const uint32_t* perm;
+  uint64_t *out0, *out1;
+  const rns::Modulus* moduli;
+  LimbMap map;
+  std::size_t n;
+  HNN_HD void operator()(unsigned t, unsigned c) const {
+    const std::size_t src = perm ? perm[c] : c;
+    const std::size_t key_off = map.position[t] * n + c;
+    // Each product < 2^122 and at most 32 digits: the 128-bit sums cannot wrap.
+    uint64_t h0 = 0, l0 = 0, h1 = 0, l1 = 0;
+    for (std::size_t j = 0; j < digits; ++j) {
+      const uint64_t x = ext.p[j][t * n + src];
+      mul_acc(h0, l0, x, key_b.p[j][key_off]);
+      mul_acc(h1, l1, x, key_a.p[j][key_off]);
+    }
+    const rns::Modulus m = moduli[map.table[t]];
+    out0[t * n + c] = rns::reduce_128(h0, l0, m);
+    out1[t * n + c] = rns::reduce_128(h1, l1, m);
+  }
+};
+
+struct SumOfProductsBody {
+  const uint64_t* const* terms;
+  std::size_t count;
+  uint64_t *out0, *out1;
+  const rns::Modulus* moduli;
+  LimbMap map;
+  std::size_t n;
+  HNN_HD void operator()(unsigned t, unsigned c) const {
+    const std::size_t k = t * n + c;
+    uint64_t h0 = 0, l0 = 0, h1 = 0, l1 = 0;
+    for (std::size_t j = 0; j < count; ++j) {
+      const uint64_t w = terms[3 * j][k];
+      mul_acc(h0, l0, w, terms[3 * j + 1][k]);
+      mul_acc(h1, l1, w, terms[3 * j + 2][k]);
+    }
+    const rns::Modulus m = moduli[map.table[t]];
+    out0[k] = rns::reduce_128(h0, l0, m);
+    out1[k] = rns::reduce_128(h1, l1, m);
+  }
+};
+
+struct AddPermutedBody {
+  uint64_t* acc;
+  const uint64_t *x, *y;
+  const uint32_t* perm;
+  const rns::Modulus* moduli;
+  LimbMap map;
+  std::size_t n;
+  HNN_HD void operator()(unsigned t, unsigned c) const {
+    const std::size_t k = t * n + c;
+    const uint64_t q = moduli[map.table[t]].value;
+    uint64_t z = rns::add_mod(acc[k], x[t * n + (perm ? perm[c] : c)], q);
+    if (y) z = rns::add_mod(z, y[k], q);
+    acc[k] = z;
+  }
+};
+
+void check_scalar_limbs(std::size_t limbs, const char* what) {
+  HNN_ASSERT(limbs <= LimbScalars::kMax, what, ": ", limbs, " limbs exceed LimbScalars::kMax = ", LimbScalars::kMax);
 }
 
 }  // namespace
 
-void permute(const uint64_t* in, const uint32_t* perm, uint64_t* out, std::size_t limbs, std::size_t n,
-             const Stream& stream) {
-  permute_kernel<<<grid_for(limbs, n), kThreads, 0, stream_of(stream)>>>(in, perm, out, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "permute kernel launch");
-}
-
-void key_switch_inner_product(const uint64_t* ext, const uint64_t* key_b, const uint64_t* key_a,
-                              uint64_t* out0, uint64_t* out1, const rns::Modulus* ext_moduli,
-                              std::size_t digits, std::size_t ext_limbs, std::size_t limbs_q,
-                              std::size_t key_limbs, std::size_t key_p_offset, std::size_t n,
-                              const Stream& stream) {
-  inner_product_kernel<<<grid_for(ext_limbs, n), kThreads, 0, stream_of(stream)>>>(
-      ext, key_b, key_a, out0, out1, ext_moduli, digits, ext_limbs, limbs_q, key_limbs, key_p_offset, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "key-switching inner product launch");
-}
-
 void binary(Op op, const uint64_t* a, const uint64_t* b, uint64_t* out, const rns::Modulus* moduli,
             std::size_t limbs, std::size_t n, const Stream& stream) {
-  binary_kernel<<<grid_for(limbs, n), kThreads, 0, stream_of(stream)>>>(op, a, b, out, moduli, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "binary kernel launch");
+  for_each_word(stream, limbs, n, BinaryBody{op, a, op == Op::Neg ? a : b, out, moduli, n}, "binary kernel");
 }
 
 void mul_add(const uint64_t* a, const uint64_t* b, const uint64_t* c, uint64_t* out,
              const rns::Modulus* moduli, std::size_t limbs, std::size_t n, const Stream& stream) {
-  mul_add_kernel<<<grid_for(limbs, n), kThreads, 0, stream_of(stream)>>>(a, b, c, out, moduli, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "mul_add kernel launch");
+  for_each_word(stream, limbs, n, MulAddBody{a, b, c, out, moduli, n}, "mul_add kernel");
 }
 
 void tensor(const uint64_t* a0, const uint64_t* a1, const uint64_t* b0, const uint64_t* b1,
             uint64_t* d0, uint64_t* d1, uint64_t* d2, const rns::Modulus* moduli, std::size_t limbs,
             std::size_t n, const Stream& stream) {
-  tensor_kernel<<<grid_for(limbs, n), kThreads, 0, stream_of(stream)>>>(a0, a1, b0, b1, d0, d1, d2, moduli, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "tensor kernel launch");
+  for_each_word(stream, limbs, n, TensorBody{a0, a1, b0, b1, d0, d1, d2, moduli, n}, "tensor kernel");
+}
+
+void scalar_halves(Op op, uint64_t* a, const LimbScalars& lo, const LimbScalars& hi,
+                   const rns::Modulus* moduli, std::size_t limbs, std::size_t n, const Stream& stream) {
+  HNN_ASSERT(op == Op::Add || op == Op::Mul, "scalar_halves adds or multiplies");
+  check_scalar_limbs(limbs, "scalar_halves");
+  for_each_word(stream, limbs, n, ScalarHalvesBody{op, a, lo, hi, moduli, n}, "scalar kernel");
+}
+
+void permute(const uint64_t* in, const uint32_t* perm, uint64_t* out, std::size_t limbs, std::size_t n,
+             const Stream& stream) {
+  for_each_word(stream, limbs, n, PermuteBody{in, perm, out, n}, "permute kernel");
+}
+
+void sub_mul_shoup(const uint64_t* x, const uint64_t* y, uint64_t* out, const LimbScalars& w,
+                   const LimbScalars& ws, const rns::Modulus* moduli, std::size_t limbs, std::size_t n,
+                   const Stream& stream) {
+  check_scalar_limbs(limbs, "sub_mul_shoup");
+  for_each_word(stream, limbs, n, SubMulShoupBody{x, y, out, w, ws, moduli, n}, "sub_mul_shoup kernel");
+}
+
+void add_mul_shoup_permuted(uint64_t* ext, const uint64_t* x, const uint32_t* perm, const LimbScalars& w,
+                            const LimbScalars& ws, const rns::Modulus* moduli, std::size_t limbs,
+                            std::size_t n, const Stream& stream) {
+  check_scalar_limbs(limbs, "add_mul_shoup_permuted");
+  for_each_word(stream, limbs, n, AddMulShoupPermutedBody{ext, x, perm, w, ws, moduli, n}, "add_times_p kernel");
+}
+
+void rescale_subtrahend(const uint64_t* last, uint64_t* out, const rns::Modulus& q_last,
+                        const rns::Modulus* moduli, std::size_t limbs, std::size_t n, const Stream& stream) {
+  for_each_word(stream, limbs, n, RescaleSubtrahendBody{last, out, q_last, moduli, n}, "rescale kernel");
+}
+
+void key_switch_inner_product(const PolyPointers& ext, const PolyPointers& key_b, const PolyPointers& key_a,
+                              std::size_t digits, const uint32_t* perm, uint64_t* out0, uint64_t* out1,
+                              const rns::Modulus* moduli, const LimbMap& map, std::size_t n,
+                              const Stream& stream) {
+  HNN_ASSERT(digits >= 1 && digits <= PolyPointers::kMax, "inner product over ", digits, " digits");
+  for_each_word(stream, map.count, n, InnerProductBody{ext, key_b, key_a, digits, perm, out0, out1, moduli, map, n},
+                "key-switching inner product");
+}
+
+void sum_of_products(const uint64_t* const* terms, std::size_t count, uint64_t* out0, uint64_t* out1,
+                     const rns::Modulus* moduli, const LimbMap& map, std::size_t n, const Stream& stream) {
+  HNN_ASSERT(count <= 256, "sum_of_products: 128-bit sums hold at most 256 products of 60-bit words");
+  for_each_word(stream, map.count, n, SumOfProductsBody{terms, count, out0, out1, moduli, map, n}, "sum_of_products kernel");
+}
+
+void add_permuted(uint64_t* acc, const uint64_t* x, const uint32_t* perm, const uint64_t* y,
+                  const rns::Modulus* moduli, const LimbMap& map, std::size_t n, const Stream& stream) {
+  for_each_word(stream, map.count, n, AddPermutedBody{acc, x, y, perm, moduli, map, n}, "add_permuted kernel");
 }
 
 }  // namespace hnn::cuda::poly
@@ -159,16 +269,70 @@ void tensor(const uint64_t* a0, const uint64_t* a1, const uint64_t* b0, const ui
 namespace hnn::cuda {
 
 namespace {
+
 template <class T>
 DeviceBuffer upload_vector(const std::vector<T>& v, const Stream& stream) {
   DeviceBuffer buf(v.size() * sizeof(T), stream);
   buf.upload(v.data(), buf.size(), stream);
   return buf;
 }
+
+// sum + y * inv rounded as the CPU's loop does: no fused multiply-add on the device either.
+HNN_HD double add_product(double sum, double y, double inv) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(sum, __dmul_rn(y, inv));
+#else
+  return sum + y * inv;
+#endif
+}
+
+// Fast base conversion of coefficient c, for the targets of row `r` (kTargetsPerThread of them):
+// rns::BaseConverter's arithmetic (y_i = x_i (A/a_i)^{-1} mod a_i; out_j = sum_i y_i (A/a_i mod
+// b_j) [+ v (b_j - A mod b_j)] reduced once, v = round(sum_i y_i / a_i) when centered).
+struct BaseConvertBody {
+  static constexpr unsigned kTargetsPerThread = 4;
+  bool centered;
+  const uint64_t* in;
+  uint64_t* out;
+  LimbMap out_positions;
+  const rns::Modulus *from, *to;
+  const uint64_t *qhat_inv, *qhat_inv_shoup, *ahat_mod_b, *a_mod_b;
+  const double* inv_a;
+  std::size_t k, m, n;
+  HNN_HD void operator()(unsigned r, unsigned c) const {
+    uint64_t y[DeviceBaseConverter::kMaxSources];
+    double frac = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      y[i] = rns::mul_shoup(in[i * n + c], qhat_inv[i], qhat_inv_shoup[i], from[i].value);
+      if (centered) frac = add_product(frac, static_cast<double>(y[i]), inv_a[i]);
+    }
+    const std::size_t j_end = (r + 1) * kTargetsPerThread < m ? (r + 1) * kTargetsPerThread : m;
+    for (std::size_t j = r * kTargetsPerThread; j < j_end; ++j) {
+      const rns::Modulus bj = to[j];
+      uint64_t* dst = out + out_positions.position[j] * n + c;
+      if (k == 1) {
+        // A single source prime a: y = x, and centered, values above a/2 stand for x - a.
+        const uint64_t v = rns::reduce_64(y[0], bj);
+        *dst = (centered && y[0] > (from[0].value >> 1)) ? rns::sub_mod(v, a_mod_b[j], bj.value) : v;
+        continue;
+      }
+      uint64_t hi = 0, lo = 0;
+      for (std::size_t i = 0; i < k; ++i) poly::mul_acc(hi, lo, y[i], ahat_mod_b[j * k + i]);
+      if (centered) {
+        const uint64_t v = static_cast<uint64_t>(llround(frac));
+        poly::mul_acc(hi, lo, v, a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j]);
+      }
+      *dst = rns::reduce_128(hi, lo, bj);
+    }
+  }
+};
+
 }  // namespace
 
 DeviceBaseConverter::DeviceBaseConverter(const rns::BaseConverter& conv, const Stream& stream)
     : k_(conv.from().size()), m_(conv.to().size()) {
+  HNN_ASSERT(k_ >= 1 && k_ <= kMaxSources, "device base conversion from ", k_, " primes (at most ", kMaxSources, ")");
+  HNN_ASSERT(m_ <= LimbMap::kMaxLimbs, "device base conversion to ", m_, " primes");
   std::vector<uint64_t> qi(k_), qis(k_);
   for (std::size_t i = 0; i < k_; ++i) {
     qi[i] = conv.from().qhat_inv(i);
@@ -184,21 +348,29 @@ DeviceBaseConverter::DeviceBaseConverter(const rns::BaseConverter& conv, const S
   stream.synchronize();  // the host vectors go out of scope
 }
 
+void DeviceBaseConverter::run(bool centered, const uint64_t* in, uint64_t* out, const LimbMap& out_positions,
+                              std::size_t n, const Stream& stream) const {
+  HNN_ASSERT(out_positions.count == m_, "base conversion to ", m_, " primes given ", out_positions.count, " positions");
+  const std::size_t rows = (m_ + BaseConvertBody::kTargetsPerThread - 1) / BaseConvertBody::kTargetsPerThread;
+  for_each_word(stream, rows, n,
+                BaseConvertBody{centered, in, out, out_positions, from_.as<rns::Modulus>(), to_.as<rns::Modulus>(),
+                                qhat_inv_.as<uint64_t>(), qhat_inv_shoup_.as<uint64_t>(), ahat_mod_b_.as<uint64_t>(),
+                                a_mod_b_.as<uint64_t>(), inv_a_.as<double>(), k_, m_, n},
+                "base conversion");
+}
+
 void DeviceBaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n, const Stream& stream) const {
-  poly::base_convert_kernel<false><<<poly::grid_for(m_, n), poly::kThreads, 0, stream_of(stream)>>>(
-      in, out, from_.as<rns::Modulus>(), to_.as<rns::Modulus>(), qhat_inv_.as<uint64_t>(),
-      qhat_inv_shoup_.as<uint64_t>(), ahat_mod_b_.as<uint64_t>(), a_mod_b_.as<uint64_t>(),
-      inv_a_.as<double>(), k_, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "base conversion launch");
+  run(false, in, out, LimbMap::contiguous(m_), n, stream);
 }
 
 void DeviceBaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n,
                                            const Stream& stream) const {
-  poly::base_convert_kernel<true><<<poly::grid_for(m_, n), poly::kThreads, 0, stream_of(stream)>>>(
-      in, out, from_.as<rns::Modulus>(), to_.as<rns::Modulus>(), qhat_inv_.as<uint64_t>(),
-      qhat_inv_shoup_.as<uint64_t>(), ahat_mod_b_.as<uint64_t>(), a_mod_b_.as<uint64_t>(),
-      inv_a_.as<double>(), k_, n);
-  HNN_CUDA_CHECK(cudaGetLastError(), "base conversion launch");
+  run(true, in, out, LimbMap::contiguous(m_), n, stream);
+}
+
+void DeviceBaseConverter::convert_centered(const uint64_t* in, uint64_t* out, const LimbMap& out_positions,
+                                           std::size_t n, const Stream& stream) const {
+  run(true, in, out, out_positions, n, stream);
 }
 
 }  // namespace hnn::cuda

@@ -23,6 +23,7 @@ class Plaintext {
   double scale() const { return scale_; }
   void set_scale(double s) { scale_ = s; }
   std::size_t slots() const { return slots_; }
+  rns::Device device() const { return poly_.device(); }
 
  private:
   ContextPtr ctx_;
@@ -57,6 +58,8 @@ class Ciphertext {
   void set_scale(double s) { scale_ = s; }
   std::size_t slots() const { return slots_; }
   void set_slots(std::size_t s) { slots_ = s; }
+  // Where the components live (the CPU, or a CUDA device: see hnn/ckks/device.h).
+  rns::Device device() const { return polys_.empty() ? rns::Device::cpu() : polys_[0].device(); }
 
  private:
   ContextPtr ctx_;

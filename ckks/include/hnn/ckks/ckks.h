@@ -2,6 +2,7 @@
 #pragma once
 #include "hnn/ckks/ciphertext.h"
 #include "hnn/ckks/context.h"
+#include "hnn/ckks/device.h"
 #include "hnn/ckks/encoder.h"
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/evaluator.h"

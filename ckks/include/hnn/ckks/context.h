@@ -14,12 +14,18 @@
 #include "hnn/ckks/parameters.h"
 #include "hnn/ntt/ntt.h"
 #include "hnn/rns/rns_base.h"
+#include "hnn/rns/rns_poly.h"
 
 namespace hnn::ckks {
+
+namespace gpu {
+class DeviceContext;  // the CUDA backend's tables (internal)
+}
 
 class Context {
  public:
   static std::shared_ptr<const Context> create(const Parameters& params);
+  ~Context();
 
   const Parameters& params() const { return params_; }
   std::size_t n() const { return params_.n(); }
@@ -76,6 +82,12 @@ class Context {
   uint32_t galois_element(int step) const;
   uint32_t conjugation_element() const { return static_cast<uint32_t>(2 * n() - 1); }
   const std::vector<uint32_t>& galois_permutation(uint32_t galois_elt) const;
+  // The Galois element whose cached permutation is `perm` (a reference galois_permutation gave).
+  uint32_t galois_element_of(const std::vector<uint32_t>& perm) const;
+
+  // The CUDA backend's copy of these tables on `device` (a CUDA device or the emulated one),
+  // built on first use. Throws hnn::cuda::CudaError where the device is unusable.
+  const gpu::DeviceContext& device_context(rns::Device device) const;
 
  private:
   explicit Context(const Parameters& p);
@@ -95,6 +107,8 @@ class Context {
   mutable std::map<uint32_t, std::vector<uint32_t>> galois_perms_;
   mutable std::mutex subring_mutex_;
   mutable std::map<std::size_t, std::vector<std::unique_ptr<ntt::NttTables>>> subring_ntt_;  // by g
+  mutable std::mutex device_mutex_;
+  mutable std::map<std::pair<int, int>, std::unique_ptr<gpu::DeviceContext>> devices_;  // by (kind, index)
 };
 
 using ContextPtr = std::shared_ptr<const Context>;

@@ -28,7 +28,8 @@ class Encryptor {
 class Decryptor {
  public:
   Decryptor(ContextPtr ctx, const SecretKey& sk);
-  // m = c0 + c1 s (+ c2 s^2), NTT domain, at the ciphertext's level and scale.
+  // m = c0 + c1 s (+ c2 s^2), NTT domain, at the ciphertext's level and scale, on the host (a
+  // ciphertext on a CUDA device is copied back first).
   Plaintext decrypt(const Ciphertext& ct) const;
 
  private:

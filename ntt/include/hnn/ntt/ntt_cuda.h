@@ -7,6 +7,7 @@
 
 #include "hnn/ntt/ntt.h"
 #include "hnn/rns/cuda.h"
+#include "hnn/rns/limb_map.h"
 
 namespace hnn::ntt::cuda {
 
@@ -32,7 +33,12 @@ class DeviceNttPlan {
   hnn::cuda::DeviceBuffer roots_, roots_shoup_, inv_roots_, inv_roots_shoup_, scalars_;
 };
 
-// In place on device words (limbs x N, limb-major), ordered on `stream`.
+// In place on the limbs `map` names: limb map.position[t] of `device_words` (N words each) with
+// the plan's tables map.table[t]. Ordered on `stream`. One plan over every prime of a context thus
+// serves any level, extended bases and scattered limbs.
+void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* device_words,
+               const hnn::cuda::LimbMap& map, const hnn::cuda::Stream& stream);
+// All plan.limbs() limbs of a dense buffer, limb i with tables i.
 void transform(const DeviceNttPlan& plan, Direction direction, uint64_t* device_words,
                const hnn::cuda::Stream& stream);
 

@@ -4,6 +4,14 @@
 // an injectable pool, explicit clone), explicit streams everywhere (never the legacy default
 // stream), and CudaError for every failing CUDA call, with the bytes asked for on out-of-memory.
 // In a build without CUDA, device_count() is 0 and everything else throws CudaError.
+//
+// Emulation: Stream::emulated() is a stream of the CUDA backend that needs no GPU. Its buffers are
+// host memory and every kernel launched on it runs its per-thread body on the host, thread after
+// thread (block by block and barrier by barrier for the shared-memory kernels). The GPU code paths,
+// index arithmetic and orchestration included, are thus tested on every CI run; what emulation
+// cannot show (races, launch limits, device intrinsics, speed) waits for the `gpu` tier.
+// Emulated buffers start filled with 0xff bytes (never a reduced residue), so a word no kernel
+// wrote shows; on a GPU, HNN_CUDA_POISON=1 in the environment does the same.
 #pragma once
 #include <cstddef>
 #include <stdexcept>
@@ -23,23 +31,49 @@ int device_count() noexcept;
 // One line saying why no GPU is usable (for test skips), or the device's name.
 std::string describe_device(int device = 0);
 
-// A non-blocking stream on one device.
+// A non-blocking stream on one device, or an emulated one (see above).
 class Stream {
  public:
   explicit Stream(int device = 0);
+  // A stream whose kernels run on the host (no GPU, no CUDA call). Available in CUDA builds.
+  static Stream emulated();
+  // A non-owning view of a stream another object owns (never destroyed through the view).
+  static Stream borrow(void* native, int device, bool emulated);
   ~Stream();
   Stream(Stream&& other) noexcept;
   Stream& operator=(Stream&& other) noexcept;
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  void* native() const { return stream_; }  // cudaStream_t
+  void* native() const { return stream_; }  // cudaStream_t (null when emulated)
   int device() const { return device_; }
+  bool is_emulated() const { return emulated_; }
   void synchronize() const;
 
  private:
+  struct Raw {};
+  explicit Stream(Raw) {}
   void* stream_ = nullptr;
   int device_ = 0;
+  bool emulated_ = false;
+  bool owned_ = true;
+};
+
+// Elapsed device time between two points of a stream, from CUDA events (benchmarks time with it,
+// never with host clocks).
+class EventTimer {
+ public:
+  explicit EventTimer(const Stream& stream);
+  ~EventTimer();
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  void start();      // records the start event on the stream
+  double stop_ms();  // records the stop event, waits for it, returns the milliseconds since start()
+
+ private:
+  void* stream_ = nullptr;
+  void* start_ = nullptr;
+  void* stop_ = nullptr;
 };
 
 // A stream-ordered memory pool (cudaMemPool_t). The default is the device's default pool; a caller
@@ -79,6 +113,9 @@ class DeviceBuffer {
   template <class T>
   const T* as() const { return static_cast<const T*>(ptr_); }
   std::size_t size() const { return bytes_; }
+  bool is_emulated() const { return emulated_; }
+  // A view of the stream the buffer was allocated on (and is freed on).
+  Stream stream() const { return Stream::borrow(stream_, device_, emulated_); }
 
  private:
   void release() noexcept;
@@ -86,6 +123,13 @@ class DeviceBuffer {
   std::size_t bytes_ = 0;
   void* stream_ = nullptr;  // the stream the memory is freed on
   void* pool_ = nullptr;
+  int device_ = 0;
+  bool emulated_ = false;
 };
+
+// Raw copies ordered on `stream` (device pointers from DeviceBuffers of that stream's kind).
+void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream);
+void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream);
+void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream);
 
 }  // namespace hnn::cuda

@@ -32,6 +32,7 @@
 #include "hnn/ckks/evaluator.h"
 #include "hnn/ckks/keygen.h"
 #include "hnn/ckks/parameters.h"
+#include "hnn/rns/cuda_poly.h"
 
 namespace hnn::ckks::bootstrap {
 
@@ -66,6 +67,9 @@ struct BootstrapKeys {
   }
 };
 
+// The keys on a CUDA device (or the emulated one), for a Bootstrapper moved there (move_to).
+BootstrapKeys to_device(const BootstrapKeys& keys, rns::Device device);
+
 struct BootstrapTimings {
   double mod_raise_s = 0, coeff_to_slot_s = 0, eval_mod_s = 0, slot_to_coeff_s = 0;
 };
@@ -91,6 +95,12 @@ class Bootstrapper {
   std::size_t plaintext_count() const;
 
   BootstrapKeys create_keys(KeyGenerator& keygen) const;
+
+  // Moves the precomputed plaintexts (CoeffToSlot and SlotToCoeff factors) to `device`, a CUDA
+  // device or the emulated one (or back to the CPU): bootstrapping then runs there, on
+  // ciphertexts and keys (to_device) that live there, and gives the CPU's words.
+  void move_to(rns::Device device);
+  rns::Device device() const { return device_; }
 
   // ---- the stages, callable one by one -------------------------------------------------------
   // Level 0 (lower levels are dropped) -> max level; the result has scale q_0, so its slots decode
@@ -145,6 +155,8 @@ class Bootstrapper {
   std::vector<double> cts_scales_, stc_scales_;  // the scale after each factor's rescale
   double stc_input_scale_ = 0;                   // SlotToCoeff's input scale for the default scale
   rns::BaseConverter lift_;                      // q_0 -> q_1..q_L, ModRaise's centered lift
+  rns::Device device_ = rns::Device::cpu();
+  std::shared_ptr<const cuda::DeviceBaseConverter> device_lift_;  // lift_ on device_ (when a CUDA one)
 };
 
 namespace presets {

@@ -33,6 +33,10 @@ class LinearTransform {
   std::size_t slots() const { return slots_; }
   std::size_t plaintext_count() const;
   std::size_t size_bytes() const;
+  // Moves the precomputed plaintexts to `device` (a CUDA device, the emulated one, or back to the
+  // CPU); apply() then takes ciphertexts on that device only.
+  void move_to(rns::Device device, const Context& ctx);
+  rns::Device device() const { return device_; }
 
   // M x for x at level >= level() (dropped to it). The result has scale x.scale() * scale() and
   // is not rescaled.
@@ -53,6 +57,7 @@ class LinearTransform {
   double scale_ = 0;
   std::vector<int> baby_;
   std::vector<Giant> giants_;
+  rns::Device device_ = rns::Device::cpu();
 };
 
 }  // namespace hnn::ckks::bootstrap

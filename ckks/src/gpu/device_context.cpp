@@ -1,0 +1,69 @@
+#include "device_context.h"
+
+#include "hnn/rns/error.h"
+
+namespace hnn::ckks::gpu {
+
+namespace {
+// One stream per device for the whole process, so that work of different contexts on one device
+// is ordered. Made on first use and never destroyed: buffers are freed on it up to the very end.
+const cuda::Stream& stream_for(rns::Device device) {
+  HNN_REQUIRE(device.is_cuda(), "a device context needs a CUDA device, not ", device.name());
+  static std::mutex mutex;
+  static std::map<std::pair<int, int>, cuda::Stream*>* streams = new std::map<std::pair<int, int>, cuda::Stream*>;
+  std::lock_guard<std::mutex> lock(mutex);
+  cuda::Stream*& s = (*streams)[{static_cast<int>(device.kind), device.index}];
+  if (!s) {
+    if (device.kind == rns::Device::Kind::CudaEmulated) {
+      s = new cuda::Stream(cuda::Stream::emulated());
+    } else {
+      HNN_REQUIRE(device.index >= 0 && device.index < cuda::device_count(), "no CUDA device ", device.index, ": ",
+                  cuda::describe_device(device.index));
+      s = new cuda::Stream(device.index);
+    }
+  }
+  return *s;
+}
+}  // namespace
+
+DeviceContext::DeviceContext(const Context& ctx, rns::Device device)
+    : ctx_(ctx), device_(device), stream_(stream_for(device)) {
+  const std::size_t limbs = ctx.params().q().size() + ctx.special_count();
+  std::vector<rns::Modulus> moduli;
+  std::vector<const ntt::NttTables*> tables;
+  for (std::size_t i = 0; i < limbs; ++i) {
+    moduli.push_back(ctx.modulus(i));
+    tables.push_back(&ctx.ntt_tables(i));
+  }
+  moduli_ = cuda::DeviceBuffer(moduli.size() * sizeof(rns::Modulus), stream_);
+  moduli_.upload(moduli.data(), moduli_.size(), stream_);
+  ntt_ = std::make_unique<ntt::cuda::DeviceNttPlan>(tables, stream_);
+  const int L = ctx.max_level();
+  mod_up_.resize(static_cast<std::size_t>(L) + 1);
+  for (int l = 0; l <= L; ++l) {
+    for (int j = 0; j < ctx.digits_at_level(l); ++j) mod_up_[l].emplace_back(ctx.mod_up_step(l, j).converter, stream_);
+    mod_down_.emplace_back(ctx.mod_down_converter(l), stream_);
+  }
+  // Level 0 has no fused ModDown+rescale; its slot holds a copy of the level-0 ModDown.
+  mod_down_rescale_.emplace_back(ctx.mod_down_converter(0), stream_);
+  for (int l = 1; l <= L; ++l) mod_down_rescale_.emplace_back(ctx.mod_down_rescale_converter(l), stream_);
+  stream_.synchronize();
+}
+
+const uint32_t* DeviceContext::permutation(const std::vector<uint32_t>& host_perm) const {
+  const uint32_t elt = ctx_.galois_element_of(host_perm);
+  std::lock_guard<std::mutex> lock(perm_mutex_);
+  auto it = perms_.find(elt);
+  if (it == perms_.end()) {
+    cuda::DeviceBuffer buf(host_perm.size() * sizeof(uint32_t), stream_);
+    buf.upload(host_perm.data(), buf.size(), stream_);
+    it = perms_.emplace(elt, std::move(buf)).first;
+  }
+  return it->second.as<uint32_t>();
+}
+
+rns::RnsPoly DeviceContext::make_poly(std::size_t limbs, rns::Domain domain) const {
+  return rns::RnsPoly(ctx_.n(), limbs, domain, rns::RnsPoly::Uninitialized{}, stream_);
+}
+
+}  // namespace hnn::ckks::gpu
