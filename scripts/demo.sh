@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what it needs, builds Release, and classifies a sentence with the shipped
-# HE-friendly DistilBERT, every layer on CKKS ciphertexts (hnn-distilbert, 128-bit logN = 16).
+# HE-friendly DistilBERT, every layer on CKKS ciphertexts (hnn-distilbert, 128-bit logN = 16), on
+# the GPU when one is usable (hnn-distilbert's default --device auto), else on the CPU.
 # Usage: scripts/demo.sh ["a sentence"] [hnn-distilbert options]
 set -euo pipefail
 cd "$(dirname "$0")/.."

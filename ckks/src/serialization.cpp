@@ -31,10 +31,15 @@ class Writer {
     out_.put<T>(v);
   }
   void put_words(std::span<const uint64_t> w) { out_.put_words(w); }
+  // A polynomial on a CUDA device is copied back first: serialized bytes never say where it lived.
   void put_poly(const RnsPoly& poly) {
     put<uint8_t>(static_cast<uint8_t>(poly.domain()));
     put<uint32_t>(static_cast<uint32_t>(poly.limbs()));
-    put_words(poly.words());
+    if (poly.on_device()) {
+      put_words(poly.to_host().words());
+    } else {
+      put_words(poly.words());
+    }
   }
   void put_bytes(ByteView b) { out_.put_bytes(b); }
   void reserve(std::size_t total) { out_.reserve(total); }

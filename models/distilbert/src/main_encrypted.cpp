@@ -1,6 +1,7 @@
 // hnn-distilbert: classify one sentence with every layer of the HE-friendly DistilBERT computed on
 // ciphertexts, client and server in one process (hnn-server / hnn-client split them).
-//   hnn-distilbert [--model DIR] [--params n16|insecure-n12] [--flood-sigma S] [--check] "a sentence"
+//   hnn-distilbert [--model DIR] [--params n16|insecure-n12] [--device auto|cpu|cuda[:N]|cuda-emulated]
+//                  [--flood-sigma S] [--check] "a sentence"
 //   hnn-distilbert --sst2 data/sst2/dev.tsv --count 12 --max-tokens 16 --results out.jsonl
 //     (agreement run: encrypted decisions against the plaintext model's, one JSON line a sentence)
 // Prints the steps with their timing, the keys' and ciphertexts' sizes, per-layer timing and
@@ -19,6 +20,7 @@
 #include <set>
 #include <string>
 
+#include "hnn/ckks/device.h"
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/serialization.h"
 #include "hnn/distilbert/encrypted.h"
@@ -42,6 +44,7 @@ struct Engine {
   hnn::ckks::ContextPtr ctx;
   std::unique_ptr<hnn::ckks::bootstrap::Bootstrapper> boot;
   std::size_t calibration_count = 16;
+  hnn::rns::Device device;  // where the server evaluates
 };
 
 // What one layout (token count T) needs: the plan from public calibration sentences, and the
@@ -50,11 +53,14 @@ struct Session {
   he::Layout layout;
   Calibration cal;
   ClientKeys keys;
+  std::optional<he::EvaluationKeys> device_keys;  // the server's copy on its device (when a CUDA one)
+  const he::EvaluationKeys& server_keys() const { return device_keys ? *device_keys : keys.evaluation; }
 };
 
-Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count) {
+Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count,
+                   hnn::rns::Device device) {
   auto t0 = Clock::now();
-  Engine e{load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR), set, nullptr, nullptr, calibration_count};
+  Engine e{load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR), set, nullptr, nullptr, calibration_count, device};
   const auto& cfg = e.m.model.model().config();
   std::printf("[model] %s: dim %lld, %lld layers, %lld heads, %zu slots (%.1f s)\n", model_dir.string().c_str(),
               static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers), static_cast<long long>(cfg.n_heads),
@@ -67,6 +73,13 @@ Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSe
               "plaintexts, %.0f MiB) (%.1f s)\n",
               std::string(name_of(set)).c_str(), preset.params.log_n, e.ctx->params().log_qp(), e.boot->output_level(),
               e.boot->plaintext_count(), mib(e.boot->precomputed_bytes()), seconds_since(t0));
+  if (device.is_cuda()) {
+    t0 = Clock::now();
+    e.boot->move_to(device);
+    hnn::ckks::synchronize(*e.ctx, device);
+    std::printf("[device] %s: bootstrapping plaintexts moved there (%.1f s)\n", describe(device).c_str(),
+                seconds_since(t0));
+  }
   return e;
 }
 
@@ -75,7 +88,7 @@ Session make_session(const Engine& e, const he::Layout& layout) {
   const fs::path train = fs::path(HNN_DISTILBERT_DATA_DIR) / "sst2" / "train.tsv";
   Session s{layout, calibrate(e.m.model, e.m.tokenizer, layout, e.boot->output_level(),
                       calibration_sentences(train, e.calibration_count)),
-            {}};
+            {}, std::nullopt};
   std::printf("[plan] T=%zu: %zu calibration sentences (public SST-2 train): %zu bootstraps per sentence, %zu "
               "rotation keys, %zu bootstrap sites (%.1f s)\n",
               layout.tokens, s.cal.sentences, s.cal.bootstraps_per_sentence, s.cal.rotation_steps.size(),
@@ -84,6 +97,12 @@ Session make_session(const Engine& e, const he::Layout& layout) {
   s.keys = make_client_keys(e.ctx, *e.boot, s.cal.rotation_steps, e.boot->output_level());
   std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
               s.keys.evaluation.galois.keys().size(), mib(s.keys.evaluation.size_bytes()), seconds_since(t0));
+  if (e.device.is_cuda()) {
+    t0 = Clock::now();
+    s.device_keys = hnn::ckks::bootstrap::to_device(s.keys.evaluation, e.device);
+    hnn::ckks::synchronize(*e.ctx, e.device);
+    std::printf("[device] evaluation keys moved to %s (%.1f s)\n", e.device.name().c_str(), seconds_since(t0));
+  }
   return s;
 }
 
@@ -114,7 +133,7 @@ Outcome classify(const Engine& e, const Session& s, const PreparedSentence& prep
   // ---- server: evaluation keys only ---------------------------------------------------------
   t0 = Clock::now();
   hnn::ckks::Decryptor decryptor(e.ctx, s.keys.keygen->secret_key());
-  he::CkksBackend backend(layout, *e.boot, s.keys.evaluation, s.cal.bounds);
+  he::CkksBackend backend(layout, *e.boot, s.server_keys(), s.cal.bounds);
   Outcome out;
   if (!check) {
     he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
@@ -142,9 +161,9 @@ Outcome classify(const Engine& e, const Session& s, const PreparedSentence& prep
   }
   out.server_s = seconds_since(t0);
   out.counters = backend.counters();
-  std::printf("[server] CPU backend: %.1f s, %zu bootstraps (%.1f s), %zu rotations, %zu ct-ct products, %zu "
+  std::printf("[server] %s: %.1f s, %zu bootstraps (%.1f s), %zu rotations, %zu ct-ct products, %zu "
               "plaintext products\n",
-              out.server_s, out.counters.bootstraps, backend.bootstrap_seconds(), out.counters.rotations,
+              describe(e.device).c_str(), out.server_s, out.counters.bootstraps, backend.bootstrap_seconds(), out.counters.rotations,
               out.counters.products, out.counters.plain_products);
   return out;
 }
@@ -217,6 +236,7 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
            {"server_s", o.server_s},
            {"total_s", seconds_since(t0)},
            {"bootstraps", o.counters.bootstraps},
+           {"device", e.device.name()},
            {"rotations", o.counters.rotations},
            {"tag", tag}};
     std::ofstream(results, std::ios::app) << j.dump() << "\n";
@@ -262,6 +282,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--vocab", vocab, "vocab.txt (default: MODEL/vocab.txt, else the shipped one)");
   app.add_option("--params", params, "n16 (128-bit) or insecure-n12 (tests only)")->capture_default_str();
+  std::string device = "auto";
+  app.add_option("--device", device,
+                 "where the server evaluates: auto (the GPU when one is usable, else the CPU), cpu, cuda, cuda:N, "
+                 "or cuda-emulated (the CUDA code on the host, slow: tests)")
+      ->capture_default_str();
   app.add_option("--calibration", calibration, "public SST-2 sentences that set the bootstrap bounds")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
@@ -303,7 +328,7 @@ int main(int argc, char** argv) {
       std::cerr << "hnn-distilbert: --check is for one sentence\n";
       return 2;
     }
-    const Engine e = make_engine(model_dir, vocab, parse_parameter_set(params), calibration);
+    const Engine e = make_engine(model_dir, vocab, parse_parameter_set(params), calibration, parse_device(device));
     if (!batch.empty()) return run_batch(e, flood_sigma, batch, count, max_tokens, results, tag);
     return run_one(e, flood_sigma, check, sentence);
   } catch (const std::exception& e) {

@@ -33,8 +33,9 @@ using Clock = std::chrono::steady_clock;
 // connections.
 class Server {
  public:
-  Server(const fs::path& model_dir, const fs::path& vocab, std::size_t calibration_count)
-      : m_(load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR)), calibration_count_(calibration_count) {}
+  Server(const fs::path& model_dir, const fs::path& vocab, std::size_t calibration_count, hnn::rns::Device device)
+      : m_(load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR)), calibration_count_(calibration_count),
+        device_(device) {}
 
   void serve(hnn::net::Connection& conn);
 
@@ -49,6 +50,7 @@ class Server {
 
   LoadedModel m_;
   std::size_t calibration_count_;
+  hnn::rns::Device device_;  // where the evaluation runs
   std::map<ParameterSet, Engine> engines_;
 };
 
@@ -60,8 +62,10 @@ Server::Engine& Server::engine(ParameterSet set) {
   Engine e;
   e.ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
   e.boot = std::make_unique<hnn::ckks::bootstrap::Bootstrapper>(e.ctx, preset.config);
-  std::printf("[params] %s: logN %d, %d levels between bootstraps; bootstrapper ready (%.1f s)\n",
-              std::string(name_of(set)).c_str(), preset.params.log_n, e.boot->output_level(), seconds_since(t0));
+  e.boot->move_to(device_);
+  std::printf("[params] %s: logN %d, %d levels between bootstraps; bootstrapper ready on %s (%.1f s)\n",
+              std::string(name_of(set)).c_str(), preset.params.log_n, e.boot->output_level(),
+              describe(device_).c_str(), seconds_since(t0));
   return engines_.emplace(set, std::move(e)).first->second;
 }
 
@@ -95,8 +99,9 @@ void Server::serve(hnn::net::Connection& conn) {
   conn.send(proto::kPlan, proto::encode(plan));
 
   auto t0 = Clock::now();
-  const auto keys = hnn::ckks::bootstrap::deserialize_bootstrap_keys(
+  auto keys = hnn::ckks::bootstrap::deserialize_bootstrap_keys(
       e.ctx, conn.receive_expecting(proto::kKeys, proto::kMaxKeysPayload).payload);
+  if (device_.is_cuda()) keys = hnn::ckks::bootstrap::to_device(keys, device_);
   const auto blobs = proto::decode_blobs(conn.receive_expecting(proto::kInput, proto::kMaxCiphertextsPayload).payload,
                                          layout.chunks(static_cast<std::size_t>(cfg.dim)));
   HNN_REQUIRE(blobs.size() == layout.chunks(static_cast<std::size_t>(cfg.dim)), "INPUT holds ", blobs.size(),
@@ -113,7 +118,7 @@ void Server::serve(hnn::net::Connection& conn) {
     print_stage(r);
     conn.send(proto::kProgress, proto::encode(proto::Progress{r.stage, r.seconds, r.bootstraps}));
   });
-  std::printf("[server] CPU backend: %.1f s, %zu bootstraps, %zu rotations\n", seconds_since(t0),
+  std::printf("[server] %s: %.1f s, %zu bootstraps, %zu rotations\n", describe(device_).c_str(), seconds_since(t0),
               backend.counters().bootstraps, backend.counters().rotations);
   conn.send(proto::kResult, hnn::ckks::serialize(out.ct));
   std::fflush(stdout);
@@ -158,9 +163,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   app.add_flag("--once", once, "serve one connection, then exit (1 if it failed)");
+  std::string device = "auto";
+  app.add_option("--device", device,
+                 "where to evaluate: auto (the GPU when one is usable, else the CPU), cpu, cuda, cuda:N, or "
+                 "cuda-emulated (the CUDA code on the host, slow: tests)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    Server server(model_dir, vocab, calibration);
+    Server server(model_dir, vocab, calibration, parse_device(device));
     hnn::net::Listener listener(host, port);
     std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(listener.port()));
     std::fflush(stdout);

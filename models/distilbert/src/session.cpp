@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "hnn/ckks/device.h"
 #include "hnn/distilbert/sst2.h"
 #include "hnn/rns/error.h"
 #include "hnn/rns/random.h"
@@ -16,6 +17,36 @@ ParameterSet parse_parameter_set(std::string_view name) {
 }
 
 std::string_view name_of(ParameterSet set) { return set == ParameterSet::N16 ? "n16" : "insecure-n12"; }
+
+rns::Device parse_device(std::string_view name) {
+  if (name == "auto") return ckks::device_available(rns::Device::cuda(0)) ? rns::Device::cuda(0) : rns::Device::cpu();
+  if (name == "cpu") return rns::Device::cpu();
+  rns::Device d;
+  if (name == "cuda-emulated") {
+    d = rns::Device::cuda_emulated();
+  } else if (name == "cuda" || name.starts_with("cuda:")) {
+    int index = 0;
+    if (name.size() > 5) {
+      const std::string digits(name.substr(5));
+      HNN_REQUIRE(!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 4,
+                  "bad device '", name, "': write cuda:N with N a GPU index");
+      index = std::stoi(digits);
+    }
+    d = rns::Device::cuda(index);
+  } else {
+    HNN_THROW(InvalidArgument, "unknown device '", name, "': use auto, cpu, cuda, cuda:N or cuda-emulated");
+  }
+  HNN_REQUIRE(ckks::device_available(d), "device ", d.name(), " is not usable here (",
+              cuda::built_with_cuda() ? cuda::describe_device(d.index) : "this build has no CUDA backend",
+              "): use --device cpu");
+  return d;
+}
+
+std::string describe(rns::Device d) {
+  if (d.is_cpu()) return "CPU";
+  if (d.kind == rns::Device::Kind::CudaEmulated) return "CUDA backend, emulated on the host";
+  return "CUDA backend on " + cuda::describe_device(d.index);
+}
 
 ckks::bootstrap::presets::BootstrapPreset encrypted_preset(ParameterSet set, std::size_t slots) {
   auto p = set == ParameterSet::N16 ? ckks::bootstrap::presets::n16_bootstrap(slots)

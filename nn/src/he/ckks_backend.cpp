@@ -5,6 +5,7 @@
 #include <numbers>
 #include <optional>
 
+#include "hnn/ckks/device.h"
 #include "hnn/ckks/polynomial.h"
 
 namespace hnn::nn::he {
@@ -47,12 +48,20 @@ CkksBackend::CkksBackend(Layout layout, const ckks::bootstrap::Bootstrapper& boo
   const auto& ctx = *bootstrapper.context();
   HNN_REQUIRE(keys.relin.context() && keys.relin.context()->digest() == ctx.digest(),
               "evaluation keys belong to another parameter set");
+  HNN_REQUIRE(keys.relin.key().b(0).device() == bootstrapper.device(), "the evaluation keys are on ",
+              keys.relin.key().b(0).device().name(), " but the bootstrapper on ", bootstrapper.device().name(),
+              ": move the keys with ckks::bootstrap::to_device");
   delta_.assign(static_cast<std::size_t>(fresh_level_) + 1, 0.0);
   delta_[static_cast<std::size_t>(fresh_level_)] = ctx.params().default_scale();
   for (int l = fresh_level_; l >= 1; --l) {
     const double d = delta_[static_cast<std::size_t>(l)];
     delta_[static_cast<std::size_t>(l) - 1] = d * d / prime(ctx, l);
   }
+}
+
+ckks::Plaintext CkksBackend::encode(const std::vector<double>& p, int level, double scale) const {
+  ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), level, scale);
+  return device().is_cpu() ? std::move(pt) : ckks::to_device(pt, device());
 }
 
 CkksBackend::Value CkksBackend::adopt(ckks::Ciphertext ct) const {
@@ -64,6 +73,7 @@ CkksBackend::Value CkksBackend::adopt(ckks::Ciphertext ct) const {
               "encrypt activations at level ", fresh_level_, " with the default scale (got level ",
               ct.level(), ", scale 2^", std::log2(ct.scale()), ")");
   HNN_REQUIRE(ct.size() == 2, "a fresh ciphertext has two components");
+  if (ct.device() != device()) ct = ct.device().is_cpu() ? ckks::to_device(ct, device()) : ckks::to_host(ct);
   return Value{std::move(ct), Meta{fresh_level_, 0}};
 }
 
@@ -75,7 +85,7 @@ CkksBackend::Value CkksBackend::mul_plain_lazy(const Value& x, const std::vector
   HNN_ASSERT(!x.pending && x.meta.level >= 1, "plaintext product at level ", x.meta.level);
   ++counters_.plain_products;
   const int l = x.meta.level;
-  const ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), l, landing_scale(x.ct.scale(), l));
+  const ckks::Plaintext pt = encode(p, l, landing_scale(x.ct.scale(), l));
   Value r{x.ct.clone(), x.meta, true};
   ev_.multiply_plain_inplace(r.ct, pt);
   return r;
@@ -90,7 +100,7 @@ void CkksBackend::mul_plain_add(std::optional<Value>& acc, const Value& x, const
              x.meta.level, " into a sum at level ", acc->meta.level);
   ++counters_.plain_products;
   const int l = x.meta.level;
-  const ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), l, landing_scale(x.ct.scale(), l));
+  const ckks::Plaintext pt = encode(p, l, landing_scale(x.ct.scale(), l));
   ev_.multiply_plain_add_inplace(acc->ct, x.ct, pt);
 }
 
@@ -181,7 +191,7 @@ void CkksBackend::combine(Value& a, const Value& b, bool subtract) {
 }
 
 void CkksBackend::add_plain(Value& a, const std::vector<double>& p) const {
-  const ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), a.meta.level, a.ct.scale());
+  const ckks::Plaintext pt = encode(p, a.meta.level, a.ct.scale());
   ev_.add_plain_inplace(a.ct, pt);
 }
 

@@ -26,6 +26,13 @@ enum class ParameterSet {
 ParameterSet parse_parameter_set(std::string_view name);
 std::string_view name_of(ParameterSet set);
 
+// Where the server evaluates: "auto" (GPU 0 when usable, else the CPU), "cpu", "cuda", "cuda:N" or
+// "cuda-emulated" (the CUDA backend's code on the host: slow, for tests); throws InvalidArgument
+// naming the choices, or saying why a named device is unusable here.
+rns::Device parse_device(std::string_view name);
+// "CPU", "CUDA backend on NVIDIA H100 ... (sm_90)", ...: for the progress lines.
+std::string describe(rns::Device device);
+
 // The bootstrapping preset for `slots` sparse real slots.
 ckks::bootstrap::presets::BootstrapPreset encrypted_preset(ParameterSet set, std::size_t slots);
 

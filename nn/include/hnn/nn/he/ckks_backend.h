@@ -46,12 +46,16 @@ class CkksBackend {
 
   const Layout& layout() const { return layout_; }
   int fresh_level() const { return fresh_level_; }
+  // Where the evaluation runs: the bootstrapper's device (Bootstrapper::move_to). The keys must
+  // be there too; fresh ciphertexts are moved there by adopt(), and the plaintexts the layers
+  // encode are encoded on the host and moved there.
+  rns::Device device() const { return boot_->device(); }
   // The canonical scale of level l (l <= fresh_level()).
   double scale_at(int level) const { return delta_.at(static_cast<std::size_t>(level)); }
   int level(const Value& x) const { return x.meta.level; }
   const Meta& meta(const Value& x) const { return x.meta; }
   Value clone(const Value& x) const { return Value{x.ct.clone(), x.meta, x.pending}; }
-  // Wraps a fresh ciphertext (level fresh_level(), scale scale_at(fresh_level())).
+  // Wraps a fresh ciphertext (level fresh_level(), scale scale_at(fresh_level())), moved to device().
   Value adopt(ckks::Ciphertext ct) const;
   void lower_to(Value& x, int level) const { lower(x, level); }
 
@@ -86,6 +90,8 @@ class CkksBackend {
   void combine(Value& a, const Value& b, bool subtract);
   // The plaintext scale that brings a value of scale s at level l to Delta_{l-1} after rescale.
   double landing_scale(double s, int level) const;
+  // p encoded at `level` and `scale`, on device().
+  ckks::Plaintext encode(const std::vector<double>& p, int level, double scale) const;
 
   Layout layout_;
   double site_bound(std::string_view site) const;
