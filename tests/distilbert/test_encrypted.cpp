@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "hnn/ckks/bootstrap/bootstrapper.h"
+#include "hnn/ckks/device.h"
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/keygen.h"
 #include "hnn/distilbert/encrypted.h"
@@ -59,6 +62,27 @@ TEST(EncryptedDistilBert, PlainBackendEqualsTheTwin) {
   EXPECT_GE(checked, 8u);
 }
 
+// Sentences longer than the head dimension (16 here): the scores of each head spread over T / 16
+// blocks; the slot-level backend still equals the twin.
+std::string repeated(const std::string& s, int times) {
+  std::string out = s;
+  for (int i = 1; i < times; ++i) out += " , " + s;
+  return out;
+}
+
+TEST(EncryptedDistilBert, PlainBackendEqualsTheTwinBeyondTheHeadDimension) {
+  const Tiny t;
+  const std::size_t hd = static_cast<std::size_t>(t.model.model().config().head_dim());
+  std::size_t checked = 0;
+  for (const auto& s : t.dev) {
+    const Encoding enc = t.tokenizer.encode(repeated(s.sentence, 4), max_encrypted_tokens(t.model.model().config(), t.slots));
+    if (enc.real_tokens() <= hd) continue;
+    EXPECT_NEAR(plain_score(t, enc), twin_score(t, enc), 1e-9) << enc.real_tokens() << " tokens: " << s.sentence;
+    ++checked;
+  }
+  EXPECT_GE(checked, 4u);
+}
+
 TEST(EncryptedDistilBert, RejectsSentencesItCannotPack) {
   const Tiny t;
   const auto& cfg = t.model.model().config();
@@ -80,52 +104,128 @@ TEST(EncryptedDistilBert, ParameterSetTooSmallForTheModelIsExplained) {
   EXPECT_NO_THROW(encrypted_preset(ParameterSet::N16, 8192));
 }
 
-TEST(EncryptedDistilBert, CkksEndToEndGivesTheTwinsDecision) {
-  const Tiny t;
-  const auto& cfg = t.model.model().config();
-  const Encoding enc = t.tokenizer.encode(t.dev[1].sentence, 8);
-  const auto layout = sentence_layout(cfg, t.slots, enc.real_tokens());
-
-  auto preset = hnn::ckks::bootstrap::presets::insecure_n12_bootstrap(t.slots, 9);
-  preset.config.real_slots = true;
-  auto ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
-  hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
-  std::vector<std::string> calibration;
-  for (const auto& s : t.dev) calibration.push_back(s.sentence);
-  const Calibration cal = calibrate(t.model, t.tokenizer, layout, boot.output_level(), calibration);
-
-  // client: keys and the encrypted embeddings
-  auto keygen = hnn::ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, hnn::rns::Prng::Seed{{3}});
-  he::EvaluationKeys keys = boot.create_keys(keygen);
-  std::vector<uint32_t> elements;
-  for (int s : cal.rotation_steps) {
-    if (!keys.galois.has(ctx->galois_element(s))) elements.push_back(ctx->galois_element(s));
-  }
-  keygen.add_galois_keys(keys.galois, elements);
-  hnn::ckks::Encoder encoder(ctx);
-  hnn::ckks::Encryptor encryptor(ctx, keygen.create_public_key());
+// The tiny model end to end: client keys and encrypted embeddings, then the server's forward
+// pass on `device` (the CPU, the emulated CUDA device or a GPU).
+struct TinyEncrypted {
+  const Tiny& t;
+  Encoding enc;
+  he::Layout layout;
+  hnn::ckks::bootstrap::presets::BootstrapPreset preset;
+  hnn::ckks::ContextPtr ctx;
+  std::unique_ptr<hnn::ckks::bootstrap::Bootstrapper> boot;
+  Calibration cal;
+  hnn::ckks::KeyGenerator keygen;
+  he::EvaluationKeys keys;
+  std::vector<hnn::ckks::Ciphertext> inputs;
   std::size_t real = 0;
-  const auto packed = embed_and_pack(t.model, enc, layout, real);
 
-  // server
-  he::CkksBackend b(layout, boot, keys, cal.bounds);
-  he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
-  for (const auto& c : packed) {
-    x.chunks.push_back(b.adopt(encryptor.encrypt(encoder.encode(std::span<const double>(c), b.fresh_level()))));
+  static hnn::ckks::bootstrap::presets::BootstrapPreset preset_for(std::size_t slots) {
+    auto p = hnn::ckks::bootstrap::presets::insecure_n12_bootstrap(slots, 9);
+    p.config.real_slots = true;
+    return p;
   }
-  std::size_t stages = 0;
-  const auto out = encrypted_forward(b, t.model, std::move(x), real, [&](const StageReport&) { ++stages; });
+  explicit TinyEncrypted(const Tiny& tiny, const std::string& sentence, std::size_t max_tokens = 8)
+      : t(tiny),
+        enc(t.tokenizer.encode(sentence, max_tokens)),
+        layout(sentence_layout(t.model.model().config(), t.slots, enc.real_tokens())),
+        preset(preset_for(t.slots)),
+        ctx(hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params))),
+        boot(std::make_unique<hnn::ckks::bootstrap::Bootstrapper>(ctx, preset.config)),
+        keygen(hnn::ckks::KeyGenerator::insecure_from_seed_for_testing(ctx, hnn::rns::Prng::Seed{{3}})) {
+    std::vector<std::string> calibration;
+    for (const auto& s : t.dev) calibration.push_back(s.sentence);
+    cal = calibrate(t.model, t.tokenizer, layout, boot->output_level(), calibration);
+    keys = boot->create_keys(keygen);
+    std::vector<uint32_t> elements;
+    for (int s : cal.rotation_steps) {
+      if (!keys.galois.has(ctx->galois_element(s))) elements.push_back(ctx->galois_element(s));
+    }
+    keygen.add_galois_keys(keys.galois, elements);
+    hnn::ckks::Encoder encoder(ctx);
+    hnn::ckks::Encryptor encryptor(ctx, keygen.create_public_key());
+    for (const auto& c : embed_and_pack(t.model, enc, layout, real))
+      inputs.push_back(encryptor.encrypt(encoder.encode(std::span<const double>(c), boot->output_level())));
+  }
+  struct Run {
+    hnn::ckks::Ciphertext out;
+    he::RunCounters counters;
+    std::size_t stages = 0;
+  };
+  Run serve(hnn::rns::Device device) {
+    boot->move_to(device);
+    const he::EvaluationKeys device_keys =
+        device.is_cpu() ? he::EvaluationKeys{} : hnn::ckks::bootstrap::to_device(keys, device);
+    he::CkksBackend b(layout, *boot, device.is_cpu() ? keys : device_keys, cal.bounds);
+    he::Tensor<he::CkksBackend::Value> x{static_cast<std::size_t>(t.model.model().config().dim), {}};
+    for (const auto& c : inputs) x.chunks.push_back(b.adopt(c.clone()));
+    Run r;
+    const auto y = encrypted_forward(b, t.model, std::move(x), real, [&](const StageReport&) { ++r.stages; });
+    EXPECT_TRUE(y.ct.device() == device) << "the output left " << device.name();
+    r.out = y.ct.device().is_cpu() ? y.ct.clone() : hnn::ckks::to_host(y.ct);
+    r.counters = b.counters();
+    boot->move_to(hnn::rns::Device::cpu());
+    return r;
+  }
+  double score(const hnn::ckks::Ciphertext& ct) const {
+    hnn::ckks::Encoder encoder(ctx);
+    hnn::ckks::Decryptor decryptor(ctx, keygen.secret_key());
+    return encoder.decode_real(decryptor.decrypt(ct))[0];
+  }
+};
 
-  hnn::ckks::Decryptor decryptor(ctx, keygen.secret_key());
-  const double score = encoder.decode_real(decryptor.decrypt(out.ct))[0];
-  const double want = twin_score(t, enc);
+void expect_the_twins_decision(const Tiny& t, TinyEncrypted& e) {
+  const auto run = e.serve(hnn::rns::Device::cpu());
+  const double score = e.score(run.out);
+  const double want = twin_score(t, e.enc);
   const double bits = -std::log2(std::fabs(score - want));
-  std::printf("encrypted score %.9f, twin %.9f (%.1f bits); %zu bootstraps (planned %zu), %zu rotations\n", score,
-              want, bits, b.counters().bootstraps, cal.bootstraps_per_sentence, b.counters().rotations);
+  std::printf("T=%zu: encrypted score %.9f, twin %.9f (%.1f bits); %zu bootstraps (planned %zu), %zu rotations\n",
+              e.layout.tokens, score, want, bits, run.counters.bootstraps, e.cal.bootstraps_per_sentence,
+              run.counters.rotations);
   EXPECT_EQ(score > 0.5, want > 0.5);
   EXPECT_GE(bits, 12.0);
-  EXPECT_EQ(b.counters().bootstraps, cal.bootstraps_per_sentence);
-  EXPECT_EQ(stages, 1u + 2u * 2u + 1u);
+  EXPECT_EQ(run.counters.bootstraps, e.cal.bootstraps_per_sentence);
+  EXPECT_EQ(run.stages, 1u + 2u * 2u + 1u);
+}
+
+TEST(EncryptedDistilBert, CkksEndToEndGivesTheTwinsDecision) {
+  const Tiny t;
+  TinyEncrypted e(t, t.dev[1].sentence);
+  expect_the_twins_decision(t, e);
+}
+
+// 32 tokens, twice the head dimension: two score blocks per head.
+TEST(EncryptedDistilBert, CkksEndToEndBeyondTheHeadDimension) {
+  const Tiny t;
+  TinyEncrypted e(t, repeated(t.dev[1].sentence, 4), 32);
+  ASSERT_GT(e.enc.real_tokens(), 16u);
+  ASSERT_EQ(e.layout.tokens, 32u);
+  expect_the_twins_decision(t, e);
+}
+
+// Every layer, bootstrapping included, on the CUDA backend (the emulated device in CI, a GPU where
+// one is present): the output ciphertext has exactly the CPU run's words.
+TEST(EncryptedDistilBert, CudaBackendGivesTheCpuWords) {
+  std::vector<hnn::rns::Device> devices;
+  for (auto d : {hnn::rns::Device::cuda_emulated(), hnn::rns::Device::cuda(0)})
+    if (hnn::ckks::device_available(d)) devices.push_back(d);
+  if (devices.empty()) GTEST_SKIP() << "this build has no CUDA backend";
+  const Tiny t;
+  TinyEncrypted e(t, t.dev[1].sentence);
+  const auto cpu = e.serve(hnn::rns::Device::cpu());
+  for (const auto device : devices) {
+    SCOPED_TRACE(device.name());
+    const auto dev = e.serve(device);
+    ASSERT_EQ(dev.out.size(), cpu.out.size());
+    EXPECT_EQ(dev.out.level(), cpu.out.level());
+    EXPECT_EQ(dev.out.scale(), cpu.out.scale());
+    for (std::size_t i = 0; i < cpu.out.size(); ++i) {
+      const auto a = cpu.out[i].words(), b = dev.out[i].words();
+      ASSERT_EQ(a.size(), b.size());
+      EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin())) << "component " << i << " differs";
+    }
+    EXPECT_EQ(dev.counters.bootstraps, cpu.counters.bootstraps);
+    EXPECT_EQ(e.score(dev.out), e.score(cpu.out));
+  }
 }
 
 }  // namespace

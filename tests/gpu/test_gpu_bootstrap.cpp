@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "../ckks/ckks_fixture.h"
-#include "gpu_util.h"
+#include "gpu_compare.h"
 #include "hnn/ckks/bootstrap/bootstrapper.h"
 #include "hnn/ckks/device.h"
 
@@ -13,21 +13,6 @@ using namespace hnn;
 using ckks::Ciphertext;
 
 namespace {
-
-void expect_same_words(const Ciphertext& cpu, const Ciphertext& device, const std::string& what) {
-  ASSERT_TRUE(device.device() == test::gpu_device()) << what << ": result left the device";
-  const Ciphertext back = ckks::to_host(device);
-  ASSERT_EQ(back.size(), cpu.size()) << what;
-  EXPECT_EQ(back.level(), cpu.level()) << what;
-  EXPECT_EQ(back.scale(), cpu.scale()) << what;
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    const auto a = cpu[i].words(), b = back[i].words();
-    ASSERT_EQ(a.size(), b.size()) << what;
-    std::size_t differing = 0;
-    for (std::size_t k = 0; k < a.size(); ++k) differing += a[k] != b[k];
-    EXPECT_EQ(differing, 0u) << what << ", component " << i << ": " << differing << " of " << a.size() << " words differ";
-  }
-}
 
 struct Case {
   std::size_t slots;
@@ -56,7 +41,7 @@ TEST(GpuBootstrap, MatchesTheCpuBootstrapWordForWord) {
     const Ciphertext dct = ckks::to_device(ct, test::gpu_device());
     EXPECT_NE(test::invalid_argument_message([&] { boot.bootstrap(ct, keys); }).find("move_to"), std::string::npos);
     const Ciphertext dev = boot.bootstrap(dct, dkeys);
-    expect_same_words(cpu, dev, "bootstrap");
+    test::expect_same_words(cpu, dev, "bootstrap");
     // And it decrypts to the message.
     const auto got = w.encoder->decode(w.decryptor->decrypt(dev));
     EXPECT_GT(test::precision(got, x).mean_bits, 15.0);

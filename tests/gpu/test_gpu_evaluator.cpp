@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "../ckks/ckks_fixture.h"
-#include "gpu_util.h"
+#include "gpu_compare.h"
 #include "hnn/ckks/device.h"
 
 using namespace hnn;
@@ -29,24 +29,6 @@ ckks::ParametersLiteral literal(int log_n) {
 std::vector<int> ring_sizes() {
   if (test::kGpuEmulated) return {12, 13};
   return {12, 13, 14, 15, 16};
-}
-
-void expect_same_words(const Ciphertext& cpu, const Ciphertext& device, const std::string& what) {
-  ASSERT_TRUE(device.device() == test::gpu_device()) << what << ": result left the device";
-  const Ciphertext back = ckks::to_host(device);
-  ASSERT_EQ(back.size(), cpu.size()) << what;
-  EXPECT_EQ(back.level(), cpu.level()) << what;
-  EXPECT_EQ(back.scale(), cpu.scale()) << what;
-  EXPECT_EQ(back.slots(), cpu.slots()) << what;
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_EQ(back[i].domain(), cpu[i].domain()) << what << ", component " << i;
-    const auto a = cpu[i].words(), b = back[i].words();
-    ASSERT_EQ(a.size(), b.size()) << what << ", component " << i;
-    std::size_t differing = 0;
-    for (std::size_t k = 0; k < a.size(); ++k) differing += a[k] != b[k];
-    EXPECT_EQ(differing, 0u) << what << ", component " << i << ": " << differing << " of " << a.size()
-                             << " words differ";
-  }
 }
 
 struct DeviceWorld : test::CkksWorld {
@@ -77,14 +59,14 @@ TEST(GpuEvaluator, AdditiveAndPlaintextOperationsMatchCpu) {
     const ckks::Plaintext p = w.encoder->encode(test::random_complex(w.slots()));
     const Ciphertext da = ckks::to_device(a, w.dev), db = ckks::to_device(b, w.dev);
     const ckks::Plaintext dp = ckks::to_device(p, w.dev);
-    expect_same_words(ev.add(a, b), ev.add(da, db), "add");
-    expect_same_words(ev.sub(a, b), ev.sub(da, db), "sub");
-    expect_same_words(ev.negate(a), ev.negate(da), "negate");
+    test::expect_same_words(ev.add(a, b), ev.add(da, db), "add");
+    test::expect_same_words(ev.sub(a, b), ev.sub(da, db), "sub");
+    test::expect_same_words(ev.negate(a), ev.negate(da), "negate");
     auto both = [&](const char* what, auto op) {
       Ciphertext x = a.clone(), y = da.clone();
       op(x);
       op(y);
-      expect_same_words(x, y, what);
+      test::expect_same_words(x, y, what);
     };
     both("add_plain", [&](Ciphertext& c) { ev.add_plain_inplace(c, c.device().is_cpu() ? p : dp); });
     both("sub_plain", [&](Ciphertext& c) { ev.sub_plain_inplace(c, c.device().is_cpu() ? p : dp); });
@@ -96,14 +78,14 @@ TEST(GpuEvaluator, AdditiveAndPlaintextOperationsMatchCpu) {
     both("multiply_integer", [&](Ciphertext& c) { ev.multiply_integer_inplace(c, -7); });
     both("rescale", [&](Ciphertext& c) { ev.rescale_inplace(c); });
     both("drop_to_level", [&](Ciphertext& c) { ev.drop_to_level_inplace(c, 2); });
-    expect_same_words(ev.copy_at_level(a, 3), ev.copy_at_level(da, 3), "copy_at_level");
+    test::expect_same_words(ev.copy_at_level(a, 3), ev.copy_at_level(da, 3), "copy_at_level");
     // acc += a * p after acc = b * p (equal scales).
     Ciphertext acc = b.clone(), dacc = db.clone();
     ev.multiply_plain_inplace(acc, p);
     ev.multiply_plain_inplace(dacc, dp);
     ev.multiply_plain_add_inplace(acc, a, p);
     ev.multiply_plain_add_inplace(dacc, da, dp);
-    expect_same_words(acc, dacc, "multiply_plain_add");
+    test::expect_same_words(acc, dacc, "multiply_plain_add");
   }
 }
 
@@ -119,13 +101,13 @@ TEST(GpuEvaluator, MultiplicationsRelinearizationAndRescaleMatchCpu) {
       const Ciphertext a = w.fresh(level), b = w.fresh(level);
       const Ciphertext da = ckks::to_device(a, w.dev), db = ckks::to_device(b, w.dev);
       const Ciphertext t = ev.multiply_no_relin(a, b), dt = ev.multiply_no_relin(da, db);
-      expect_same_words(t, dt, "multiply_no_relin");
-      expect_same_words(ev.multiply(a, b, w.rk), ev.multiply(da, db, w.rk_dev), "multiply + relinearize");
-      expect_same_words(ev.square(a, w.rk), ev.square(da, w.rk_dev), "square");
+      test::expect_same_words(t, dt, "multiply_no_relin");
+      test::expect_same_words(ev.multiply(a, b, w.rk), ev.multiply(da, db, w.rk_dev), "multiply + relinearize");
+      test::expect_same_words(ev.square(a, w.rk), ev.square(da, w.rk_dev), "square");
       Ciphertext f = t.clone(), df = dt.clone();
       ev.relinearize_rescale_inplace(f, w.rk);
       ev.relinearize_rescale_inplace(df, w.rk_dev);
-      expect_same_words(f, df, "relinearize_rescale");
+      test::expect_same_words(f, df, "relinearize_rescale");
       // A 2-component ciphertext plus a 3-component one (the sum grows a zero third component).
       const ckks::Plaintext p = w.encoder->encode(test::random_complex(w.slots()), level);
       Ciphertext s = a.clone(), ds = da.clone();
@@ -133,7 +115,7 @@ TEST(GpuEvaluator, MultiplicationsRelinearizationAndRescaleMatchCpu) {
       ev.multiply_plain_inplace(ds, ckks::to_device(p, w.dev));
       ev.add_inplace(s, t);
       ev.add_inplace(ds, dt);
-      expect_same_words(s, ds, "add of 2- and 3-component");
+      test::expect_same_words(s, ds, "add of 2- and 3-component");
     }
   }
 }
@@ -149,17 +131,17 @@ TEST(GpuEvaluator, RotationsHoistingAndConjugationMatchCpu) {
       const Ciphertext a = w.fresh(level);
       const Ciphertext da = ckks::to_device(a, w.dev);
       for (int step : {1, -1, 5})
-        expect_same_words(ev.rotate(a, step, w.gk), ev.rotate(da, step, w.gk_dev), "rotate " + std::to_string(step));
-      expect_same_words(ev.conjugate(a, w.gk), ev.conjugate(da, w.gk_dev), "conjugate");
+        test::expect_same_words(ev.rotate(a, step, w.gk), ev.rotate(da, step, w.gk_dev), "rotate " + std::to_string(step));
+      test::expect_same_words(ev.conjugate(a, w.gk), ev.conjugate(da, w.gk_dev), "conjugate");
       const std::vector<int> steps{1, 2, -3, 0};
       const auto h = ev.rotate_hoisted(a, steps, w.gk), dh = ev.rotate_hoisted(da, steps, w.gk_dev);
       ASSERT_EQ(dh.size(), h.size());
       for (std::size_t i = 0; i < h.size(); ++i)
-        expect_same_words(h[i], dh[i], "rotate_hoisted " + std::to_string(steps[i]));
+        test::expect_same_words(h[i], dh[i], "rotate_hoisted " + std::to_string(steps[i]));
     }
     // A level-restricted key (its special limbs at another offset).
     const Ciphertext low = w.fresh(2);
-    expect_same_words(ev.rotate(low, 3, w.gk_low), ev.rotate(ckks::to_device(low, w.dev), 3, w.gk_low_dev),
+    test::expect_same_words(ev.rotate(low, 3, w.gk_low), ev.rotate(ckks::to_device(low, w.dev), 3, w.gk_low_dev),
                       "rotate with a restricted key");
   }
 }
@@ -181,7 +163,7 @@ TEST(GpuEvaluator, ADeviceCircuitDecryptsLikeTheCpuOne) {
   };
   const Ciphertext cpu = circuit(a, w.rk, w.gk);
   const Ciphertext dev = circuit(ckks::to_device(a, w.dev), w.rk_dev, w.gk_dev);
-  expect_same_words(cpu, dev, "circuit");
+  test::expect_same_words(cpu, dev, "circuit");
   // The Decryptor takes the device ciphertext as it is (copies it back) and agrees with the CPU.
   const auto got = w.encoder->decode(w.decryptor->decrypt(dev));
   const auto want = w.encoder->decode(w.decryptor->decrypt(cpu));

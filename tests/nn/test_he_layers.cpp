@@ -63,22 +63,23 @@ Mat ref_linear(const Mat& x, std::size_t n, const LinearParams& w) {
   return y;
 }
 
-Mat ref_attention(const Mat& q, const Mat& k, const Mat& v, std::size_t n, const SoftmaxApprox& op) {
-  Mat ctx(n * kDim, 0.0);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(kHeadDim));
-  for (std::size_t h = 0; h < kDim / kHeadDim; ++h) {
+Mat ref_attention(const Mat& q, const Mat& k, const Mat& v, std::size_t n, const SoftmaxApprox& op,
+                  std::size_t dim = kDim, std::size_t head_dim = kHeadDim) {
+  Mat ctx(n * dim, 0.0);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+  for (std::size_t h = 0; h < dim / head_dim; ++h) {
     for (std::size_t i = 0; i < n; ++i) {
       std::vector<double> row(n);
       for (std::size_t j = 0; j < n; ++j) {
         double s = 0;
-        for (std::size_t e = 0; e < kHeadDim; ++e) s += q[i * kDim + h * kHeadDim + e] * scale * k[j * kDim + h * kHeadDim + e];
+        for (std::size_t e = 0; e < head_dim; ++e) s += q[i * dim + h * head_dim + e] * scale * k[j * dim + h * head_dim + e];
         row[j] = s;
       }
       op.apply(row);
-      for (std::size_t e = 0; e < kHeadDim; ++e) {
+      for (std::size_t e = 0; e < head_dim; ++e) {
         double acc = 0;
-        for (std::size_t j = 0; j < n; ++j) acc += row[j] * v[j * kDim + h * kHeadDim + e];
-        ctx[i * kDim + h * kHeadDim + e] = acc;
+        for (std::size_t j = 0; j < n; ++j) acc += row[j] * v[j * dim + h * head_dim + e];
+        ctx[i * dim + h * head_dim + e] = acc;
       }
     }
   }
@@ -192,6 +193,29 @@ TEST(HeLayers, PlainBackendMatchesDirectComputation) {
   EXPECT_GT(b.counters().bootstraps, 0u);
   EXPECT_EQ(b.site_maxima().size() > 0, true);
   EXPECT_FALSE(b.rotation_steps().empty());
+}
+
+// A sequence longer than the head dimension: each head's scores spread over T / hd blocks.
+TEST(HeLayers, AttentionOverMoreTokensThanTheHeadDimension) {
+  const Approximations a;
+  constexpr std::size_t dim = 16, hd = 4;
+  for (const std::size_t tokens : {4u, 8u, 16u}) {  // 1, 2 and 4 score blocks
+    SCOPED_TRACE("T = " + std::to_string(tokens));
+    const std::size_t n = tokens - tokens / 4 + 1;  // some padded tokens
+    const Layout layout{tokens, tokens * dim};      // one chunk of all 16 features
+    const Mat q = random_values(n * dim, 0.6), k = random_values(n * dim, 0.6), v = random_values(n * dim, 1.0);
+    PlainBackend b(layout, 9);
+    auto enc = [&](const Mat& m) { return b.encrypt(pack(layout, m, n, dim)[0]); };
+    const AttentionShape shape{hd, n};
+    auto scores = attention_scores(b, enc(q), enc(k), shape, "att");
+    EXPECT_EQ(scores.size(), std::max<std::size_t>(1, tokens / hd));
+    auto probs = attention_softmax(b, std::move(scores), a.softmax, shape, "att.softmax");
+    const auto ctx = attention_context(b, std::move(probs), enc(v), shape, "att.ctx");
+    const Mat got = unpack(layout, {b.decrypt(ctx)}, tokens, dim);
+    const Mat want = ref_attention(q, k, v, n, a.softmax, dim, hd);
+    EXPECT_LT(max_diff(got, want, n, dim), 1e-9 * (1 + max_abs(want)));
+    for (std::size_t i = n * dim; i < tokens * dim; ++i) EXPECT_EQ(got[i], 0.0) << "padded token slot " << i;
+  }
 }
 
 TEST(HeLayers, PlannerRejectsAnOperationDeeperThanBootstrapping) {

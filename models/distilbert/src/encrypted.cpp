@@ -20,16 +20,17 @@ std::size_t model_slots(const DistilBertConfig& config) {
 }
 
 std::size_t max_encrypted_tokens(const DistilBertConfig& config, std::size_t slots) {
-  // scores pack a head's keys into its head_dim features; a chunk must hold at least one head
-  return std::min(static_cast<std::size_t>(config.head_dim()), slots / static_cast<std::size_t>(config.head_dim()));
+  // a chunk (S / T features) must hold at least one whole head; longer sequences than head_dim
+  // spread each head's scores over T / head_dim blocks (nn/he/layers.h)
+  return slots / static_cast<std::size_t>(config.head_dim());
 }
 
 nn::he::Layout sentence_layout(const DistilBertConfig& config, std::size_t slots, std::size_t tokens) {
   HNN_REQUIRE(tokens >= 1, "an empty sentence: nothing to classify");
   const std::size_t limit = max_encrypted_tokens(config, slots);
   HNN_REQUIRE(tokens <= limit, "the sentence has ", tokens, " tokens ([CLS] and [SEP] included); the encrypted ",
-              "model takes at most ", limit, " (attention packs a head's keys into its ", config.head_dim(),
-              " features): shorten the sentence");
+              "model takes at most ", limit, " (a ciphertext of ", slots, " slots must hold a whole head of ",
+              config.head_dim(), " features for each token): shorten the sentence");
   nn::he::Layout layout{next_pow2(tokens), slots};
   layout.validate();
   return layout;

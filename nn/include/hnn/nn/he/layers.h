@@ -8,7 +8,8 @@
 //   linear       (n1 - 1) hoisted rotations per input chunk + (n2 - 1) per output chunk; C
 //                plaintext products per (input, output) chunk pair; 1 level
 //   scores       per key shift r < T: 1 product, log2(hd) rotations (head sum), 1 mask and
-//                1 rotation (placement); 2(T - 1) hoisted rotations for the shifted keys; 3 levels
+//                1 rotation (placement); 2(T - 1) hoisted rotations for the shifted keys; 3 levels;
+//                max(1, T / hd) score blocks (values) per chunk
 //   softmax      2 log2(T) rotations per row sum (two sums), 1 + k squarings, the reciprocal's
 //                series and Newton steps
 //   context      per r: 1 hoisted rotation, 1 mask, log2(hd) rotations (broadcast), 1 product;
@@ -231,26 +232,30 @@ std::vector<typename B::Value> token_shifts(B& b, const typename B::Value& x, do
 }
 
 struct AttentionShape {
-  std::size_t head_dim = 0;  // hd: a power of two dividing C, >= T
+  std::size_t head_dim = 0;  // hd: a power of two dividing C
   std::size_t real_tokens = 0;
 };
+
+// Scores are packed r-major into each head's hd features: block g holds the key shifts
+// r in [g hd, (g + 1) hd), so a sequence of T <= hd tokens needs one block and a longer one
+// T / hd blocks (T and hd are powers of two).
+inline std::size_t score_blocks(const Layout& L, const AttentionShape& a) {
+  return L.tokens <= a.head_dim ? 1 : L.tokens / a.head_dim;
+}
 
 inline void check_attention(const Layout& L, const AttentionShape& a) {
   auto pow2 = [](std::size_t v) { return v != 0 && (v & (v - 1)) == 0; };
   HNN_REQUIRE(pow2(a.head_dim) && L.chunk() % a.head_dim == 0, "head dimension ", a.head_dim,
               " must be a power of two dividing the ", L.chunk(), " features of a chunk");
-  HNN_REQUIRE(L.tokens <= a.head_dim, "a sequence padded to ", L.tokens,
-              " tokens needs head_dim >= tokens (head_dim is ", a.head_dim,
-              "): scores are packed r-major into each head's features");
   HNN_REQUIRE(a.real_tokens >= 1 && a.real_tokens <= L.tokens, "real tokens ", a.real_tokens,
               " outside 1..", L.tokens);
 }
 
-// Scores of one chunk's heads: slot (h*hd + r, t) = (q_t . k_{(t+r) mod T}) / sqrt(hd) for r < T,
-// zero for r >= T. 3 levels.
+// Scores of one chunk's heads, score_blocks() values: slot (h*hd + rho, t) of block g holds
+// (q_t . k_{(t+r) mod T}) / sqrt(hd) for r = g hd + rho < T, zero for r >= T. 3 levels.
 template <class B>
-typename B::Value attention_scores(B& b, typename B::Value q, typename B::Value k, const AttentionShape& a,
-                                   std::string_view site) {
+std::vector<typename B::Value> attention_scores(B& b, typename B::Value q, typename B::Value k,
+                                                const AttentionShape& a, std::string_view site) {
   const Layout& L = b.layout();
   check_attention(L, a);
   const std::size_t T = L.tokens, hd = a.head_dim;
@@ -258,57 +263,74 @@ typename B::Value attention_scores(B& b, typename B::Value q, typename B::Value 
   ensure_levels(b, q, 2, std::string(site) + ".q");
   auto shifted = token_shifts(b, k, 1.0 / std::sqrt(static_cast<double>(hd)));
   const auto first = slot_vector(L, [&](std::size_t j, std::size_t) { return j % hd == 0 ? 1.0 : 0.0; });
-  std::optional<typename B::Value> acc;
+  std::vector<std::optional<typename B::Value>> acc(score_blocks(L, a));
   for (std::size_t r = 0; r < T; ++r) {
     auto p = b.mul(q, shifted[r]);
     for (std::size_t s = 1; s < hd; s <<= 1) b.add(p, b.rotate(p, static_cast<int>(s * T)));
     auto placed = b.mul_plain_lazy(p, first);
-    if (r > 0) placed = b.rotate(placed, -static_cast<int>(r * T));
-    accumulate(b, acc, std::move(placed));
+    if (r % hd > 0) placed = b.rotate(placed, -static_cast<int>((r % hd) * T));
+    accumulate(b, acc[r / hd], std::move(placed));
   }
-  b.rescale(*acc);
-  return std::move(*acc);
+  std::vector<typename B::Value> out;
+  for (auto& block : acc) {
+    b.rescale(*block);
+    out.push_back(std::move(*block));
+  }
+  return out;
 }
 
-// Sum over r < T of each (head, token) row, times `factor`, in every r < T slot of the row. 1 level.
+// Sum over r < T of each (head, token) row of the score blocks, times `factor`, in every slot of
+// the row (every rho of the head, of one value standing for all blocks). 1 level.
 template <class B>
-typename B::Value row_sum(B& b, typename B::Value x, const AttentionShape& a, double factor) {
+typename B::Value row_sum(B& b, std::vector<typename B::Value> blocks, const AttentionShape& a, double factor) {
   const Layout& L = b.layout();
-  const std::size_t T = L.tokens, hd = a.head_dim;
-  for (std::size_t s = 1; s < T; s <<= 1) b.add(x, b.rotate(x, static_cast<int>(s * T)));
+  const std::size_t T = L.tokens, hd = a.head_dim, width = std::min(T, hd);
+  typename B::Value x = std::move(blocks[0]);
+  for (std::size_t g = 1; g < blocks.size(); ++g) b.add(x, blocks[g]);
+  for (std::size_t s = 1; s < width; s <<= 1) b.add(x, b.rotate(x, static_cast<int>(s * T)));
   x = b.mul_plain(x, slot_vector(L, [&](std::size_t j, std::size_t) { return j % hd == 0 ? factor : 0.0; }));
-  for (std::size_t s = 1; s < T; s <<= 1) b.add(x, b.rotate(x, -static_cast<int>(s * T)));
+  for (std::size_t s = 1; s < width; s <<= 1) b.add(x, b.rotate(x, -static_cast<int>(s * T)));
   return x;
 }
 
-// The HE-friendly softmax (he_approx.h) over the real keys of each row of attention_scores'
-// output; padded keys get probability 0, padded query rows all 0.
 template <class B>
-typename B::Value attention_softmax(B& b, typename B::Value scores, const SoftmaxApprox& op,
-                                    const AttentionShape& a, std::string_view site) {
+std::vector<typename B::Value> clones(B& b, const std::vector<typename B::Value>& xs) {
+  std::vector<typename B::Value> out;
+  for (const auto& x : xs) out.push_back(b.clone(x));
+  return out;
+}
+
+// The HE-friendly softmax (he_approx.h) over the real keys of each row of attention_scores'
+// output (all its blocks); padded keys get probability 0, padded query rows all 0.
+template <class B>
+std::vector<typename B::Value> attention_softmax(B& b, std::vector<typename B::Value> scores, const SoftmaxApprox& op,
+                                                 const AttentionShape& a, std::string_view site) {
   const Layout& L = b.layout();
-  const std::size_t T = L.tokens, hd = a.head_dim, n = a.real_tokens;
+  const std::size_t T = L.tokens, hd = a.head_dim, n = a.real_tokens, G = scores.size();
+  HNN_REQUIRE(G == score_blocks(L, a), site, ": ", G, " score blocks for ", score_blocks(L, a));
   const std::string s(site);
   const double inv_n = 1.0 / static_cast<double>(n);
-  const auto valid = [&](std::size_t j, std::size_t t) {
-    const std::size_t r = j % hd;
+  const auto valid = [&](std::size_t g, std::size_t j, std::size_t t) {
+    const std::size_t r = g * hd + j % hd;
     return r < T && (t + r) % T < n ? 1.0 : 0.0;
   };
-  ensure_levels(b, scores, 1, s + ".scores");
-  auto mean = row_sum(b, b.clone(scores), a, inv_n);
-  add_into(b, scores, mean, s + ".centre", true);
-  auto& x = scores;
-  ensure_levels(b, x, 1, s + ".centred");
+  ensure_levels_all<B>(b, scores, 1, s + ".scores");
+  auto mean = row_sum(b, clones(b, scores), a, inv_n);
+  for (auto& x : scores) add_into(b, x, mean, s + ".centre", true);
+  ensure_levels_all<B>(b, scores, 1, s + ".centred");
   const double shrink = std::ldexp(1.0, -op.squarings);
-  auto e = b.mul_plain(x, slot_vector(L, [&](std::size_t j, std::size_t t) { return valid(j, t) * shrink; }));
-  b.add_plain(e, slot_vector(L, valid));
-  for (int i = 0; i < op.squarings; ++i) {
-    ensure_levels(b, e, 1, s + ".exp");
-    e = b.square(e);
+  std::vector<typename B::Value> e;
+  for (std::size_t g = 0; g < G; ++g) {
+    e.push_back(b.mul_plain(scores[g], slot_vector(L, [&](std::size_t j, std::size_t t) { return valid(g, j, t) * shrink; })));
+    b.add_plain(e[g], slot_vector(L, [&](std::size_t j, std::size_t t) { return valid(g, j, t); }));
   }
-  ensure_levels(b, e, 1, s + ".e");
-  auto sum = row_sum(b, b.clone(e), a, inv_n);
-  // rows' unused slots (r >= T) hold 0: move them into the series' interval
+  for (int i = 0; i < op.squarings; ++i) {
+    ensure_levels_all<B>(b, e, 1, s + ".exp");
+    for (auto& x : e) x = b.square(x);
+  }
+  ensure_levels_all<B>(b, e, 1, s + ".e");
+  auto sum = row_sum(b, clones(b, e), a, inv_n);
+  // rows' unused slots (r >= T, one block only) hold 0: move them into the series' interval
   b.add_plain(sum, slot_vector(L, [&](std::size_t j, std::size_t) { return j % hd >= T ? 1.0 : 0.0; }));
   ensure_levels(b, sum, B::chebyshev_depth(op.init), s + ".sum");
   auto y = b.chebyshev(sum, op.init);
@@ -324,27 +346,33 @@ typename B::Value attention_softmax(B& b, typename B::Value scores, const Softma
   auto yq = b.mul_plain(y, slot_vector(L, [&](std::size_t j, std::size_t t) {
     return j % hd < T && t < n ? inv_n : 0.0;
   }));
-  ensure_levels(b, e, 1, s + ".e");
+  ensure_levels_all<B>(b, e, 1, s + ".e");
   ensure_levels(b, yq, 1, s + ".scaled_recip");
-  return b.mul(e, yq);
+  std::vector<typename B::Value> out;
+  for (auto& x : e) out.push_back(b.mul(x, yq));
+  return out;
 }
 
-// Context of one chunk's heads: slot (h*hd + i, t) = sum_r p[(h*hd + r, t)] v[(h*hd + i, (t+r) mod T)].
+// Context of one chunk's heads: slot (h*hd + i, t) = sum_r p[(h*hd + r, t)] v[(h*hd + i, (t+r) mod T)]
+// with p the softmax's blocks (r = g hd + rho).
 template <class B>
-typename B::Value attention_context(B& b, typename B::Value probs, typename B::Value v, const AttentionShape& a,
-                                    std::string_view site) {
+typename B::Value attention_context(B& b, std::vector<typename B::Value> probs, typename B::Value v,
+                                    const AttentionShape& a, std::string_view site) {
   const Layout& L = b.layout();
-  const std::size_t T = L.tokens, hd = a.head_dim;
+  const std::size_t T = L.tokens, hd = a.head_dim, width = std::min(T, hd);
+  HNN_REQUIRE(probs.size() == score_blocks(L, a), site, ": ", probs.size(), " probability blocks for ",
+              score_blocks(L, a));
   ensure_levels(b, v, 2, std::string(site) + ".v");
-  ensure_levels(b, probs, 2, std::string(site) + ".probs");
+  ensure_levels_all<B>(b, probs, 2, std::string(site) + ".probs");
   auto shifted = token_shifts(b, v, 1.0);
   std::vector<int> steps;
-  for (std::size_t r = 0; r < T; ++r) steps.push_back(static_cast<int>(r * T));
-  auto moved = b.rotate_many(probs, steps);
+  for (std::size_t rho = 0; rho < width; ++rho) steps.push_back(static_cast<int>(rho * T));
+  std::vector<std::vector<typename B::Value>> moved;
+  for (const auto& p : probs) moved.push_back(b.rotate_many(p, steps));
   const auto first = slot_vector(L, [&](std::size_t j, std::size_t) { return j % hd == 0 ? 1.0 : 0.0; });
   std::optional<typename B::Value> acc;
   for (std::size_t r = 0; r < T; ++r) {
-    auto w = b.mul_plain(moved[r], first);
+    auto w = b.mul_plain(moved[r / hd][r % hd], first);
     for (std::size_t s = 1; s < hd; s <<= 1) b.add(w, b.rotate(w, -static_cast<int>(s * T)));
     accumulate(b, acc, b.mul(w, shifted[r]));
   }
