@@ -2,8 +2,11 @@
 
 #include <gmpxx.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "gpu/gpu_ops.h"
+#include "hnn/ckks/device.h"
 #include "hnn/rns/error.h"
 #include "poly_ops.h"
 
@@ -126,6 +129,32 @@ rns::RnsPoly Encoder::encode_extended(std::span<const std::complex<double>> valu
   HNN_REQUIRE(level >= 0 && level <= ctx.max_level(), "level ", level, " out of range 0..", ctx.max_level());
   HNN_REQUIRE(scale > 0, "encode_extended needs an explicit scale");
   return encode_limbs(values, scale, ctx.extended_indices(level));
+}
+
+Plaintext Encoder::encode(std::span<const std::complex<double>> values, int level, double scale,
+                          rns::Device device) const {
+  if (device.is_cpu()) return encode(values, level, scale);
+  const Context& ctx = *ctx_;
+  if (level < 0) level = ctx.max_level();
+  HNN_REQUIRE(level <= ctx.max_level(), "level ", level, " exceeds the maximum level ", ctx.max_level());
+  if (scale <= 0) scale = ctx.params().default_scale();
+  check_slots(values.size(), ctx.params().max_slots());
+  // |coefficient| <= max |value| (the inverse FFT averages), so below this bound every rounded
+  // coefficient fits the int64 path of rounded_residues; larger ones take the host's exact path.
+  double largest = 0;
+  for (const auto& v : values) {
+    HNN_REQUIRE(std::isfinite(v.real()) && std::isfinite(v.imag()), "cannot encode inf or NaN");
+    largest = std::max(largest, std::abs(v));
+  }
+  if (!(largest * scale < 4e18)) return to_device(encode(values, level, scale), device);
+  std::vector<std::size_t> qp(static_cast<std::size_t>(level) + 1);
+  for (std::size_t i = 0; i < qp.size(); ++i) qp[i] = i;
+  return Plaintext(ctx_, detail::gpu::encode(ctx, values, scale, qp, device), scale, values.size());
+}
+
+Plaintext Encoder::encode(std::span<const double> values, int level, double scale, rns::Device device) const {
+  std::vector<std::complex<double>> c(values.begin(), values.end());
+  return encode(std::span<const std::complex<double>>(c), level, scale, device);
 }
 
 Plaintext Encoder::encode(std::span<const double> values, int level, double scale) const {

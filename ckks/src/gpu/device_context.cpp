@@ -47,6 +47,12 @@ DeviceContext::DeviceContext(const Context& ctx, rns::Device device)
   // Level 0 has no fused ModDown+rescale; its slot holds a copy of the level-0 ModDown.
   mod_down_rescale_.emplace_back(ctx.mod_down_converter(0), stream_);
   for (int l = 1; l <= L; ++l) mod_down_rescale_.emplace_back(ctx.mod_down_rescale_converter(l), stream_);
+  const auto& rot = ctx.rot_group();
+  rot_group_ = cuda::DeviceBuffer(rot.size() * sizeof(uint32_t), stream_);
+  rot_group_.upload(rot.data(), rot_group_.size(), stream_);
+  const auto& ksi = ctx.ksi_pows();  // std::complex<double> is two doubles, re then im
+  ksi_pows_ = cuda::DeviceBuffer(ksi.size() * sizeof(std::complex<double>), stream_);
+  ksi_pows_.upload(ksi.data(), ksi_pows_.size(), stream_);
   stream_.synchronize();
 }
 

@@ -35,6 +35,9 @@ class DeviceContext {
   const cuda::DeviceBaseConverter& mod_up(int level, int digit) const { return mod_up_[level][digit]; }
   const cuda::DeviceBaseConverter& mod_down(int level) const { return mod_down_[level]; }
   const cuda::DeviceBaseConverter& mod_down_rescale(int level) const { return mod_down_rescale_[level]; }
+  // The encoder's tables: the rotation group (N/2 words) and the 2N+1 roots of unity (re, im).
+  const uint32_t* rot_group() const { return rot_group_.as<uint32_t>(); }
+  const double* ksi_pows() const { return ksi_pows_.as<double>(); }
   // The device copy of one of ctx.galois_permutation()'s permutations.
   const uint32_t* permutation(const std::vector<uint32_t>& host_perm) const;
 
@@ -50,6 +53,7 @@ class DeviceContext {
   std::vector<std::vector<cuda::DeviceBaseConverter>> mod_up_;
   std::vector<cuda::DeviceBaseConverter> mod_down_;
   std::vector<cuda::DeviceBaseConverter> mod_down_rescale_;  // index 0 unused (no rescale from 0)
+  cuda::DeviceBuffer rot_group_, ksi_pows_;
   mutable std::mutex perm_mutex_;
   mutable std::map<uint32_t, cuda::DeviceBuffer> perms_;
 };

@@ -3,6 +3,8 @@
 // trip inside an operation: only per-limb constants (a few words) travel as kernel arguments.
 #include "gpu_ops.h"
 
+#include "encode_kernels.h"
+
 #include "hnn/rns/error.h"
 
 namespace hnn::ckks::detail::gpu {
@@ -280,6 +282,24 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
   const auto& dc = device_of(ctx, acc);
   cuda::poly::add_permuted(acc.device_data(), x.device_data(), perm ? dc.permutation(*perm) : nullptr, y ? y->device_data() : nullptr,
                            dc.moduli(), extended_map(ctx, q_limbs, acc.limbs()), ctx.n(), dc.stream());
+}
+
+RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale,
+               const std::vector<std::size_t>& qp, rns::Device device) {
+  const auto& dc = ctx.device_context(device);
+  const cuda::Stream& s = dc.stream();
+  const std::size_t n = ctx.n(), slots = values.size(), gap = (n / 2) / slots;
+  // The slots go up (16 bytes each), the FFT, rounding and residues run there, then the NTT.
+  cuda::DeviceBuffer v(slots * sizeof(std::complex<double>), s);
+  v.upload(values.data(), v.size(), s);
+  ckks::gpu::special_inverse_fft_stages(v.as<double>(), slots, dc.rot_group(), dc.ksi_pows(), 2 * n, s);
+  RnsPoly poly = dc.make_poly(qp.size(), rns::Domain::Coefficient);
+  if (gap > 1) poly.zero();
+  const LimbMap tables = LimbMap::dense(qp);
+  ckks::gpu::place_rounded(v.as<double>(), slots, scale, gap, poly.device_data(), dc.moduli(), tables, n, s);
+  ntt::cuda::transform(dc.ntt(), ntt::Direction::Forward, poly.device_data(), tables, s);
+  poly.set_domain(rns::Domain::Ntt);
+  return poly;
 }
 
 }  // namespace hnn::ckks::detail::gpu

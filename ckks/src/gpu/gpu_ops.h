@@ -5,6 +5,8 @@
 // Internal to ckks/.
 #pragma once
 #include <array>
+#include <complex>
+#include <span>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -42,6 +44,12 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
                          const std::vector<uint32_t>* perm, RnsPoly& acc0, RnsPoly& acc1);
 void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::vector<uint32_t>* perm);
 void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, bool rescale);
+
+// The CKKS encoding of `values` (slots, a power of two <= N/2) at `scale` over the QP limbs `qp`,
+// NTT domain, on `device`: Encoder::encode_limbs's words. Every |value| * scale must stay below
+// 4e18 (the Encoder checks, and encodes on the host otherwise).
+RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale,
+               const std::vector<std::size_t>& qp, rns::Device device);
 
 // The double-hoisted linear transforms' steps (bootstrap/linear_transform.cpp), over Q_l u P with
 // q_limbs = l + 1: (s0, s1) = sum of pt * baby over `terms`, and acc += sigma(x) (+ y).

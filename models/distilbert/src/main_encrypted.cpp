@@ -45,6 +45,7 @@ struct Engine {
   std::unique_ptr<hnn::ckks::bootstrap::Bootstrapper> boot;
   std::size_t calibration_count = 16;
   hnn::rns::Device device;  // where the server evaluates
+  fs::path data_dir;        // the shipped data: vocab.txt, sst2/train.tsv (calibration)
 };
 
 // What one layout (token count T) needs: the plan from public calibration sentences, and the
@@ -57,10 +58,10 @@ struct Session {
   const he::EvaluationKeys& server_keys() const { return device_keys ? *device_keys : keys.evaluation; }
 };
 
-Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSet set, std::size_t calibration_count,
-                   hnn::rns::Device device) {
+Engine make_engine(const fs::path& model_dir, const fs::path& vocab, const fs::path& data_dir, ParameterSet set,
+                   std::size_t calibration_count, hnn::rns::Device device) {
   auto t0 = Clock::now();
-  Engine e{load_model(model_dir, vocab, HNN_DISTILBERT_DATA_DIR), set, nullptr, nullptr, calibration_count, device};
+  Engine e{load_model(model_dir, vocab, data_dir), set, nullptr, nullptr, calibration_count, device, data_dir};
   const auto& cfg = e.m.model.model().config();
   std::printf("[model] %s: dim %lld, %lld layers, %lld heads, %zu slots (%.1f s)\n", model_dir.string().c_str(),
               static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers), static_cast<long long>(cfg.n_heads),
@@ -85,7 +86,7 @@ Engine make_engine(const fs::path& model_dir, const fs::path& vocab, ParameterSe
 
 Session make_session(const Engine& e, const he::Layout& layout) {
   auto t0 = Clock::now();
-  const fs::path train = fs::path(HNN_DISTILBERT_DATA_DIR) / "sst2" / "train.tsv";
+  const fs::path train = e.data_dir / "sst2" / "train.tsv";
   Session s{layout, calibrate(e.m.model, e.m.tokenizer, layout, e.boot->output_level(),
                       calibration_sentences(train, e.calibration_count)),
             {}, std::nullopt};
@@ -273,14 +274,17 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
 
 int main(int argc, char** argv) {
   CLI::App app{"Encrypted DistilBERT sentiment classification: every layer on CKKS ciphertexts"};
-  fs::path model_dir = HNN_DISTILBERT_MODEL_DIR, vocab;
+  fs::path model_dir = HNN_DISTILBERT_MODEL_DIR, vocab, data_dir = HNN_DISTILBERT_DATA_DIR;
   std::string params = "n16", sentence;
   std::size_t calibration = 16;
   double flood_sigma = std::ldexp(1.0, -12);
   app.add_option("--model", model_dir, "model folder (config.json, model.safetensors, he_approx.json)")
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
-  app.add_option("--vocab", vocab, "vocab.txt (default: MODEL/vocab.txt, else the shipped one)");
+  app.add_option("--vocab", vocab, "vocab.txt (default: MODEL/vocab.txt, else DATA/vocab.txt)");
+  app.add_option("--data", data_dir, "the shipped data folder (vocab.txt; sst2/train.tsv for calibration)")
+      ->check(CLI::ExistingDirectory)
+      ->capture_default_str();
   app.add_option("--params", params, "n16 (128-bit) or insecure-n12 (tests only)")->capture_default_str();
   std::string device = "auto";
   app.add_option("--device", device,
@@ -328,7 +332,8 @@ int main(int argc, char** argv) {
       std::cerr << "hnn-distilbert: --check is for one sentence\n";
       return 2;
     }
-    const Engine e = make_engine(model_dir, vocab, parse_parameter_set(params), calibration, parse_device(device));
+    const Engine e =
+        make_engine(model_dir, vocab, data_dir, parse_parameter_set(params), calibration, parse_device(device));
     if (!batch.empty()) return run_batch(e, flood_sigma, batch, count, max_tokens, results, tag);
     return run_one(e, flood_sigma, check, sentence);
   } catch (const std::exception& e) {

@@ -60,8 +60,7 @@ CkksBackend::CkksBackend(Layout layout, const ckks::bootstrap::Bootstrapper& boo
 }
 
 ckks::Plaintext CkksBackend::encode(const std::vector<double>& p, int level, double scale) const {
-  ckks::Plaintext pt = encoder_.encode(std::span<const double>(p), level, scale);
-  return device().is_cpu() ? std::move(pt) : ckks::to_device(pt, device());
+  return encoder_.encode(std::span<const double>(p), level, scale, device());
 }
 
 CkksBackend::Value CkksBackend::adopt(ckks::Ciphertext ct) const {

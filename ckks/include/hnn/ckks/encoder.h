@@ -24,6 +24,11 @@ class Encoder {
   Plaintext encode(std::span<const std::complex<double>> values, int level = -1,
                    double scale = 0) const;
   Plaintext encode(std::span<const double> values, int level = -1, double scale = 0) const;
+  // The same plaintext made on `device` (a CUDA device or the emulated one): only the slot values
+  // travel there, and the special FFT, rounding, residues and NTT run on it. Values so large that
+  // |value| * scale reaches 4e18 are encoded on the host and copied over. Device::cpu() is encode().
+  Plaintext encode(std::span<const std::complex<double>> values, int level, double scale, rns::Device device) const;
+  Plaintext encode(std::span<const double> values, int level, double scale, rns::Device device) const;
   // Every slot equal to `value` (a constant polynomial), `slots` slots.
   Plaintext encode_constant(std::complex<double> value, std::size_t slots, int level = -1,
                             double scale = 0) const;

@@ -48,7 +48,7 @@ class CkksBackend {
   int fresh_level() const { return fresh_level_; }
   // Where the evaluation runs: the bootstrapper's device (Bootstrapper::move_to). The keys must
   // be there too; fresh ciphertexts are moved there by adopt(), and the plaintexts the layers
-  // encode are encoded on the host and moved there.
+  // encode are made there (Encoder::encode with a device: only the slot values travel).
   rns::Device device() const { return boot_->device(); }
   // The canonical scale of level l (l <= fresh_level()).
   double scale_at(int level) const { return delta_.at(static_cast<std::size_t>(level)); }

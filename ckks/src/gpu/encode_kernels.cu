@@ -1,0 +1,98 @@
+#include <cmath>
+
+#include "../../../rns/src/cuda/launch.cuh"
+#include "encode_kernels.h"
+
+namespace hnn::ckks::gpu {
+namespace {
+
+// The same rounding as the host loop's (a * b, a + b, a - b, each rounded once).
+HNN_HD double mul_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+HNN_HD double add_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+HNN_HD double sub_rn(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dsub_rn(a, b);
+#else
+  return a - b;
+#endif
+}
+
+// One butterfly of stage `len` (Encoder::special_inverse_fft): u = x + y, v = (x - y) ksi[idx].
+struct InverseFftStage {
+  double* v;
+  const uint32_t* rot;
+  const double* ksi;
+  std::size_t len, m;
+  HNN_HD void operator()(unsigned, unsigned b) const {
+    const std::size_t lenh = len >> 1, lenq = len << 2;
+    const std::size_t i = (b / lenh) * len, j = b % lenh;
+    const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
+    double* x = v + 2 * (i + j);
+    double* y = v + 2 * (i + j + lenh);
+    const double dr = sub_rn(x[0], y[0]), di = sub_rn(x[1], y[1]);
+    const double kr = ksi[2 * idx], ki = ksi[2 * idx + 1];
+    x[0] = add_rn(x[0], y[0]);
+    x[1] = add_rn(x[1], y[1]);
+    // (dr + i di)(kr + i ki) as std::complex<double> multiplies (no NaN operands here)
+    y[0] = sub_rn(mul_rn(dr, kr), mul_rn(di, ki));
+    y[1] = add_rn(mul_rn(dr, ki), mul_rn(di, kr));
+  }
+};
+
+HNN_HD uint32_t reverse_bits(uint32_t x, int bits) {
+  uint32_t r = 0;
+  for (int b = 0; b < bits; ++b) r |= ((x >> b) & 1u) << (bits - 1 - b);
+  return r;
+}
+
+struct PlaceRounded {
+  const double* v;
+  std::size_t size;
+  int log_size;
+  double inv_size, scale;
+  std::size_t gap, n;
+  uint64_t* out;
+  const rns::Modulus* moduli;
+  cuda::LimbMap tables;
+  HNN_HD void operator()(unsigned t, unsigned k) const {
+    const rns::Modulus q = moduli[tables.table[t]];
+    const std::size_t src = reverse_bits(k, log_size);
+    const double re = mul_rn(mul_rn(v[2 * src], inv_size), scale);
+    const double im = mul_rn(mul_rn(v[2 * src + 1], inv_size), scale);
+    uint64_t* limb = out + t * n;
+    limb[k * gap] = rns::from_signed(static_cast<int64_t>(nearbyint(re)), q);
+    limb[n / 2 + k * gap] = rns::from_signed(static_cast<int64_t>(nearbyint(im)), q);
+  }
+};
+
+}  // namespace
+
+void special_inverse_fft_stages(double* values, std::size_t size, const uint32_t* rot, const double* ksi,
+                                std::size_t m, const cuda::Stream& stream) {
+  for (std::size_t len = size; len >= 2; len >>= 1)
+    cuda::for_each_word(stream, 1, size / 2, InverseFftStage{values, rot, ksi, len, m}, "special FFT stage");
+}
+
+void place_rounded(const double* values, std::size_t size, double scale, std::size_t gap, uint64_t* out,
+                   const rns::Modulus* moduli, const cuda::LimbMap& tables, std::size_t n, const cuda::Stream& stream) {
+  int log_size = 0;
+  while ((std::size_t{1} << log_size) < size) ++log_size;
+  cuda::for_each_word(stream, tables.count, size,
+                      PlaceRounded{values, size, log_size, 1.0 / static_cast<double>(size), scale, gap, n, out, moduli,
+                                   tables},
+                      "encoding: rounding and residues");
+}
+
+}  // namespace hnn::ckks::gpu
