@@ -276,7 +276,8 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
     RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
     std::copy(poly.limb(level), poly.limb(level) + n, last.data());
     ntt::transform(ctx.plan({static_cast<std::size_t>(level)}, ntt::Direction::Inverse), last.data());
-    for (std::size_t c = 0; c < n; ++c) last.data()[c] = rns::add_mod(last.data()[c], half, ql.value);
+    uint64_t* lw = last.data();
+    for (std::size_t c = 0; c < n; ++c) lw[c] = rns::add_mod(lw[c], half, ql.value);
 #pragma omp parallel
     {
     RnsPoly t(n, 1, rns::Domain::Coefficient, RnsPoly::Uninitialized{});  // one per thread, pooled
@@ -289,7 +290,7 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
       const uint64_t half_i = rns::reduce_64(half, qi);
       uint64_t* tw = t.data();
       for (std::size_t c = 0; c < n; ++c)
-        tw[c] = rns::sub_mod(rns::reduce_64(last.data()[c], qi), half_i, qi.value);
+        tw[c] = rns::sub_mod(rns::reduce_64(lw[c], qi), half_i, qi.value);
       ntt::transform(ctx.plan({i}, ntt::Direction::Forward), tw);
       const uint64_t w = ctx.inv_q_last(level, i), ws = ctx.inv_q_last_shoup(level, i);
       uint64_t* x = poly.limb(i);

@@ -4,7 +4,6 @@
 #include "gpu_ops.h"
 
 #include "encode_kernels.h"
-
 #include "hnn/rns/error.h"
 
 namespace hnn::ckks::detail::gpu {
