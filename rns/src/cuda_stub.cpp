@@ -23,6 +23,7 @@ EventTimer::~EventTimer() = default;
 void EventTimer::start() { unavailable(); }
 double EventTimer::stop_ms() { unavailable(); }
 MemoryPool MemoryPool::device_default(int) { unavailable(); }
+void MemoryPool::keep_freed_memory() { unavailable(); }
 DeviceBuffer::DeviceBuffer(std::size_t, const Stream&, const MemoryPool*) { unavailable(); }
 DeviceBuffer::~DeviceBuffer() = default;
 DeviceBuffer::DeviceBuffer(DeviceBuffer&&) noexcept = default;

@@ -7,6 +7,7 @@ namespace hnn::ckks::gpu {
 namespace {
 // One stream per device for the whole process, so that work of different contexts on one device
 // is ordered. Made on first use and never destroyed: buffers are freed on it up to the very end.
+// The device's default pool keeps freed memory (hot loops allocate and free the same sizes).
 const cuda::Stream& stream_for(rns::Device device) {
   HNN_REQUIRE(device.is_cuda(), "a device context needs a CUDA device, not ", device.name());
   static std::mutex mutex;
@@ -20,6 +21,7 @@ const cuda::Stream& stream_for(rns::Device device) {
       HNN_REQUIRE(device.index >= 0 && device.index < cuda::device_count(), "no CUDA device ", device.index, ": ",
                   cuda::describe_device(device.index));
       s = new cuda::Stream(device.index);
+      cuda::MemoryPool::device_default(device.index).keep_freed_memory();
     }
   }
   return *s;

@@ -30,15 +30,16 @@ HNN_HD double sub_rn(double a, double b) {
 }
 
 // One butterfly of stage `len` (Encoder::special_inverse_fft): u = x + y, v = (x - y) ksi[idx].
+// len, lenq = 4 len and m are powers of two: the host loop's / and % become shifts and masks.
 struct InverseFftStage {
   double* v;
   const uint32_t* rot;
   const double* ksi;
-  std::size_t len, m;
+  int log_len, log_m;
   HNN_HD void operator()(unsigned, unsigned b) const {
-    const std::size_t lenh = len >> 1, lenq = len << 2;
-    const std::size_t i = (b / lenh) * len, j = b % lenh;
-    const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
+    const std::size_t lenh = std::size_t{1} << (log_len - 1), lenq = std::size_t{1} << (log_len + 2);
+    const std::size_t i = (std::size_t{b} >> (log_len - 1)) << log_len, j = b & (lenh - 1);
+    const std::size_t idx = (lenq - (rot[j] & (lenq - 1))) << (log_m - log_len - 2);
     double* x = v + 2 * (i + j);
     double* y = v + 2 * (i + j + lenh);
     const double dr = sub_rn(x[0], y[0]), di = sub_rn(x[1], y[1]);
@@ -79,16 +80,22 @@ struct PlaceRounded {
 
 }  // namespace
 
+static int log2_of(std::size_t v) {
+  int l = 0;
+  while ((std::size_t{1} << l) < v) ++l;
+  return l;
+}
+
 void special_inverse_fft_stages(double* values, std::size_t size, const uint32_t* rot, const double* ksi,
                                 std::size_t m, const cuda::Stream& stream) {
-  for (std::size_t len = size; len >= 2; len >>= 1)
-    cuda::for_each_word(stream, 1, size / 2, InverseFftStage{values, rot, ksi, len, m}, "special FFT stage");
+  const int log_m = log2_of(m);
+  for (int log_len = log2_of(size); log_len >= 1; --log_len)
+    cuda::for_each_word(stream, 1, size / 2, InverseFftStage{values, rot, ksi, log_len, log_m}, "special FFT stage");
 }
 
 void place_rounded(const double* values, std::size_t size, double scale, std::size_t gap, uint64_t* out,
                    const rns::Modulus* moduli, const cuda::LimbMap& tables, std::size_t n, const cuda::Stream& stream) {
-  int log_size = 0;
-  while ((std::size_t{1} << log_size) < size) ++log_size;
+  const int log_size = log2_of(size);
   cuda::for_each_word(stream, tables.count, size,
                       PlaceRounded{values, size, log_size, 1.0 / static_cast<double>(size), scale, gap, n, out, moduli,
                                    tables},

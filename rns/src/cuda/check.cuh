@@ -25,6 +25,10 @@ template <class... Parts>
 
 inline cudaStream_t stream_of(const Stream& s) { return static_cast<cudaStream_t>(s.native()); }
 
+// Makes the stream's device the calling thread's current one: CUDA refuses a launch, an event
+// record or an allocation on a stream of another device, and a thread starts on device 0.
+void use_device_of(const Stream& s);
+
 }  // namespace hnn::cuda
 
 #define HNN_CUDA_CHECK(call, ...)                                                                 \

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "check.cuh"
+#include "hnn/rns/error.h"
 
 namespace hnn::cuda {
 
@@ -49,6 +50,13 @@ Stream::Stream(int device) : device_(device) {
   stream_ = s;
 }
 
+void use_device_of(const Stream& s) {
+  if (s.is_emulated()) return;
+  int current = -1;
+  HNN_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != s.device()) HNN_CUDA_CHECK(cudaSetDevice(s.device()), "device ", s.device());
+}
+
 Stream Stream::emulated() {
   Stream s{Raw{}};
   s.emulated_ = true;
@@ -89,7 +97,9 @@ void Stream::synchronize() const {
   if (!emulated_) HNN_CUDA_CHECK(cudaStreamSynchronize(stream_of(*this)));
 }
 
-EventTimer::EventTimer(const Stream& stream) : stream_(stream.native()) {
+EventTimer::EventTimer(const Stream& stream) : stream_(stream.native()), device_(stream.device()) {
+  HNN_REQUIRE(!stream.is_emulated(), "CUDA events time a GPU stream, not an emulated one");
+  use_device_of(stream);
   cudaEvent_t a = nullptr, b = nullptr;
   HNN_CUDA_CHECK(cudaEventCreate(&a));
   const cudaError_t err = cudaEventCreate(&b);
@@ -105,6 +115,7 @@ EventTimer::~EventTimer() {
 }
 
 void EventTimer::start() {
+  use_device_of(Stream::borrow(stream_, device_, false));
   HNN_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(start_), static_cast<cudaStream_t>(stream_)));
 }
 
@@ -114,6 +125,11 @@ double EventTimer::stop_ms() {
   float ms = 0;
   HNN_CUDA_CHECK(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(start_), static_cast<cudaEvent_t>(stop_)));
   return ms;
+}
+
+void MemoryPool::keep_freed_memory() {
+  uint64_t threshold = UINT64_MAX;
+  HNN_CUDA_CHECK(cudaMemPoolSetAttribute(static_cast<cudaMemPool_t>(pool_), cudaMemPoolAttrReleaseThreshold, &threshold));
 }
 
 MemoryPool MemoryPool::device_default(int device) {
@@ -135,6 +151,7 @@ DeviceBuffer::DeviceBuffer(std::size_t bytes, const Stream& stream, const Memory
     std::memset(ptr_, 0xff, bytes);  // poisoned: a word no kernel wrote is never a reduced residue
     return;
   }
+  use_device_of(stream);
   cudaError_t err = pool_ ? cudaMallocFromPoolAsync(&ptr_, bytes, static_cast<cudaMemPool_t>(pool_), stream_of(stream))
                           : cudaMallocAsync(&ptr_, bytes, stream_of(stream));
   if (err != cudaSuccess) {
@@ -148,8 +165,11 @@ DeviceBuffer::DeviceBuffer(std::size_t bytes, const Stream& stream, const Memory
 }
 
 void DeviceBuffer::release() noexcept {
-  if (ptr_ && emulated_) ::operator delete(ptr_, std::align_val_t{64});
-  else if (ptr_) cudaFreeAsync(ptr_, static_cast<cudaStream_t>(stream_));
+  if (ptr_ && emulated_) {
+    ::operator delete(ptr_, std::align_val_t{64});
+  } else if (ptr_ && cudaFreeAsync(ptr_, static_cast<cudaStream_t>(stream_)) != cudaSuccess) {
+    cudaGetLastError();  // a destructor cannot throw: clear it so the next check does not blame another call
+  }
   ptr_ = nullptr;
   bytes_ = 0;
 }

@@ -26,6 +26,7 @@ void for_each_word(const Stream& stream, std::size_t rows, std::size_t width, co
     return;
   }
   HNN_ASSERT(rows <= 65535, what, ": ", rows, " rows exceed the grid's y dimension");
+  use_device_of(stream);
   const dim3 grid(static_cast<unsigned>((width + kThreadsPerBlock - 1) / kThreadsPerBlock), static_cast<unsigned>(rows));
   grid_kernel<<<grid, kThreadsPerBlock, 0, stream_of(stream)>>>(body, static_cast<unsigned>(width));
   HNN_CUDA_CHECK(cudaGetLastError(), what);

@@ -299,30 +299,40 @@ struct BaseConvertBody {
   const uint64_t *qhat_inv, *qhat_inv_shoup, *ahat_mod_b, *a_mod_b;
   const double* inv_a;
   std::size_t k, m, n;
+  // Each y_i is used as soon as it is made, by the row's (at most 4) accumulators, so nothing is
+  // kept in a per-thread array (which would live in local memory).
   HNN_HD void operator()(unsigned r, unsigned c) const {
-    uint64_t y[DeviceBaseConverter::kMaxSources];
+    const std::size_t j0 = r * kTargetsPerThread;
+    const std::size_t count = m - j0 < kTargetsPerThread ? m - j0 : kTargetsPerThread;
+    if (k == 1) {
+      // A single source prime a: y = x, and centered, values above a/2 stand for x - a.
+      const uint64_t y = rns::mul_shoup(in[c], qhat_inv[0], qhat_inv_shoup[0], from[0].value);
+      const bool negative = centered && y > (from[0].value >> 1);
+      for (std::size_t t = 0; t < count; ++t) {
+        const std::size_t j = j0 + t;
+        const uint64_t v = rns::reduce_64(y, to[j]);
+        out[out_positions.position[j] * n + c] = negative ? rns::sub_mod(v, a_mod_b[j], to[j].value) : v;
+      }
+      return;
+    }
+    uint64_t hi[kTargetsPerThread] = {}, lo[kTargetsPerThread] = {};
     double frac = 0;
     for (std::size_t i = 0; i < k; ++i) {
-      y[i] = rns::mul_shoup(in[i * n + c], qhat_inv[i], qhat_inv_shoup[i], from[i].value);
-      if (centered) frac = add_product(frac, static_cast<double>(y[i]), inv_a[i]);
+      const uint64_t y = rns::mul_shoup(in[i * n + c], qhat_inv[i], qhat_inv_shoup[i], from[i].value);
+      if (centered) frac = add_product(frac, static_cast<double>(y), inv_a[i]);
+#pragma unroll
+      for (unsigned t = 0; t < kTargetsPerThread; ++t)
+        if (t < count) poly::mul_acc(hi[t], lo[t], y, ahat_mod_b[(j0 + t) * k + i]);
     }
-    const std::size_t j_end = (r + 1) * kTargetsPerThread < m ? (r + 1) * kTargetsPerThread : m;
-    for (std::size_t j = r * kTargetsPerThread; j < j_end; ++j) {
+    const uint64_t v = centered ? static_cast<uint64_t>(llround(frac)) : 0;
+#pragma unroll
+    for (unsigned t = 0; t < kTargetsPerThread; ++t) {
+      if (t >= count) continue;
+      const std::size_t j = j0 + t;
       const rns::Modulus bj = to[j];
-      uint64_t* dst = out + out_positions.position[j] * n + c;
-      if (k == 1) {
-        // A single source prime a: y = x, and centered, values above a/2 stand for x - a.
-        const uint64_t v = rns::reduce_64(y[0], bj);
-        *dst = (centered && y[0] > (from[0].value >> 1)) ? rns::sub_mod(v, a_mod_b[j], bj.value) : v;
-        continue;
-      }
-      uint64_t hi = 0, lo = 0;
-      for (std::size_t i = 0; i < k; ++i) poly::mul_acc(hi, lo, y[i], ahat_mod_b[j * k + i]);
-      if (centered) {
-        const uint64_t v = static_cast<uint64_t>(llround(frac));
-        poly::mul_acc(hi, lo, v, a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j]);
-      }
-      *dst = rns::reduce_128(hi, lo, bj);
+      // - v A mod b_j joins the sum as v (b_j - A mod b_j), as on the CPU: one reduction for both.
+      if (centered) poly::mul_acc(hi[t], lo[t], v, a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j]);
+      out[out_positions.position[j] * n + c] = rns::reduce_128(hi[t], lo[t], bj);
     }
   }
 };
