@@ -69,6 +69,7 @@ Context::Context(const Parameters& p) : params_(p) {
     const uint64_t inv = rns::inv_mod_prime(pm, qi);
     p_inv_mod_q_.push_back(inv);
     p_inv_mod_q_shoup_.push_back(rns::shoup_precompute(inv, qi.value));
+    half_power_of_psi_.push_back(rns::pow_mod(ntt_[i].psi(), n / 2, qi));
   }
   mod_down_rescale_.resize(L + 1);
   pq_last_inv_.resize(L + 1);
@@ -163,10 +164,6 @@ const std::vector<uint32_t>& Context::galois_permutation(uint32_t galois_elt) co
   }
   return galois_perms_.emplace(galois_elt, std::move(perm)).first->second;
 }
-
-}  // namespace hnn::ckks
-
-namespace hnn::ckks {
 
 uint32_t Context::galois_element_of(const std::vector<uint32_t>& perm) const {
   std::lock_guard<std::mutex> lock(galois_mutex_);

@@ -16,6 +16,9 @@ const cuda::Stream& stream_on(const ContextPtr& ctx, rns::Device device) {
   return ctx->device_context(device).stream();
 }
 
+// A host copy, from wherever the polynomial lives.
+RnsPoly host_copy(const RnsPoly& p) { return p.on_device() ? p.to_host() : p.clone(); }
+
 std::vector<RnsPoly> polys_to_device(const std::vector<RnsPoly>& polys, const cuda::Stream& s) {
   std::vector<RnsPoly> out;
   out.reserve(polys.size());
@@ -26,14 +29,7 @@ std::vector<RnsPoly> polys_to_device(const std::vector<RnsPoly>& polys, const cu
 std::vector<RnsPoly> polys_to_host(const std::vector<RnsPoly>& polys) {
   std::vector<RnsPoly> out;
   out.reserve(polys.size());
-  for (const RnsPoly& p : polys) out.push_back(p.on_device() ? p.to_host() : p.clone());
-  return out;
-}
-
-template <class Key>
-std::vector<RnsPoly> key_halves(const Key& key, bool b) {
-  std::vector<RnsPoly> out;
-  for (std::size_t j = 0; j < key.digits(); ++j) out.push_back((b ? key.b(j) : key.a(j)).clone());
+  for (const RnsPoly& p : polys) out.push_back(host_copy(p));
   return out;
 }
 
@@ -74,14 +70,15 @@ Ciphertext to_host(const Ciphertext& ct) {
   return Ciphertext(ct.context(), polys_to_host(ct.polys()), ct.scale(), ct.slots());
 }
 
-Plaintext to_host(const Plaintext& pt) {
-  return Plaintext(pt.context(), pt.poly().on_device() ? pt.poly().to_host() : pt.poly().clone(), pt.scale(),
-                   pt.slots());
-}
+Plaintext to_host(const Plaintext& pt) { return Plaintext(pt.context(), host_copy(pt.poly()), pt.scale(), pt.slots()); }
 
 SwitchingKey to_host(const SwitchingKey& key) {
-  return SwitchingKey(key.context(), polys_to_host(key_halves(key, true)), polys_to_host(key_halves(key, false)),
-                      key.max_level());
+  std::vector<RnsPoly> b, a;
+  for (std::size_t j = 0; j < key.digits(); ++j) {
+    b.push_back(host_copy(key.b(j)));
+    a.push_back(host_copy(key.a(j)));
+  }
+  return SwitchingKey(key.context(), std::move(b), std::move(a), key.max_level());
 }
 
 void synchronize(const Context& ctx, rns::Device device) {

@@ -147,9 +147,8 @@ Plaintext Encoder::encode(std::span<const std::complex<double>> values, int leve
     largest = std::max(largest, std::abs(v));
   }
   if (!(largest * scale < 4e18)) return to_device(encode(values, level, scale), device);
-  std::vector<std::size_t> qp(static_cast<std::size_t>(level) + 1);
-  for (std::size_t i = 0; i < qp.size(); ++i) qp[i] = i;
-  return Plaintext(ctx_, detail::gpu::encode(ctx, values, scale, qp, device), scale, values.size());
+  return Plaintext(ctx_, detail::gpu::encode(ctx, values, scale, static_cast<std::size_t>(level) + 1, device), scale,
+                   values.size());
 }
 
 Plaintext Encoder::encode(std::span<const double> values, int level, double scale, rns::Device device) const {

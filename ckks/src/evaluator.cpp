@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
 #include "key_switch.h"
 #include "poly_ops.h"
@@ -19,11 +18,6 @@ bool scales_match(double a, double b) { return std::fabs(a / b - 1.0) < 1e-9; }
 
 double log2_of(double s) { return std::log2(s); }
 
-RnsPoly zero_like(const RnsPoly& p) {
-  RnsPoly z = p.uninitialized_like(p.limbs());
-  z.zero();
-  return z;
-}
 
 }  // namespace
 
@@ -83,7 +77,7 @@ void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
   check_pair(a, b);
   HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
               log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
-  while (a.size() < b.size()) a.polys().push_back(zero_like(a[0]));
+  while (a.size() < b.size()) a.polys().push_back(a[0].zeros_like(a[0].limbs()));
   for (std::size_t i = 0; i < b.size(); ++i) detail::add_inplace(*ctx_, a[i], b[i]);
 }
 
@@ -91,7 +85,7 @@ void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
   check_pair(a, b);
   HNN_REQUIRE(scales_match(a.scale(), b.scale()), "scales differ (2^", log2_of(a.scale()), " vs 2^",
               log2_of(b.scale()), "): rescale both to the same level, or encode with matching scales");
-  while (a.size() < b.size()) a.polys().push_back(zero_like(a[0]));
+  while (a.size() < b.size()) a.polys().push_back(a[0].zeros_like(a[0].limbs()));
   for (std::size_t i = 0; i < b.size(); ++i) detail::sub_inplace(*ctx_, a[i], b[i]);
 }
 
@@ -125,7 +119,7 @@ void Evaluator::add_const_inplace(Ciphertext& a, std::complex<double> c) const {
   } else {
     std::vector<uint64_t> lo, hi;
     detail::constant_halves(*ctx_, c.real() * a.scale(), c.imag() * a.scale(), limbs, lo, hi);
-    detail::scalar_halves_inplace(*ctx_, a[0], false, lo, hi);
+    detail::scalar_halves_inplace(*ctx_, a[0], detail::ScalarOp::Add, lo, hi);
   }
 }
 
@@ -246,7 +240,7 @@ void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c, do
   } else {
     std::vector<uint64_t> lo, hi;
     detail::constant_halves(*ctx_, c.real() * const_scale, c.imag() * const_scale, limbs, lo, hi);
-    for (auto& p : a.polys()) detail::scalar_halves_inplace(*ctx_, p, true, lo, hi);
+    for (auto& p : a.polys()) detail::scalar_halves_inplace(*ctx_, p, detail::ScalarOp::Mul, lo, hi);
   }
   a.set_scale(a.scale() * const_scale);
 }
@@ -263,43 +257,8 @@ void Evaluator::rescale_inplace(Ciphertext& a) const {
   check(a, "ciphertext");
   const int level = a.level();
   require_rescalable(level);
-  const Context& ctx = *ctx_;
-  const std::size_t n = ctx.n();
-  const rns::Modulus& ql = ctx.modulus(level);
-  const uint64_t half = ql.value >> 1;
-  for (auto& poly : a.polys()) {
-    if (poly.on_device()) {
-      detail::gpu::rescale_inplace(ctx, poly);
-      continue;
-    }
-    // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
-    RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-    std::copy(poly.limb(level), poly.limb(level) + n, last.data());
-    ntt::transform(ctx.plan({static_cast<std::size_t>(level)}, ntt::Direction::Inverse), last.data());
-    uint64_t* lw = last.data();
-    for (std::size_t c = 0; c < n; ++c) lw[c] = rns::add_mod(lw[c], half, ql.value);
-#pragma omp parallel
-    {
-    RnsPoly t(n, 1, rns::Domain::Coefficient, RnsPoly::Uninitialized{});  // one per thread, pooled
-#pragma omp for
-    for (std::ptrdiff_t ii = 0; ii < level; ++ii) {
-      const std::size_t i = static_cast<std::size_t>(ii);
-      const rns::Modulus& qi = ctx.modulus(i);
-      // round(x / q_l) = (x_i - (((x_l + half) mod q_l) - half)) * q_l^{-1} mod q_i; the
-      // subtrahend is formed coefficient-wise, then taken to the NTT domain mod q_i.
-      const uint64_t half_i = rns::reduce_64(half, qi);
-      uint64_t* tw = t.data();
-      for (std::size_t c = 0; c < n; ++c)
-        tw[c] = rns::sub_mod(rns::reduce_64(lw[c], qi), half_i, qi.value);
-      ntt::transform(ctx.plan({i}, ntt::Direction::Forward), tw);
-      const uint64_t w = ctx.inv_q_last(level, i), ws = ctx.inv_q_last_shoup(level, i);
-      uint64_t* x = poly.limb(i);
-      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - tw[c], w, ws, qi.value);
-    }
-    }
-    poly.truncate_limbs(static_cast<std::size_t>(level));
-  }
-  a.set_scale(a.scale() / static_cast<double>(ql.value));
+  for (auto& poly : a.polys()) detail::rescale_inplace(*ctx_, poly);
+  a.set_scale(a.scale() / static_cast<double>(ctx_->modulus(static_cast<std::size_t>(level)).value));
 }
 
 Ciphertext Evaluator::rescale(const Ciphertext& a) const {

@@ -97,9 +97,11 @@ void mod_down_rescale(const Context& ctx, const RnsPoly& ext, RnsPoly& out) { di
 
 void key_switch_extended(const Context& ctx, const Decomposition& dec, const SwitchingKey& key,
                          const std::vector<uint32_t>* perm, RnsPoly& acc0, RnsPoly& acc1) {
-  if (!dec.digits.empty() && dec.digits[0].on_device()) return gpu::key_switch_extended(ctx, dec, key, perm, acc0, acc1);
-  HNN_REQUIRE(key.digits() == 0 || !key.b(0).on_device(), "the switching key is on ", key.b(0).device().name(),
-              " but the ciphertext on the host: use the host copy of the keys (hnn::ckks::to_host)");
+  HNN_ASSERT(!dec.digits.empty() && key.digits() > 0, "key switching without digits");
+  HNN_REQUIRE(key.b(0).device() == dec.digits[0].device(), "the switching key is on ", key.b(0).device().name(),
+              " but the ciphertext on ", dec.digits[0].device().name(),
+              ": keep keys and ciphertexts on one device (hnn::ckks::to_device / to_host)");
+  if (dec.digits[0].on_device()) return gpu::key_switch_extended(ctx, dec, key, perm, acc0, acc1);
   const std::size_t n = ctx.n();
   const int level = dec.level;
   const std::size_t limbs = static_cast<std::size_t>(level) + 1;

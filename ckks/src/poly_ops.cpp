@@ -12,16 +12,16 @@ namespace hnn::ckks::detail {
 
 namespace {
 std::ptrdiff_t limb_count(const RnsPoly& a) { return static_cast<std::ptrdiff_t>(a.limbs()); }
-// The CPU loops below read host words only: a device operand beside a host one is a caller error.
-void require_host(const RnsPoly& p, const char* what) {
-  HNN_REQUIRE(!p.on_device(), what, ": one operand is on ", p.device().name(),
-              " and the other on the host: move both to one device first (hnn::ckks::to_device / to_host)");
-}
 }  // namespace
+
+void require_same_device(const RnsPoly& a, const RnsPoly& b, const char* what) {
+  HNN_REQUIRE(a.device() == b.device(), what, ": operands on ", a.device().name(), " and ", b.device().name(),
+              ": move both to one device first (hnn::ckks::to_device / to_host)");
+}
 
 void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   if (a.on_device()) return gpu::add_inplace(ctx, a, b);
-  require_host(b, "add");
+  require_same_device(a, b, "add");
   HNN_ASSERT(a.limbs() <= b.limbs(), "add: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -35,7 +35,7 @@ void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 
 void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   if (a.on_device()) return gpu::sub_inplace(ctx, a, b);
-  require_host(b, "sub");
+  require_same_device(a, b, "sub");
   HNN_ASSERT(a.limbs() <= b.limbs(), "sub: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -59,7 +59,7 @@ void negate_inplace(const Context& ctx, RnsPoly& a) {
 
 void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   if (a.on_device()) return gpu::mul_inplace(ctx, a, b);
-  require_host(b, "mul");
+  require_same_device(a, b, "mul");
   HNN_ASSERT(a.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -73,8 +73,8 @@ void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 
 void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
   if (a.on_device()) return gpu::mul(ctx, a, b, out);
-  require_host(b, "mul");
-  require_host(out, "mul");
+  require_same_device(a, b, "mul");
+  require_same_device(a, out, "mul");
   HNN_ASSERT(out.limbs() <= a.limbs() && out.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (out.limbs() > 1)
@@ -89,8 +89,8 @@ void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
 
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c) {
   if (a.on_device()) return gpu::mul_add_inplace(ctx, a, b, c);
-  require_host(b, "mul_add");
-  require_host(c, "mul_add");
+  require_same_device(a, b, "mul_add");
+  require_same_device(a, c, "mul_add");
   HNN_ASSERT(a.limbs() <= b.limbs() && a.limbs() <= c.limbs(), "mul_add: operand has fewer limbs");
   const std::size_t n = a.n();
 #pragma omp parallel for if (a.limbs() > 1)
@@ -107,7 +107,7 @@ void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const Rns
 void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsPoly& b0, const RnsPoly& b1,
             RnsPoly& d0, RnsPoly& d1, RnsPoly& d2) {
   if (a0.on_device()) return gpu::tensor(ctx, a0, a1, b0, b1, d0, d1, d2);
-  for (const RnsPoly* p : {&a1, &b0, &b1}) require_host(*p, "multiply");
+  for (const RnsPoly* p : {&a1, &b0, &b1}) require_same_device(a0, *p, "multiply");
   const std::size_t n = ctx.n(), limbs = a0.limbs();
   d0 = a0.uninitialized_like(limbs);
   d1 = a0.uninitialized_like(limbs);
@@ -129,8 +129,43 @@ void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsP
   }
 }
 
+void rescale_inplace(const Context& ctx, RnsPoly& poly) {
+  if (poly.on_device()) return gpu::rescale_inplace(ctx, poly);
+  const std::size_t n = ctx.n();
+  HNN_ASSERT(poly.limbs() >= 2, "rescale at level 0");
+  const std::size_t level = poly.limbs() - 1;
+  const rns::Modulus& ql = ctx.modulus(level);
+  const uint64_t half = ql.value >> 1;
+  // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
+  RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  std::copy(poly.limb(level), poly.limb(level) + n, last.data());
+  ntt::transform(ctx.plan({level}, ntt::Direction::Inverse), last.data());
+  uint64_t* lw = last.data();
+  for (std::size_t c = 0; c < n; ++c) lw[c] = rns::add_mod(lw[c], half, ql.value);
+  const int l = static_cast<int>(level);
+#pragma omp parallel
+  {
+    RnsPoly t(n, 1, rns::Domain::Coefficient, RnsPoly::Uninitialized{});  // one per thread, pooled
+#pragma omp for
+    for (std::ptrdiff_t ii = 0; ii < l; ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
+      const rns::Modulus& qi = ctx.modulus(i);
+      // round(x / q_l) = (x_i - (((x_l + half) mod q_l) - half)) * q_l^{-1} mod q_i; the
+      // subtrahend is formed coefficient-wise, then taken to the NTT domain mod q_i.
+      const uint64_t half_i = rns::reduce_64(half, qi);
+      uint64_t* tw = t.data();
+      for (std::size_t c = 0; c < n; ++c) tw[c] = rns::sub_mod(rns::reduce_64(lw[c], qi), half_i, qi.value);
+      ntt::transform(ctx.plan({i}, ntt::Direction::Forward), tw);
+      const uint64_t w = ctx.inv_q_last(l, i), ws = ctx.inv_q_last_shoup(l, i);
+      uint64_t* x = poly.limb(i);
+      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - tw[c], w, ws, qi.value);
+    }
+  }
+  poly.truncate_limbs(level);
+}
+
 void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
-  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, gpu::ScalarOp::Mul, scalars, scalars);
+  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, ScalarOp::Mul, scalars, scalars);
   const std::size_t n = a.n();
   for (std::size_t i = 0; i < a.limbs(); ++i) {
     const uint64_t q = ctx.modulus(i).value;
@@ -141,7 +176,7 @@ void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64
 }
 
 void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
-  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, gpu::ScalarOp::Add, scalars, scalars);
+  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, ScalarOp::Add, scalars, scalars);
   const std::size_t n = a.n();
   for (std::size_t i = 0; i < a.limbs(); ++i) {
     const uint64_t q = ctx.modulus(i).value, s = scalars[i];
@@ -180,7 +215,7 @@ RnsPoly small_to_ntt(const Context& ctx, const int8_t* coeffs, const std::vector
 
 void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out) {
   if (a.on_device()) return gpu::permute(ctx, a, perm, out);
-  require_host(out, "permute");
+  require_same_device(a, out, "permute");
   const std::size_t n = a.n();
   HNN_ASSERT(out.limbs() == a.limbs() && perm.size() == n, "permute: shape mismatch");
   for (std::size_t i = 0; i < a.limbs(); ++i) {
@@ -240,18 +275,17 @@ void constant_halves(const Context& ctx, double re, double im, std::size_t limbs
   for (std::size_t i = 0; i < limbs; ++i) {
     const rns::Modulus& q = ctx.modulus(i);
     // NTT slot k holds the value at psi^(2 brev(k) + 1), where X^(N/2) is psi^(N/2) (-1)^brev(k):
-    // +i_q for k < N/2 (brev(k) even), -i_q above, with i_q = psi^(N/2) a square root of -1.
-    const uint64_t iq = rns::pow_mod(ctx.ntt_tables(i).psi(), ctx.n() / 2, q);
-    const uint64_t mi = rns::mul_mod(m[i], iq, q);
+    // +psi^(N/2) for k < N/2 (brev(k) even), its negative above.
+    const uint64_t mi = rns::mul_mod(m[i], ctx.half_power_of_psi(i), q);
     lo[i] = rns::add_mod(r[i], mi, q.value);
     hi[i] = rns::sub_mod(r[i], mi, q.value);
   }
 }
 
-void scalar_halves_inplace(const Context& ctx, RnsPoly& a, bool multiply, const std::vector<uint64_t>& lo,
+void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const std::vector<uint64_t>& lo,
                            const std::vector<uint64_t>& hi) {
-  if (a.on_device())
-    return gpu::scalar_halves_inplace(ctx, a, multiply ? gpu::ScalarOp::Mul : gpu::ScalarOp::Add, lo, hi);
+  if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, op, lo, hi);
+  const bool multiply = op == ScalarOp::Mul;
   const std::size_t n = a.n(), half = n / 2;
 #pragma omp parallel for if (a.limbs() > 1)
   for (std::ptrdiff_t ii = 0; ii < limb_count(a); ++ii) {
@@ -266,10 +300,14 @@ void scalar_halves_inplace(const Context& ctx, RnsPoly& a, bool multiply, const 
 }
 
 RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs) {
-  RnsPoly poly(ctx.n(), limbs, rns::Domain::Coefficient);
-  rounded_residues(ctx, re, limbs, poly.data(), ctx.n());
-  rounded_residues(ctx, im, limbs, poly.data() + ctx.n() / 2, ctx.n());
-  to_ntt(ctx, poly);
+  std::vector<uint64_t> lo, hi;
+  constant_halves(ctx, re, im, limbs, lo, hi);
+  const std::size_t n = ctx.n();
+  RnsPoly poly(n, limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
+  for (std::size_t i = 0; i < limbs; ++i) {
+    std::fill(poly.limb(i), poly.limb(i) + n / 2, lo[i]);
+    std::fill(poly.limb(i) + n / 2, poly.limb(i) + n, hi[i]);
+  }
   return poly;
 }
 

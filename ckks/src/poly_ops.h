@@ -12,6 +12,9 @@ namespace hnn::ckks::detail {
 
 using rns::RnsPoly;
 
+// Refuses (InvalidArgument, naming the fix) operands that live on different devices.
+void require_same_device(const RnsPoly& a, const RnsPoly& b, const char* what);
+
 // a += b, a -= b, a = -a, a *= b (pointwise, NTT domain), over the first a.limbs() Q limbs.
 void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
 void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
@@ -58,8 +61,13 @@ RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limb
 // N/2 on (see poly_ops.cpp), so adding or multiplying by it is a per-half scalar operation.
 void constant_halves(const Context& ctx, double re, double im, std::size_t limbs, std::vector<uint64_t>& lo,
                      std::vector<uint64_t>& hi);
-// a[i][k] += or *= (k < N/2 ? lo[i] : hi[i]), on whichever device a lives.
-void scalar_halves_inplace(const Context& ctx, RnsPoly& a, bool multiply, const std::vector<uint64_t>& lo,
+// a[i][k] (op) (k < N/2 ? lo[i] : hi[i]), on whichever device a lives.
+enum class ScalarOp : uint8_t { Add, Mul };
+void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const std::vector<uint64_t>& lo,
                            const std::vector<uint64_t>& hi);
+
+// Divides a (level l >= 1, NTT domain) by its last prime q_l with exact rounding: round(a / q_l)
+// at level l - 1 (the rescale of one ciphertext component).
+void rescale_inplace(const Context& ctx, RnsPoly& a);
 
 }  // namespace hnn::ckks::detail

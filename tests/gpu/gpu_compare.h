@@ -10,6 +10,16 @@
 
 namespace hnn::test {
 
+// One polynomial brought back from the device against the CPU's: domain and every word.
+inline void expect_same_poly(const rns::RnsPoly& cpu, const rns::RnsPoly& back, const std::string& what) {
+  EXPECT_EQ(back.domain(), cpu.domain()) << what;
+  const auto a = cpu.words(), b = back.words();
+  ASSERT_EQ(a.size(), b.size()) << what;
+  std::size_t differing = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) differing += a[k] != b[k];
+  EXPECT_EQ(differing, 0u) << what << ": " << differing << " of " << a.size() << " words differ";
+}
+
 inline void expect_same_words(const ckks::Ciphertext& cpu, const ckks::Ciphertext& device, const std::string& what) {
   ASSERT_TRUE(device.device() == gpu_device()) << what << ": result left the device";
   const ckks::Ciphertext back = ckks::to_host(device);
@@ -17,15 +27,15 @@ inline void expect_same_words(const ckks::Ciphertext& cpu, const ckks::Ciphertex
   EXPECT_EQ(back.level(), cpu.level()) << what;
   EXPECT_EQ(back.scale(), cpu.scale()) << what;
   EXPECT_EQ(back.slots(), cpu.slots()) << what;
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    EXPECT_EQ(back[i].domain(), cpu[i].domain()) << what << ", component " << i;
-    const auto a = cpu[i].words(), b = back[i].words();
-    ASSERT_EQ(a.size(), b.size()) << what << ", component " << i;
-    std::size_t differing = 0;
-    for (std::size_t k = 0; k < a.size(); ++k) differing += a[k] != b[k];
-    EXPECT_EQ(differing, 0u) << what << ", component " << i << ": " << differing << " of " << a.size()
-                             << " words differ";
-  }
+  for (std::size_t i = 0; i < cpu.size(); ++i) expect_same_poly(cpu[i], back[i], what + ", component " + std::to_string(i));
+}
+
+inline void expect_same_words(const ckks::Plaintext& cpu, const ckks::Plaintext& device, const std::string& what) {
+  ASSERT_TRUE(device.device() == gpu_device()) << what;
+  const ckks::Plaintext back = ckks::to_host(device);
+  EXPECT_EQ(back.scale(), cpu.scale()) << what;
+  EXPECT_EQ(back.slots(), cpu.slots()) << what;
+  expect_same_poly(cpu.poly(), back.poly(), what);
 }
 
 }  // namespace hnn::test

@@ -4,27 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "../ckks/ckks_fixture.h"
-#include "gpu_util.h"
+#include "gpu_compare.h"
 #include "hnn/ckks/device.h"
 
 using namespace hnn;
-
-namespace {
-
-void expect_same_plaintext(const ckks::Plaintext& cpu, const ckks::Plaintext& dev, const std::string& what) {
-  ASSERT_TRUE(dev.device() == test::gpu_device()) << what;
-  const ckks::Plaintext back = ckks::to_host(dev);
-  EXPECT_EQ(back.scale(), cpu.scale()) << what;
-  EXPECT_EQ(back.slots(), cpu.slots()) << what;
-  EXPECT_EQ(back.poly().domain(), cpu.poly().domain()) << what;
-  const auto a = cpu.poly().words(), b = back.poly().words();
-  ASSERT_EQ(a.size(), b.size()) << what;
-  std::size_t differing = 0;
-  for (std::size_t k = 0; k < a.size(); ++k) differing += a[k] != b[k];
-  EXPECT_EQ(differing, 0u) << what << ": " << differing << " of " << a.size() << " words differ";
-}
-
-}  // namespace
 
 TEST(GpuEncoder, EncodesTheCpusWords) {
   HNN_REQUIRE_GPU();
@@ -34,12 +17,12 @@ TEST(GpuEncoder, EncodesTheCpusWords) {
   for (std::size_t slots : {std::size_t{2048}, std::size_t{256}, std::size_t{1}}) {
     SCOPED_TRACE("slots " + std::to_string(slots));
     const auto z = test::random_complex(slots, 3.0);
-    expect_same_plaintext(enc.encode(z, 4, std::ldexp(1.0, 40)), enc.encode(z, 4, std::ldexp(1.0, 40), dev), "complex");
+    test::expect_same_words(enc.encode(z, 4, std::ldexp(1.0, 40)), enc.encode(z, 4, std::ldexp(1.0, 40), dev), "complex");
     std::vector<double> r(slots);
     for (std::size_t i = 0; i < slots; ++i) r[i] = z[i].real();
-    expect_same_plaintext(enc.encode(r, 2, std::ldexp(1.0, 52)), enc.encode(r, 2, std::ldexp(1.0, 52), dev), "real");
+    test::expect_same_words(enc.encode(r, 2, std::ldexp(1.0, 52)), enc.encode(r, 2, std::ldexp(1.0, 52), dev), "real");
     // Above the int64 rounding bound: encoded on the host (exact through GMP), then moved.
-    expect_same_plaintext(enc.encode(z, -1, std::ldexp(1.0, 70)), enc.encode(z, -1, std::ldexp(1.0, 70), dev), "huge");
+    test::expect_same_words(enc.encode(z, -1, std::ldexp(1.0, 70)), enc.encode(z, -1, std::ldexp(1.0, 70), dev), "huge");
   }
   EXPECT_THROW(enc.encode(std::vector<double>{1.0, NAN}, 1, 0, dev), InvalidArgument);
 }

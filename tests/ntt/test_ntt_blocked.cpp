@@ -82,20 +82,24 @@ struct SharedMemory {
   }
 };
 
-// Proxy reference and "pointer" handed to the ntt_blocked.h functions as shared memory.
-struct SharedRef {
-  SharedMemory* m;
-  uint32_t i;
+// A proxy reference into a recording memory (shared or global): reads and writes go through its
+// read() and write(), which check the access.
+template <class Memory, class Index>
+struct RecordingRef {
+  Memory* m;
+  Index i;
   operator uint64_t() const { return m->read(i); }
-  SharedRef& operator=(uint64_t v) {
+  RecordingRef& operator=(uint64_t v) {
     m->write(i, v);
     return *this;
   }
-  SharedRef& operator=(const SharedRef& o) { return *this = static_cast<uint64_t>(o); }
+  RecordingRef& operator=(const RecordingRef& o) { return *this = static_cast<uint64_t>(o); }
 };
+
+// The "pointer" handed to the ntt_blocked.h functions as shared memory.
 struct SharedPtr {
   SharedMemory* m;
-  SharedRef operator[](uint32_t i) const { return {m, i}; }
+  RecordingRef<SharedMemory, uint32_t> operator[](uint32_t i) const { return {m, i}; }
 };
 
 enum class Phase { Load, Stage, Store };
@@ -149,41 +153,46 @@ struct GlobalMemory {
   }
 };
 
-struct GlobalRef {
-  GlobalMemory* g;
-  std::size_t i;
-  operator uint64_t() const { return g->read(i); }
-  GlobalRef& operator=(uint64_t v) {
-    g->write(i, v);
-    return *this;
-  }
-  GlobalRef& operator=(const GlobalRef& o) { return *this = static_cast<uint64_t>(o); }
-};
 struct GlobalPtr {
   GlobalMemory* g;
   std::size_t base;
-  GlobalRef operator[](std::size_t i) const { return {g, base + i}; }
+  RecordingRef<GlobalMemory, std::size_t> operator[](std::size_t i) const { return {g, base + i}; }
+};
+
+// A Phase executor (ntt_blocked.h) for one block: each phase runs for every thread in turn, the
+// barrier after it clears the shared-memory record; the first phase loads (every shared slot must
+// then be written), the last of `phases` stores, global accesses are checked against that.
+struct RecordingBlock {
+  SharedMemory& sm;
+  GlobalMemory& g;
+  unsigned threads;
+  std::size_t phases;
+  Violations& v;
+  mutable std::size_t done = 0;
+  template <class F>
+  void operator()(const F& f) const {
+    g.phase = done == 0 ? Phase::Load : done + 1 == phases ? Phase::Store : Phase::Stage;
+    for (unsigned t = 0; t < threads; ++t) {
+      sm.thread = static_cast<int>(t);
+      f(t);
+    }
+    if (done == 0)
+      for (std::size_t i = 0; i < sm.words.size(); ++i)
+        if (sm.writer[i] == kNone) v.add("shared slot " + std::to_string(i) + " not loaded");
+    sm.barrier();
+    ++done;
+  }
 };
 
 using ThreadFn = std::function<void(unsigned tid, SharedPtr sh)>;
 
-// One block: phases[0] loads, phases.back() stores, the ones between are stages; a barrier
-// (__syncthreads) after each. After the load every shared slot must have been written.
+// One block of hand-written phases through the same executor.
 void emulate_block(unsigned threads, std::size_t shared_words, GlobalMemory& g, int block_id,
                    const std::vector<ThreadFn>& phases, Violations& v) {
   SharedMemory sm(shared_words, &v);
   g.block = block_id;
-  for (std::size_t p = 0; p < phases.size(); ++p) {
-    g.phase = p == 0 ? Phase::Load : p + 1 == phases.size() ? Phase::Store : Phase::Stage;
-    for (unsigned t = 0; t < threads; ++t) {
-      sm.thread = static_cast<int>(t);
-      phases[p](t, SharedPtr{&sm});
-    }
-    if (p == 0)
-      for (std::size_t i = 0; i < shared_words; ++i)
-        if (sm.writer[i] == kNone) v.add("shared slot " + std::to_string(i) + " not loaded");
-    sm.barrier();
-  }
+  const RecordingBlock block{sm, g, threads, phases.size(), v};
+  for (const ThreadFn& f : phases) block([&](unsigned t) { f(t, SharedPtr{&sm}); });
 }
 
 // Host copies of the device plan's tables, limb-major as DeviceNttPlan uploads them.
@@ -203,76 +212,38 @@ struct HostPlan {
   }
 };
 
-// The column pass over every block of every map entry, as column_pass<kForward> runs it.
-void column_pass(bool forward, const nb::Shape& s, const HostPlan& plan, const cuda::LimbMap& map,
-                 GlobalMemory& g, Violations& v) {
+// One pass over every block of every map entry, through the library's block bodies (the very
+// code the kernels and the emulated device run), each block with a recording executor.
+template <bool kColumns>
+void run_pass(bool forward, const nb::Shape& s, const HostPlan& plan, const cuda::LimbMap& map, GlobalMemory& g,
+              Violations& v) {
   const uint64_t* roots = forward ? plan.roots.data() : plan.inv_roots.data();
   const uint64_t* roots_shoup = forward ? plan.roots_shoup.data() : plan.inv_roots_shoup.data();
+  const unsigned blocks = kColumns ? s.column_blocks() : s.row_blocks();
+  const unsigned threads = kColumns ? s.column_threads() : s.row_threads();
+  const std::size_t words = std::size_t{1} << (kColumns ? s.column_log_words() : s.row_log_words());
+  // load, the stages, store (the inverse column pass's last stage is fused into its store)
+  const int stages = kColumns ? (forward ? s.s1 : s.s1 - 1) : s.log_n - s.s1;
   for (uint32_t e = 0; e < map.count; ++e) {
     const nb::LimbView lv = nb::limb_view(s, map.position[e], map.table[e], nb::kScalarsPerTable);
     const GlobalPtr limb{&g, lv.words};
     const uint64_t* w = roots + lv.twiddles;
     const uint64_t* ws = roots_shoup + lv.twiddles;
     const nb::LimbScalars c = nb::load_scalars(plan.scalars.data() + lv.scalars_at);
-    for (unsigned blk = 0; blk < s.column_blocks(); ++blk) {
-      std::vector<ThreadFn> phases;
-      phases.push_back(
-          [&, blk](unsigned tid, SharedPtr sh) { nb::column_load(tid, blk, s, limb, sh); });
-      if (forward) {
-        for (int log_m = 0; log_m < s.s1; ++log_m)
-          phases.push_back([&, blk, log_m](unsigned tid, SharedPtr sh) {
-            nb::column_stage<true>(tid, blk, log_m, s, sh, w, ws, c.q);
-          });
-        phases.push_back(
-            [&, blk](unsigned tid, SharedPtr sh) { nb::column_store(tid, blk, s, sh, limb); });
+    for (unsigned blk = 0; blk < blocks; ++blk) {
+      SharedMemory sm(words, &v);
+      g.block = static_cast<int>(e * blocks + blk);
+      const RecordingBlock block{sm, g, threads, static_cast<std::size_t>(stages) + 2, v};
+      const SharedPtr sh{&sm};
+      if constexpr (kColumns) {
+        forward ? nb::column_block<true>(block, blk, s, limb, sh, w, ws, c)
+                : nb::column_block<false>(block, blk, s, limb, sh, w, ws, c);
       } else {
-        for (int log_m = s.s1 - 1; log_m >= 1; --log_m)
-          phases.push_back([&, blk, log_m](unsigned tid, SharedPtr sh) {
-            nb::column_stage<false>(tid, blk, log_m, s, sh, w, ws, c.q);
-          });
-        phases.push_back([&, blk](unsigned tid, SharedPtr sh) {
-          nb::inverse_column_last_store(tid, blk, s, sh, limb, c);
-        });
+        forward ? nb::row_block<true>(block, blk, s, limb, sh, w, ws, c)
+                : nb::row_block<false>(block, blk, s, limb, sh, w, ws, c);
       }
-      emulate_block(s.column_threads(), std::size_t{1} << s.column_log_words(), g,
-                    static_cast<int>(e * s.column_blocks() + blk), phases, v);
-    }
-  }
-}
-
-// The row pass, as row_pass<kForward> runs it.
-void row_pass(bool forward, const nb::Shape& s, const HostPlan& plan, const cuda::LimbMap& map,
-              GlobalMemory& g, Violations& v) {
-  const uint64_t* roots = forward ? plan.roots.data() : plan.inv_roots.data();
-  const uint64_t* roots_shoup = forward ? plan.roots_shoup.data() : plan.inv_roots_shoup.data();
-  for (uint32_t e = 0; e < map.count; ++e) {
-    const nb::LimbView lv = nb::limb_view(s, map.position[e], map.table[e], nb::kScalarsPerTable);
-    const GlobalPtr limb{&g, lv.words};
-    const uint64_t* w = roots + lv.twiddles;
-    const uint64_t* ws = roots_shoup + lv.twiddles;
-    const uint64_t q = plan.scalars[lv.scalars_at];
-    for (unsigned blk = 0; blk < s.row_blocks(); ++blk) {
-      std::vector<ThreadFn> phases;
-      phases.push_back(
-          [&, blk](unsigned tid, SharedPtr sh) { nb::row_load(tid, blk, s, limb, sh); });
-      if (forward) {
-        for (int log_m = s.s1; log_m < s.log_n; ++log_m)
-          phases.push_back([&, blk, log_m](unsigned tid, SharedPtr sh) {
-            nb::row_stage<true>(tid, blk, log_m, s, sh, w, ws, q);
-          });
-        phases.push_back([&, blk](unsigned tid, SharedPtr sh) {
-          nb::forward_row_store(tid, blk, s, sh, limb, q);
-        });
-      } else {
-        for (int log_m = s.log_n - 1; log_m >= s.s1; --log_m)
-          phases.push_back([&, blk, log_m](unsigned tid, SharedPtr sh) {
-            nb::row_stage<false>(tid, blk, log_m, s, sh, w, ws, q);
-          });
-        phases.push_back(
-            [&, blk](unsigned tid, SharedPtr sh) { nb::row_store(tid, blk, s, sh, limb); });
-      }
-      emulate_block(s.row_threads(), std::size_t{1} << s.row_log_words(), g,
-                    static_cast<int>(e * s.row_blocks() + blk), phases, v);
+      if (block.done != block.phases) v.add("a block ran " + std::to_string(block.done) + " phases, not " +
+                                            std::to_string(block.phases));
     }
   }
 }
@@ -303,9 +274,9 @@ void check_transform(const nb::Shape& s, const std::vector<ntt::NttTables>& tabl
   GlobalMemory g(buffer, &v);
   const bool forward = direction == ntt::Direction::Forward;
   if (forward)
-    column_pass(true, s, plan, map, g, v);
+    run_pass<true>(true, s, plan, map, g, v);
   else
-    row_pass(false, s, plan, map, g, v);
+    run_pass<false>(false, s, plan, map, g, v);
   // Between the passes: every named word read and written once, the others untouched.
   std::set<std::size_t> named;
   for (uint32_t e = 0; e < map.count; ++e) named.insert(map.position[e]);
@@ -328,9 +299,9 @@ void check_transform(const nb::Shape& s, const std::vector<ntt::NttTables>& tabl
   check_coverage("first pass");
   g.next_pass();
   if (forward)
-    row_pass(true, s, plan, map, g, v);
+    run_pass<false>(true, s, plan, map, g, v);
   else
-    column_pass(false, s, plan, map, g, v);
+    run_pass<true>(false, s, plan, map, g, v);
   check_coverage("second pass");
   EXPECT_EQ(v.count, 0u) << describe(s) << ": " << v.count
                          << " violations, first: " << (v.list.empty() ? "" : v.list[0]);

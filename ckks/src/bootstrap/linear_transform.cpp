@@ -155,12 +155,6 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
   }
 }
 
-RnsPoly zeros_like(const RnsPoly& like, std::size_t limbs) {
-  RnsPoly z = like.uninitialized_like(limbs);
-  z.zero();
-  return z;
-}
-
 // acc += sigma(x) + y over Q_l u P (perm: sigma's NTT permutation, nullptr for the identity;
 // y may be empty).
 void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const RnsPoly& x,
@@ -236,8 +230,8 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
   for (std::size_t i = 0; i < baby_.size(); ++i) {
     auto& [e0, e1] = babies[i];
     if (!baby_keys[i]) {
-      e0 = zeros_like(in[0], ext_limbs);
-      e1 = zeros_like(in[0], ext_limbs);
+      e0 = in[0].zeros_like(ext_limbs);
+      e1 = in[0].zeros_like(ext_limbs);
       detail::add_times_p(ctx, e0, in[0]);
       detail::add_times_p(ctx, e1, in[1]);
       continue;
@@ -247,7 +241,7 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
     detail::add_times_p(ctx, e0, in[0], &perm);
   }
 
-  RnsPoly acc0 = zeros_like(in[0], ext_limbs), acc1 = zeros_like(in[0], ext_limbs);
+  RnsPoly acc0 = in[0].zeros_like(ext_limbs), acc1 = in[0].zeros_like(ext_limbs);
   RnsPoly s0 = in[0].uninitialized_like(ext_limbs), s1 = in[0].uninitialized_like(ext_limbs);
   for (std::size_t j = 0; j < giants_.size(); ++j) {
     sum_of_products(ctx, limbs, giants_[j].terms, babies, s0, s1);

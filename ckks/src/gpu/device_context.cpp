@@ -46,9 +46,40 @@ DeviceContext::DeviceContext(const Context& ctx, rns::Device device)
     for (int j = 0; j < ctx.digits_at_level(l); ++j) mod_up_[l].emplace_back(ctx.mod_up_step(l, j).converter, stream_);
     mod_down_.emplace_back(ctx.mod_down_converter(l), stream_);
   }
-  // Level 0 has no fused ModDown+rescale; its slot holds a copy of the level-0 ModDown.
-  mod_down_rescale_.emplace_back(ctx.mod_down_converter(0), stream_);
   for (int l = 1; l <= L; ++l) mod_down_rescale_.emplace_back(ctx.mod_down_rescale_converter(l), stream_);
+  mod_up_targets_.resize(static_cast<std::size_t>(L) + 1);
+  for (int l = 0; l <= L; ++l) {
+    const std::vector<std::size_t> ext = ctx.extended_indices(l);
+    extended_.push_back(cuda::LimbMap::dense(ext));
+    for (int j = 0; j < ctx.digits_at_level(l); ++j) {
+      const auto& targets = ctx.mod_up_step(l, j).target_limbs;
+      std::vector<std::size_t> primes;
+      for (std::size_t pos : targets) primes.push_back(ext[pos]);
+      mod_up_targets_[l].push_back(cuda::LimbMap::of(targets, primes));
+    }
+  }
+  auto constants = [](std::size_t count, auto w, auto ws) {
+    HNN_REQUIRE(count <= cuda::poly::LimbScalars::kMax, "the CUDA backend takes at most ",
+                cuda::poly::LimbScalars::kMax, " Q primes, this context has ", count);
+    Constants c{};
+    for (std::size_t i = 0; i < count; ++i) {
+      c.w.value[i] = w(i);
+      c.ws.value[i] = ws(i);
+    }
+    return c;
+  };
+  const std::size_t q_limbs = static_cast<std::size_t>(L) + 1;
+  p_mod_q_ = constants(q_limbs, [&](std::size_t i) { return ctx.p_mod_q(i); },
+                       [&](std::size_t i) { return ctx.p_mod_q_shoup(i); });
+  p_inv_mod_q_ = constants(q_limbs, [&](std::size_t i) { return ctx.p_inv_mod_q(i); },
+                           [&](std::size_t i) { return ctx.p_inv_mod_q_shoup(i); });
+  for (int l = 1; l <= L; ++l) {
+    const std::size_t below = static_cast<std::size_t>(l);  // the limbs under q_l
+    inv_q_last_.push_back(constants(below, [&](std::size_t i) { return ctx.inv_q_last(l, i); },
+                                    [&](std::size_t i) { return ctx.inv_q_last_shoup(l, i); }));
+    pq_last_inv_.push_back(constants(below, [&](std::size_t i) { return ctx.pq_last_inv(l, i); },
+                                     [&](std::size_t i) { return ctx.pq_last_inv_shoup(l, i); }));
+  }
   const auto& rot = ctx.rot_group();
   rot_group_ = cuda::DeviceBuffer(rot.size() * sizeof(uint32_t), stream_);
   rot_group_.upload(rot.data(), rot_group_.size(), stream_);
@@ -59,13 +90,13 @@ DeviceContext::DeviceContext(const Context& ctx, rns::Device device)
 }
 
 const uint32_t* DeviceContext::permutation(const std::vector<uint32_t>& host_perm) const {
-  const uint32_t elt = ctx_.galois_element_of(host_perm);
   std::lock_guard<std::mutex> lock(perm_mutex_);
-  auto it = perms_.find(elt);
+  auto it = perms_.find(&host_perm);
   if (it == perms_.end()) {
+    (void)ctx_.galois_element_of(host_perm);  // first sight: it must be one of the context's own
     cuda::DeviceBuffer buf(host_perm.size() * sizeof(uint32_t), stream_);
     buf.upload(host_perm.data(), buf.size(), stream_);
-    it = perms_.emplace(elt, std::move(buf)).first;
+    it = perms_.emplace(&host_perm, std::move(buf)).first;
   }
   return it->second.as<uint32_t>();
 }

@@ -15,11 +15,6 @@ using cuda::poly::PolyPointers;
 
 namespace {
 
-void require_same_device(const RnsPoly& a, const RnsPoly& b, const char* what) {
-  HNN_REQUIRE(a.device() == b.device(), what, ": operands on ", a.device().name(), " and ", b.device().name(),
-              ": move both to one device first (hnn::ckks::to_device / to_host)");
-}
-
 LimbScalars scalars(const std::vector<uint64_t>& v, std::size_t limbs) {
   HNN_ASSERT(limbs <= LimbScalars::kMax && v.size() >= limbs, "per-limb constants for ", limbs, " limbs");
   LimbScalars s{};
@@ -27,22 +22,8 @@ LimbScalars scalars(const std::vector<uint64_t>& v, std::size_t limbs) {
   return s;
 }
 
-template <class F>
-LimbScalars scalars_of(std::size_t limbs, F f) {
-  HNN_ASSERT(limbs <= LimbScalars::kMax, limbs, " limbs exceed LimbScalars::kMax");
-  LimbScalars s{};
-  for (std::size_t i = 0; i < limbs; ++i) s.value[i] = f(i);
-  return s;
-}
-
 void copy_limbs(uint64_t* dst, const uint64_t* src, std::size_t limbs, std::size_t n, const cuda::Stream& s) {
   cuda::copy_device_to_device(dst, src, limbs * n * sizeof(uint64_t), s);
-}
-
-// QP index of each limb of an extended polynomial at `level` (Q limbs, then the special primes).
-std::size_t extended_qp(const Context& ctx, int level, std::size_t i) {
-  const std::size_t limbs = static_cast<std::size_t>(level) + 1;
-  return i < limbs ? i : ctx.p_index(i - limbs);
 }
 
 void binary_inplace(const Context& ctx, Op op, RnsPoly& a, const RnsPoly& b, const char* what) {
@@ -135,10 +116,8 @@ void rescale_inplace(const Context& ctx, RnsPoly& a) {
   RnsPoly t = dc.make_poly(level, rns::Domain::Coefficient);
   cuda::poly::rescale_subtrahend(last.device_data(), t.device_data(), ctx.modulus(level), dc.moduli(), level, n, s);
   ntt::cuda::transform(dc.ntt(), ntt::Direction::Forward, t.device_data(), LimbMap::contiguous(level), s);
-  const int l = static_cast<int>(level);
-  cuda::poly::sub_mul_shoup(a.device_data(), t.device_data(), a.device_data(), scalars_of(level, [&](std::size_t i) { return ctx.inv_q_last(l, i); }),
-                            scalars_of(level, [&](std::size_t i) { return ctx.inv_q_last_shoup(l, i); }), dc.moduli(),
-                            level, n, s);
+  const auto& w = dc.inv_q_last(static_cast<int>(level));
+  cuda::poly::sub_mul_shoup(a.device_data(), t.device_data(), a.device_data(), w.w, w.ws, dc.moduli(), level, n, s);
   a.truncate_limbs(level);
 }
 
@@ -159,9 +138,7 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     // The digit's own limbs are d's, already in the NTT domain; the others are converted from the
     // digit's coefficients straight into their places, then taken to the NTT domain there.
     copy_limbs(ext.device_limb(step.begin), d.device_limb(step.begin), step.end - step.begin, n, s);
-    std::vector<std::size_t> tables;
-    for (std::size_t pos : step.target_limbs) tables.push_back(extended_qp(ctx, level, pos));
-    const LimbMap targets = LimbMap::of(step.target_limbs, tables);
+    const LimbMap& targets = dc.mod_up_targets(level, j);
     dc.mod_up(level, j).convert_centered(coeff.device_limb(step.begin), ext.device_data(), targets, n, s);
     ntt::cuda::transform(dc.ntt(), ntt::Direction::Forward, ext.device_data(), targets, s);
     out.digits.push_back(std::move(ext));
@@ -178,8 +155,6 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
   const std::size_t digits = dec.digits.size();
   HNN_ASSERT(level <= key.max_level() && digits <= key.digits(), "switching key for levels <= ",
              key.max_level(), " used at level ", level);
-  HNN_REQUIRE(key.b(0).device() == dc.device(), "the switching key is on ", key.b(0).device().name(),
-              " but the ciphertext on ", dc.device().name(), ": move the keys with hnn::ckks::to_device");
   HNN_ASSERT(digits <= PolyPointers::kMax, digits, " digits exceed PolyPointers::kMax");
   PolyPointers ext{}, kb{}, ka{};
   for (std::size_t j = 0; j < digits; ++j) {
@@ -187,15 +162,15 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
     kb.p[j] = key.b(j).device_data();
     ka.p[j] = key.a(j).device_data();
   }
-  std::vector<std::size_t> key_limbs(ext_limbs), tables(ext_limbs);
-  for (std::size_t t = 0; t < ext_limbs; ++t) {
-    key_limbs[t] = t < limbs ? t : key.special_offset() + (t - limbs);
-    tables[t] = extended_qp(ctx, level, t);
-  }
+  // The extended limbs' primes; their limbs in the key: q_0..q_l, then its special primes (at an
+  // offset in a key restricted to lower levels).
+  LimbMap key_map = dc.extended(level);
+  for (std::size_t t = limbs; t < ext_limbs; ++t)
+    key_map.position[t] = static_cast<uint16_t>(key.special_offset() + (t - limbs));
   if (!acc0.on_device() || acc0.limbs() != ext_limbs) acc0 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
   if (!acc1.on_device() || acc1.limbs() != ext_limbs) acc1 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
   cuda::poly::key_switch_inner_product(ext, kb, ka, digits, perm ? dc.permutation(*perm) : nullptr, acc0.device_data(),
-                                       acc1.device_data(), dc.moduli(), LimbMap::of(key_limbs, tables), ctx.n(),
+                                       acc1.device_data(), dc.moduli(), key_map, ctx.n(),
                                        dc.stream());
   acc0.set_domain(rns::Domain::Ntt);
   acc1.set_domain(rns::Domain::Ntt);
@@ -208,9 +183,7 @@ void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::
              "add_times_p: operands at different levels");
   const auto& dc = device_of(ctx, ext);
   cuda::poly::add_mul_shoup_permuted(ext.device_data(), x.device_data(), perm ? dc.permutation(*perm) : nullptr,
-                                     scalars_of(limbs, [&](std::size_t i) { return ctx.p_mod_q(i); }),
-                                     scalars_of(limbs, [&](std::size_t i) { return ctx.p_mod_q_shoup(i); }),
-                                     dc.moduli(), limbs, ctx.n(), dc.stream());
+                                     dc.p_mod_q().w, dc.p_mod_q().ws, dc.moduli(), limbs, ctx.n(), dc.stream());
 }
 
 void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, bool rescale) {
@@ -226,33 +199,23 @@ void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, boo
   // output limbs, back to the NTT domain; then z_i = (x_i - [x]_D) D^{-1}.
   RnsPoly d_part = dc.make_poly(div, rns::Domain::Ntt);
   copy_limbs(d_part.device_data(), ext.device_limb(static_cast<std::size_t>(level) + 1), k, n, s);
-  std::vector<std::size_t> d_idx(div);
-  for (std::size_t j = 0; j < k; ++j) d_idx[j] = ctx.p_index(j);
+  // The divisor's primes: the special ones (an extended polynomial's last k limbs), then q_l.
+  LimbMap d_map = LimbMap::contiguous(div);
+  for (std::size_t j = 0; j < k; ++j) d_map.table[j] = static_cast<uint16_t>(ctx.p_index(j));
   if (rescale) {
     copy_limbs(d_part.device_limb(k), ext.device_limb(static_cast<std::size_t>(level)), 1, n, s);
-    d_idx[k] = static_cast<std::size_t>(level);
+    d_map.table[k] = static_cast<uint16_t>(level);
   }
-  ntt::cuda::transform(dc.ntt(), ntt::Direction::Inverse, d_part.device_data(), LimbMap::dense(d_idx), s);
+  ntt::cuda::transform(dc.ntt(), ntt::Direction::Inverse, d_part.device_data(), d_map, s);
   RnsPoly conv = dc.make_poly(limbs, rns::Domain::Coefficient);
   (rescale ? dc.mod_down_rescale(level) : dc.mod_down(level)).convert_centered(d_part.device_data(), conv.device_data(), n, s);
   ntt::cuda::transform(dc.ntt(), ntt::Direction::Forward, conv.device_data(), LimbMap::contiguous(limbs), s);
   if (!out.on_device() || out.device() != dc.device() || out.limbs() != limbs || out.n() != n)
     out = dc.make_poly(limbs, rns::Domain::Ntt);
-  const auto w = scalars_of(limbs, [&](std::size_t i) { return rescale ? ctx.pq_last_inv(level, i) : ctx.p_inv_mod_q(i); });
-  const auto ws = scalars_of(limbs, [&](std::size_t i) {
-    return rescale ? ctx.pq_last_inv_shoup(level, i) : ctx.p_inv_mod_q_shoup(i);
-  });
-  cuda::poly::sub_mul_shoup(ext.device_data(), conv.device_data(), out.device_data(), w, ws, dc.moduli(), limbs, n, s);
+  const auto& w = rescale ? dc.pq_last_inv(level) : dc.p_inv_mod_q();
+  cuda::poly::sub_mul_shoup(ext.device_data(), conv.device_data(), out.device_data(), w.w, w.ws, dc.moduli(), limbs, n, s);
   out.set_domain(rns::Domain::Ntt);
 }
-
-namespace {
-LimbMap extended_map(const Context& ctx, std::size_t q_limbs, std::size_t limbs) {
-  std::vector<std::size_t> tables(limbs);
-  for (std::size_t t = 0; t < limbs; ++t) tables[t] = extended_qp(ctx, static_cast<int>(q_limbs) - 1, t);
-  return LimbMap::dense(tables);
-}
-}  // namespace
 
 void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::pair<std::size_t, RnsPoly>>& terms,
@@ -271,7 +234,7 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
   cuda::DeviceBuffer pointers(table.size() * sizeof(const uint64_t*), dc.stream());
   pointers.upload(table.data(), pointers.size(), dc.stream());
   cuda::poly::sum_of_products(pointers.as<const uint64_t*>(), terms.size(), s0.device_data(), s1.device_data(), dc.moduli(),
-                              extended_map(ctx, q_limbs, s0.limbs()), ctx.n(), dc.stream());
+                              dc.extended(static_cast<int>(q_limbs) - 1), ctx.n(), dc.stream());
 }
 
 void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const RnsPoly& x,
@@ -280,11 +243,11 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
   if (y) require_same_device(acc, *y, "add_extended");
   const auto& dc = device_of(ctx, acc);
   cuda::poly::add_permuted(acc.device_data(), x.device_data(), perm ? dc.permutation(*perm) : nullptr, y ? y->device_data() : nullptr,
-                           dc.moduli(), extended_map(ctx, q_limbs, acc.limbs()), ctx.n(), dc.stream());
+                           dc.moduli(), dc.extended(static_cast<int>(q_limbs) - 1), ctx.n(), dc.stream());
 }
 
-RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale,
-               const std::vector<std::size_t>& qp, rns::Device device) {
+RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale, std::size_t limbs,
+               rns::Device device) {
   const auto& dc = ctx.device_context(device);
   const cuda::Stream& s = dc.stream();
   const std::size_t n = ctx.n(), slots = values.size(), gap = (n / 2) / slots;
@@ -292,9 +255,9 @@ RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values,
   cuda::DeviceBuffer v(slots * sizeof(std::complex<double>), s);
   v.upload(values.data(), v.size(), s);
   ckks::gpu::special_inverse_fft_stages(v.as<double>(), slots, dc.rot_group(), dc.ksi_pows(), 2 * n, s);
-  RnsPoly poly = dc.make_poly(qp.size(), rns::Domain::Coefficient);
+  RnsPoly poly = dc.make_poly(limbs, rns::Domain::Coefficient);
   if (gap > 1) poly.zero();
-  const LimbMap tables = LimbMap::dense(qp);
+  const LimbMap tables = LimbMap::contiguous(limbs);
   ckks::gpu::place_rounded(v.as<double>(), slots, scale, gap, poly.device_data(), dc.moduli(), tables, n, s);
   ntt::cuda::transform(dc.ntt(), ntt::Direction::Forward, poly.device_data(), tables, s);
   poly.set_domain(rns::Domain::Ntt);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../key_switch.h"
+#include "../poly_ops.h"
 #include "device_context.h"
 
 namespace hnn::ckks::detail::gpu {
@@ -26,8 +27,6 @@ void negate_inplace(const Context& ctx, RnsPoly& a);
 void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b);
 void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out);
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c);
-// a[i][k] (op) lo[i] (k < N/2) or hi[i] (k >= N/2), op Add or Mul.
-enum class ScalarOp : uint8_t { Add, Mul };
 void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const std::vector<uint64_t>& lo,
                            const std::vector<uint64_t>& hi);
 void to_ntt(const Context& ctx, RnsPoly& a);
@@ -45,11 +44,11 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
 void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::vector<uint32_t>* perm);
 void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, bool rescale);
 
-// The CKKS encoding of `values` (slots, a power of two <= N/2) at `scale` over the QP limbs `qp`,
-// NTT domain, on `device`: Encoder::encode_limbs's words. Every |value| * scale must stay below
-// 4e18 (the Encoder checks, and encodes on the host otherwise).
-RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale,
-               const std::vector<std::size_t>& qp, rns::Device device);
+// The CKKS encoding of `values` (slots, a power of two <= N/2) at `scale` over the first `limbs` Q
+// limbs, NTT domain, on `device`: Encoder::encode_limbs's words. Every |value| * scale must stay
+// below 4e18 (the Encoder checks, and encodes on the host otherwise).
+RnsPoly encode(const Context& ctx, std::span<const std::complex<double>> values, double scale, std::size_t limbs,
+               rns::Device device);
 
 // The double-hoisted linear transforms' steps (bootstrap/linear_transform.cpp), over Q_l u P with
 // q_limbs = l + 1: (s0, s1) = sum of pt * baby over `terms`, and acc += sigma(x) (+ y).

@@ -260,4 +260,39 @@ HNN_HD void row_stage(unsigned tid, unsigned blk, int log_m, const Shape& s, S s
     butterfly_at<kForward>(sh, row_pair(s, blk, log_m, tid + k * threads), w, ws, q);
 }
 
+// ---- one block of each pass as a sequence of phases, written once for the kernel and every
+// host executor: phase(f) runs f(tid) for the block's threads, then a barrier (on the GPU each
+// thread runs its own f and __syncthreads() follows; on the host f runs for every thread in turn).
+// w, ws: the limb's forward (kForward) or inverse twiddles with their Shoup companions.
+
+template <bool kForward, class Phase, class G, class S>
+HNN_HD void column_block(const Phase& phase, unsigned blk, const Shape& s, G limb, S sh, const uint64_t* w,
+                         const uint64_t* ws, const LimbScalars& c) {
+  phase([&](unsigned tid) { column_load(tid, blk, s, limb, sh); });
+  if constexpr (kForward) {
+    for (int log_m = 0; log_m < s.s1; ++log_m)
+      phase([&](unsigned tid) { column_stage<true>(tid, blk, log_m, s, sh, w, ws, c.q); });
+    phase([&](unsigned tid) { column_store(tid, blk, s, sh, limb); });
+  } else {
+    for (int log_m = s.s1 - 1; log_m >= 1; --log_m)
+      phase([&](unsigned tid) { column_stage<false>(tid, blk, log_m, s, sh, w, ws, c.q); });
+    phase([&](unsigned tid) { inverse_column_last_store(tid, blk, s, sh, limb, c); });
+  }
+}
+
+template <bool kForward, class Phase, class G, class S>
+HNN_HD void row_block(const Phase& phase, unsigned blk, const Shape& s, G limb, S sh, const uint64_t* w,
+                      const uint64_t* ws, const LimbScalars& c) {
+  phase([&](unsigned tid) { row_load(tid, blk, s, limb, sh); });
+  if constexpr (kForward) {
+    for (int log_m = s.s1; log_m < s.log_n; ++log_m)
+      phase([&](unsigned tid) { row_stage<true>(tid, blk, log_m, s, sh, w, ws, c.q); });
+    phase([&](unsigned tid) { forward_row_store(tid, blk, s, sh, limb, c.q); });
+  } else {
+    for (int log_m = s.log_n - 1; log_m >= s.s1; --log_m)
+      phase([&](unsigned tid) { row_stage<false>(tid, blk, log_m, s, sh, w, ws, c.q); });
+    phase([&](unsigned tid) { row_store(tid, blk, s, sh, limb); });
+  }
+}
+
 }  // namespace hnn::ntt::blocked

@@ -33,37 +33,6 @@ HNN_HD PassLimb pass_limb(uint64_t* data, const uint64_t* roots, const uint64_t*
   return {data + v.words, roots + v.twiddles, roots_shoup + v.twiddles, nb::load_scalars(scalars + v.scalars_at)};
 }
 
-// One block of each pass as a sequence of phases, written once for both executors: `phase(f)`
-// runs f(tid) for the block's threads and then separates phases (on the GPU, each thread runs its
-// own f and __syncthreads() follows; emulated, f runs for every thread in turn).
-template <bool kForward, class Phase>
-HNN_HD void column_block(const Phase& phase, unsigned blk, const nb::Shape& shape, const PassLimb& l, uint64_t* sh) {
-  phase([&](unsigned tid) { nb::column_load(tid, blk, shape, l.words, sh); });
-  if constexpr (kForward) {
-    for (int log_m = 0; log_m < shape.s1; ++log_m)
-      phase([&](unsigned tid) { nb::column_stage<true>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
-    phase([&](unsigned tid) { nb::column_store(tid, blk, shape, sh, l.words); });
-  } else {
-    for (int log_m = shape.s1 - 1; log_m >= 1; --log_m)
-      phase([&](unsigned tid) { nb::column_stage<false>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
-    phase([&](unsigned tid) { nb::inverse_column_last_store(tid, blk, shape, sh, l.words, l.c); });
-  }
-}
-
-template <bool kForward, class Phase>
-HNN_HD void row_block(const Phase& phase, unsigned blk, const nb::Shape& shape, const PassLimb& l, uint64_t* sh) {
-  phase([&](unsigned tid) { nb::row_load(tid, blk, shape, l.words, sh); });
-  if constexpr (kForward) {
-    for (int log_m = shape.s1; log_m < shape.log_n; ++log_m)
-      phase([&](unsigned tid) { nb::row_stage<true>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
-    phase([&](unsigned tid) { nb::forward_row_store(tid, blk, shape, sh, l.words, l.c.q); });
-  } else {
-    for (int log_m = shape.log_n - 1; log_m >= shape.s1; --log_m)
-      phase([&](unsigned tid) { nb::row_stage<false>(tid, blk, log_m, shape, sh, l.w, l.ws, l.c.q); });
-    phase([&](unsigned tid) { nb::row_store(tid, blk, shape, sh, l.words); });
-  }
-}
-
 // Both executors are HNN_HD so that the block bodies compile for both sides; each runs on one.
 struct DevicePhase {
   template <class F>
@@ -94,9 +63,9 @@ __global__ void __launch_bounds__(nb::kMaxThreads)
   extern __shared__ uint64_t sh[];
   const PassLimb l = pass_limb(data, roots, roots_shoup, scalars, shape, map, blockIdx.y);
   if constexpr (kColumns)
-    column_block<kForward>(DevicePhase{}, blockIdx.x, shape, l, sh);
+    nb::column_block<kForward>(DevicePhase{}, blockIdx.x, shape, l.words, sh, l.w, l.ws, l.c);
   else
-    row_block<kForward>(DevicePhase{}, blockIdx.x, shape, l, sh);
+    nb::row_block<kForward>(DevicePhase{}, blockIdx.x, shape, l.words, sh, l.w, l.ws, l.c);
 }
 
 // One pass over every limb of the map: a kernel launch, or on an emulated stream every block of
@@ -119,9 +88,9 @@ void run_pass(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup
     const PassLimb l = pass_limb(data, roots, roots_shoup, scalars, shape, map, e);
     for (unsigned blk = 0; blk < blocks; ++blk) {
       if constexpr (kColumns)
-        column_block<kForward>(HostPhase{threads}, blk, shape, l, sh.data());
+        nb::column_block<kForward>(HostPhase{threads}, blk, shape, l.words, sh.data(), l.w, l.ws, l.c);
       else
-        row_block<kForward>(HostPhase{threads}, blk, shape, l, sh.data());
+        nb::row_block<kForward>(HostPhase{threads}, blk, shape, l.words, sh.data(), l.w, l.ws, l.c);
     }
   }
 }

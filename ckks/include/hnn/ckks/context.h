@@ -73,6 +73,10 @@ class Context {
   uint64_t pq_last_inv(int level, std::size_t i) const { return pq_last_inv_[level][2 * i]; }
   uint64_t pq_last_inv_shoup(int level, std::size_t i) const { return pq_last_inv_[level][2 * i + 1]; }
 
+  // psi_i^(N/2) mod q_i, a square root of -1: X^(N/2) in the NTT domain is it in slots k < N/2 and
+  // its negative from N/2 on (constant polynomials a + b X^(N/2), poly_ops' constant_halves).
+  uint64_t half_power_of_psi(std::size_t i) const { return half_power_of_psi_[i]; }
+
   // Encoding: rotation group 5^j mod 2N (j < N/2) and the 2N-th complex roots of unity.
   const std::vector<uint32_t>& rot_group() const { return rot_group_; }
   const std::vector<std::complex<double>>& ksi_pows() const { return ksi_pows_; }
@@ -101,6 +105,7 @@ class Context {
   std::vector<rns::BaseConverter> mod_down_, mod_down_rescale_;  // the latter from level 1 (index 0 empty)
   std::vector<std::vector<uint64_t>> pq_last_inv_;
   std::vector<uint64_t> p_inv_mod_q_, p_inv_mod_q_shoup_, p_mod_q_, p_mod_q_shoup_;
+  std::vector<uint64_t> half_power_of_psi_;
   std::vector<uint32_t> rot_group_;
   std::vector<std::complex<double>> ksi_pows_;
   mutable std::mutex galois_mutex_;

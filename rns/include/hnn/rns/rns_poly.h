@@ -90,8 +90,13 @@ class RnsPoly {
   // Sets every word to zero (on whichever device the words live).
   void zero();
   // A polynomial of `limbs` limbs with this one's N, domain and device (on a device: the same
-  // stream), contents unspecified.
+  // stream), contents unspecified; or all zero.
   RnsPoly uninitialized_like(std::size_t limbs) const;
+  RnsPoly zeros_like(std::size_t limbs) const {
+    RnsPoly z = uninitialized_like(limbs);
+    z.zero();
+    return z;
+  }
 
   std::size_t n() const { return n_; }
   std::size_t limbs() const { return limbs_; }
