@@ -1,9 +1,11 @@
 #include "key_switch.h"
 
+#include <array>
 #include <cstring>
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/simd.h"
 #include "poly_ops.h"
 
 namespace hnn::ckks::detail {
@@ -120,39 +122,14 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const std::size_t key_limb = i < limbs ? i : key_p_offset + (i - limbs);
-    const rns::Modulus& q = extended_modulus(ctx, limbs, i);
-    uint64_t* r0 = acc0.limb(i);
-    uint64_t* r1 = acc1.limb(i);
-    // Lazy accumulation in 128 bits: each product < 2^122, at most 64 digits.
-    constexpr std::size_t kBlock = 512;
-    unsigned __int128 s0[kBlock], s1[kBlock];
-    for (std::size_t start = 0; start < n; start += kBlock) {
-      const std::size_t len = std::min(kBlock, n - start);
-      for (std::size_t c = 0; c < len; ++c) s0[c] = s1[c] = 0;
-      for (std::size_t j = 0; j < digits; ++j) {
-        const uint64_t* x = dec.digits[j].limb(i);
-        const uint64_t* b = key.b(j).limb(key_limb) + start;
-        const uint64_t* a = key.a(j).limb(key_limb) + start;
-        if (perm) {
-          const uint32_t* pm = perm->data() + start;
-          for (std::size_t c = 0; c < len; ++c) {
-            const uint64_t v = x[pm[c]];
-            s0[c] += static_cast<unsigned __int128>(v) * b[c];
-            s1[c] += static_cast<unsigned __int128>(v) * a[c];
-          }
-        } else {
-          const uint64_t* xs = x + start;
-          for (std::size_t c = 0; c < len; ++c) {
-            s0[c] += static_cast<unsigned __int128>(xs[c]) * b[c];
-            s1[c] += static_cast<unsigned __int128>(xs[c]) * a[c];
-          }
-        }
-      }
-      for (std::size_t c = 0; c < len; ++c) {
-        r0[start + c] = rns::reduce_128(static_cast<uint64_t>(s0[c] >> 64), static_cast<uint64_t>(s0[c]), q);
-        r1[start + c] = rns::reduce_128(static_cast<uint64_t>(s1[c] >> 64), static_cast<uint64_t>(s1[c]), q);
-      }
+    std::array<const uint64_t*, 64> x, b, a;  // dnum <= 64 (Parameters)
+    for (std::size_t j = 0; j < digits; ++j) {
+      x[j] = dec.digits[j].limb(i);
+      b[j] = key.b(j).limb(key_limb);
+      a[j] = key.a(j).limb(key_limb);
     }
+    rns::dot2_mod(digits, x.data(), b.data(), a.data(), perm ? perm->data() : nullptr, n,
+                  extended_modulus(ctx, limbs, i), acc0.limb(i), acc1.limb(i));
   }
   acc0.set_domain(rns::Domain::Ntt);
   acc1.set_domain(rns::Domain::Ntt);

@@ -3,6 +3,7 @@
 #include "hnn/ntt/butterfly.h"
 #include "hnn/rns/error.h"
 #include "hnn/rns/primes.h"
+#include "hnn/rns/simd.h"
 #include "ntt_kernels.h"
 
 #include <cstdlib>
@@ -106,44 +107,56 @@ void inverse_limb_portable(uint64_t* a, const NttTables& t) {
 
 }  // namespace detail
 
+bool kernel_supported(Kernel k) {
+#if !defined(HNN_NTT_HAVE_AVX2)
+  if (k == Kernel::Avx2) return false;
+#endif
+  return rns::simd_supported(k);
+}
+
 Kernel active_kernel() {
   static const Kernel k = [] {
+    // HNN_NTT_KERNEL for the NTT alone, else the process-wide choice (HNN_SIMD).
     const char* env = std::getenv("HNN_NTT_KERNEL");
-    if (env && std::strcmp(env, "portable") == 0) return Kernel::Portable;
-#if defined(HNN_NTT_HAVE_AVX2)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) return Kernel::Avx2;
-#endif
+    Kernel want = rns::simd_level();
+    if (env && std::strcmp(env, "portable") == 0) want = Kernel::Portable;
+    if (env && std::strcmp(env, "avx2") == 0) want = Kernel::Avx2;
+    if (env && std::strcmp(env, "avx512") == 0) want = Kernel::Avx512Ifma;
+    if (want == Kernel::Avx512Ifma && kernel_supported(Kernel::Avx512Ifma)) return Kernel::Avx512Ifma;
+    if (want != Kernel::Portable && kernel_supported(Kernel::Avx2)) return Kernel::Avx2;
     return Kernel::Portable;
   }();
   return k;
 }
 
 void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data) {
+  HNN_REQUIRE(kernel_supported(kernel), "the ", rns::simd_name(kernel), " NTT kernel is not available in this build or on this CPU");
   const std::ptrdiff_t limbs = static_cast<std::ptrdiff_t>(plan.tables.size());
   if (limbs == 0) return;
   const std::size_t n = plan.tables[0]->n();
   for (const NttTables* t : plan.tables) HNN_ASSERT(t && t->n() == n, "NTT plan mixes ring sizes");
-#if defined(HNN_NTT_HAVE_AVX2)
-  const bool avx2 = kernel == Kernel::Avx2 && n >= 16;
-#else
-  HNN_REQUIRE(kernel == Kernel::Portable, "this build has no AVX2 NTT kernel");
-  const bool avx2 = false;
-#endif
+  // The vector kernels need N >= 16 (two vectors per short-stage step).
+  if (n < 16) kernel = Kernel::Portable;
+  const bool fwd = plan.direction == Direction::Forward;
 #pragma omp parallel for schedule(static) if (limbs > 1)
   for (std::ptrdiff_t i = 0; i < limbs; ++i) {
     uint64_t* limb = data + static_cast<std::size_t>(i) * n;
     const NttTables& t = *plan.tables[i];
-    const bool fwd = plan.direction == Direction::Forward;
-#if defined(HNN_NTT_HAVE_AVX2)
-    if (avx2) {
-      fwd ? detail::forward_limb_avx2(limb, t) : detail::inverse_limb_avx2(limb, t);
-      continue;
-    }
+    switch (kernel) {
+#if defined(HNN_HAVE_AVX512)
+      case Kernel::Avx512Ifma:
+        fwd ? detail::forward_limb_avx512(limb, t) : detail::inverse_limb_avx512(limb, t);
+        break;
 #endif
-    fwd ? detail::forward_limb_portable(limb, t) : detail::inverse_limb_portable(limb, t);
+#if defined(HNN_NTT_HAVE_AVX2)
+      case Kernel::Avx2:
+        fwd ? detail::forward_limb_avx2(limb, t) : detail::inverse_limb_avx2(limb, t);
+        break;
+#endif
+      default:
+        fwd ? detail::forward_limb_portable(limb, t) : detail::inverse_limb_portable(limb, t);
+    }
   }
-  (void)avx2;
 }
 
 void transform(const NttPlan& plan, uint64_t* data) { transform_with(active_kernel(), plan, data); }

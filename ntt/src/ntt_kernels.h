@@ -12,4 +12,9 @@ void inverse_limb_portable(uint64_t* a, const NttTables& t);
 void forward_limb_avx2(uint64_t* a, const NttTables& t);
 void inverse_limb_avx2(uint64_t* a, const NttTables& t);
 #endif
+#if defined(HNN_HAVE_AVX512)
+// N >= 16; bit-identical to the portable kernels. Needs AVX-512 F, DQ and IFMA.
+void forward_limb_avx512(uint64_t* a, const NttTables& t);
+void inverse_limb_avx512(uint64_t* a, const NttTables& t);
+#endif
 }  // namespace hnn::ntt::detail

@@ -1,5 +1,8 @@
 #include "hnn/rns/rns_base.h"
 
+#include "hnn/rns/simd.h"
+#include "simd_kernels.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -88,6 +91,19 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
     a_mod_b_.push_back(am.get_ui());
   }
   for (std::size_t i = 0; i < from.size(); ++i) inv_a_.push_back(1.0 / static_cast<double>(from[i].value));
+  for (std::size_t j = 0; j < to.size(); ++j) {
+    for (std::size_t i = 0; i < from.size(); ++i)
+      ahat_mod_b_shoup_.push_back(shoup_precompute(ahat_mod_b_[j * from.size() + i], to[j].value));
+    const uint64_t neg_a = a_mod_b_[j] == 0 ? 0 : to[j].value - a_mod_b_[j];
+    for (uint64_t v = 0; v < 16; ++v) neg_a_times_.push_back(mul_mod(v % to[j].value, neg_a, to[j]));
+    to_q_.push_back(to[j].value);
+    vector_ok_ = vector_ok_ && to[j].bits <= 61;
+  }
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    from_q_.push_back(from[i].value);
+    qhat_inv_.push_back(from.qhat_inv(i));
+    qhat_inv_shoup_.push_back(from.qhat_inv_shoup(i));
+  }
 }
 
 namespace {
@@ -125,18 +141,28 @@ void dot_rows_any(std::size_t k, const uint64_t* y, std::size_t stride, const ui
 template <bool kCentered>
 void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_mod_b,
                   const uint64_t* a_mod_b, const double* inv_a, const uint64_t* in, uint64_t* out,
-                  std::size_t n) {
+                  std::size_t n, [[maybe_unused]] const void* vector_tables) {
   const std::size_t k = from.size(), m = to.size();
   constexpr std::size_t kBlock = 256;
   const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>((n + kBlock - 1) / kBlock);
+#if defined(HNN_HAVE_AVX512)
+  const bool avx512 = vector_tables && k >= 2 && (!kCentered || k <= 15);
+#endif
   // Blocks of coefficients are independent: OpenMP splits them (scratch per thread).
 #pragma omp parallel if (blocks > 1)
   {
-  std::vector<uint64_t> y(k * kBlock), v(kCentered ? kBlock : 0);
+  std::vector<uint64_t> y((k + 1) * kBlock), v(kCentered ? kBlock : 0);
 #pragma omp for schedule(static)
   for (std::ptrdiff_t blk = 0; blk < blocks; ++blk) {
     const std::size_t start = static_cast<std::size_t>(blk) * kBlock;
     const std::size_t len = std::min(kBlock, n - start);
+#if defined(HNN_HAVE_AVX512)
+    if (avx512 && len % 8 == 0) {
+      detail::base_convert_block_avx512(*static_cast<const detail::BaseConvertTables*>(vector_tables), kCentered,
+                                        in + start, n, out + start, n, len, y.data());
+      continue;
+    }
+#endif
     for (std::size_t i = 0; i < k; ++i) {
       const uint64_t w = from.qhat_inv(i), ws = from.qhat_inv_shoup(i), q = from[i].value;
       const uint64_t* src = in + i * n + start;
@@ -177,12 +203,25 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
 }
 }  // namespace
 
-void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n) const {
-  base_convert<false>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n);
+template <bool kCentered>
+void BaseConverter::run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  const void* tables = nullptr;
+#if defined(HNN_HAVE_AVX512)
+  const detail::BaseConvertTables t{from_.size(), to_.size(), from_q_.data(), qhat_inv_.data(), qhat_inv_shoup_.data(),
+                                    inv_a_.data(), to_q_.data(), ahat_mod_b_.data(), ahat_mod_b_shoup_.data(),
+                                    neg_a_times_.data()};
+  if (vector_ok_ && set == Simd::Avx512Ifma) tables = &t;
+#endif
+  base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n, tables);
 }
 
-void BaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n) const {
-  base_convert<true>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n);
+void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
+  run<false>(in, out, n, set);
+}
+
+void BaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
+  run<true>(in, out, n, set);
 }
 
 void divide_round_by_last(const RnsBase& base, uint64_t* poly, std::size_t n) {

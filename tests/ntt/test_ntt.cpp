@@ -179,25 +179,41 @@ TEST(Ntt, ButterfliesKeepHarveyBounds) {
   }
 }
 
-// Every kernel the build has gives the same words as the portable one.
+// Every kernel the build and CPU have gives the same words as the portable one, for every prime
+// size the library takes (the AVX-512 kernel switches its multiplication at 2^50) and every N.
 TEST(Ntt, KernelsAreBitIdentical) {
+  std::vector<ntt::Kernel> kernels;
+  for (auto k : {ntt::Kernel::Avx2, ntt::Kernel::Avx512Ifma})
+    if (ntt::kernel_supported(k)) kernels.push_back(k);
   for (std::size_t log_n = 4; log_n <= 16; ++log_n) {
     const std::size_t n = std::size_t{1} << log_n;
-    const auto primes = rns::generate_ntt_primes(log_n < 8 ? 30 : 61, 2, n);
+    std::vector<uint64_t> primes;
+    for (int bits : {30, 40, 49, 50, 51, 55, 60, 61}) {
+      primes.push_back(rns::generate_ntt_primes(bits, 1, n)[0]);
+    }
     const auto tables = make_tables(n, primes);
-    std::vector<uint64_t> data(2 * n);
-    for (std::size_t i = 0; i < 2; ++i) {
+    std::vector<uint64_t> data(primes.size() * n);
+    for (std::size_t i = 0; i < primes.size(); ++i) {
       auto w = test::random_words(n, primes[i]);
+      // the extremes of the input range, where lazy bounds are tight
+      w[0] = primes[i] - 1;
+      w[n - 1] = primes[i] - 1;
       std::copy(w.begin(), w.end(), data.begin() + i * n);
     }
     for (auto dir : {ntt::Direction::Forward, ntt::Direction::Inverse}) {
-      std::vector<uint64_t> portable = data, active = data;
+      std::vector<uint64_t> portable = data;
       ntt::transform_with(ntt::Kernel::Portable, plan_for(tables, dir), portable.data());
+      for (auto k : kernels) {
+        std::vector<uint64_t> out = data;
+        ntt::transform_with(k, plan_for(tables, dir), out.data());
+        EXPECT_EQ(portable, out) << rns::simd_name(k) << " log_n=" << log_n;
+      }
+      std::vector<uint64_t> active = data;
       ntt::transform(plan_for(tables, dir), active.data());
-      EXPECT_EQ(portable, active) << "log_n=" << log_n;
+      EXPECT_EQ(portable, active) << "active kernel, log_n=" << log_n;
     }
   }
-  std::printf("[ntt] active kernel: %s\n", ntt::active_kernel() == ntt::Kernel::Avx2 ? "AVX2" : "portable");
+  std::printf("[ntt] active kernel: %s\n", rns::simd_name(ntt::active_kernel()));
 }
 
 // A polynomial in X^g transforms through the size-N/g tables with roots psi^g, each value

@@ -43,6 +43,19 @@ TEST(ModArith, ReduceAndMultiplyMatch128BitReference) {
   }
 }
 
+// The IFMA kernels' high product, built from 52-bit pieces, is the 128-bit product's high word:
+// random words, words at the piece boundaries and the extremes.
+TEST(ModArith, HighProductFrom52BitPartsIsExact) {
+  const uint64_t edges[] = {0, 1, (uint64_t{1} << 52) - 1, uint64_t{1} << 52, (uint64_t{1} << 52) + 1,
+                            (uint64_t{1} << 62) - 1, ~uint64_t{0}, ~uint64_t{0} - 1, 0xfff0000000000000ULL};
+  for (uint64_t a : edges)
+    for (uint64_t b : edges) EXPECT_EQ(mul_hi_from_52bit_parts(a, b), mul_hi(a, b)) << a << " * " << b;
+  for (int t = 0; t < 200000; ++t) {
+    const uint64_t a = hnn::test::rng()(), b = hnn::test::rng()() >> (t % 13);
+    ASSERT_EQ(mul_hi_from_52bit_parts(a, b), static_cast<uint64_t>((static_cast<u128>(a) * b) >> 64)) << a << " * " << b;
+  }
+}
+
 TEST(ModArith, ShoupMultiplicationLazyAndFull) {
   for (uint64_t q : kModuli) {
     for (int t = 0; t < 20000; ++t) {

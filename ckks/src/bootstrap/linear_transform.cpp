@@ -12,6 +12,7 @@
 #include "../key_switch.h"
 #include "../poly_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/simd.h"
 
 namespace hnn::ckks::bootstrap {
 namespace {
@@ -119,39 +120,24 @@ namespace {
 
 using rns::RnsPoly;
 
-// (s0, s1) = sum over `terms` of pt * baby, over Q_l u P, with the products summed in 128 bits and
-// reduced once per word.
+// (s0, s1) = sum over `terms` of pt * baby, over Q_l u P, each word reduced once (rns::dot2_mod).
 void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::pair<std::size_t, RnsPoly>>& terms,
                      const std::vector<std::array<RnsPoly, 2>>& babies, RnsPoly& s0, RnsPoly& s1) {
   if (s0.on_device()) return detail::gpu::sum_of_products(ctx, q_limbs, terms, babies, s0, s1);
   const std::size_t n = ctx.n(), limbs = s0.limbs();
-  HNN_ASSERT(terms.size() <= 256, "sum_of_products: 128-bit sums hold at most 256 products of 60-bit words");
-#pragma omp parallel for schedule(static)
+  std::vector<const uint64_t*> w(terms.size()), x0(terms.size()), x1(terms.size());
+#pragma omp parallel for schedule(static) firstprivate(w, x0, x1)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
-    const rns::Modulus& q = detail::extended_modulus(ctx, q_limbs, i);
-    constexpr std::size_t kBlock = 512;
-    unsigned __int128 a0[kBlock], a1[kBlock];
-    for (std::size_t start = 0; start < n; start += kBlock) {
-      const std::size_t len = std::min(kBlock, n - start);
-      for (std::size_t c = 0; c < len; ++c) a0[c] = a1[c] = 0;
-      for (const auto& [bi, pt] : terms) {
-        const uint64_t* w = pt.limb(i) + start;
-        const uint64_t* x0 = babies[bi][0].limb(i) + start;
-        const uint64_t* x1 = babies[bi][1].limb(i) + start;
-        for (std::size_t c = 0; c < len; ++c) {
-          a0[c] += static_cast<unsigned __int128>(w[c]) * x0[c];
-          a1[c] += static_cast<unsigned __int128>(w[c]) * x1[c];
-        }
-      }
-      uint64_t* r0 = s0.limb(i) + start;
-      uint64_t* r1 = s1.limb(i) + start;
-      for (std::size_t c = 0; c < len; ++c) {
-        r0[c] = rns::reduce_128(static_cast<uint64_t>(a0[c] >> 64), static_cast<uint64_t>(a0[c]), q);
-        r1[c] = rns::reduce_128(static_cast<uint64_t>(a1[c] >> 64), static_cast<uint64_t>(a1[c]), q);
-      }
+    for (std::size_t t = 0; t < terms.size(); ++t) {
+      const auto& [bi, pt] = terms[t];
+      w[t] = pt.limb(i);
+      x0[t] = babies[bi][0].limb(i);
+      x1[t] = babies[bi][1].limb(i);
     }
+    rns::dot2_mod(terms.size(), w.data(), x0.data(), x1.data(), nullptr, n, detail::extended_modulus(ctx, q_limbs, i),
+                  s0.limb(i), s1.limb(i));
   }
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hnn/rns/modarith.h"
+#include "hnn/rns/simd.h"
 
 namespace hnn::ntt {
 
@@ -57,13 +58,17 @@ struct NttPlan {
 };
 
 // The one entry point. Limbs run in parallel (OpenMP) when the batch has more than one. The kernel
-// is chosen once at run time: AVX2 when the CPU has it, else the portable loops; both give the
-// same words. HNN_NTT_KERNEL=portable in the environment forces the portable kernel.
+// is chosen once at run time: AVX-512 IFMA when the CPU has it, else AVX2, else the portable
+// loops; all give the same words. HNN_NTT_KERNEL=portable|avx2|avx512 in the environment asks for
+// one (an unsupported one falls back down that list); without it, HNN_SIMD (hnn/rns/simd.h) caps it.
 void transform(const NttPlan& plan, uint64_t* data);
 
-enum class Kernel : uint8_t { Portable, Avx2 };
+using Kernel = rns::Simd;  // Portable, Avx2, Avx512Ifma; rns::simd_name(k) names one
 Kernel active_kernel();
-// The same transform with an explicit kernel (tests and benchmarks compare them).
+// Whether this build and this CPU can run the kernel.
+bool kernel_supported(Kernel k);
+// The same transform with an explicit kernel (tests and benchmarks compare them); it must be
+// supported.
 void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data);
 
 // Forward transform of size N = g * sub.tables[i]->n() of polynomials p(X) = r(X^g): `data` holds

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hnn/rns/modarith.h"
+#include "hnn/rns/simd.h"
 
 namespace hnn::rns {
 
@@ -52,12 +53,13 @@ class BaseConverter {
   const RnsBase& from() const { return from_; }
   const RnsBase& to() const { return to_; }
   // in: from().size() limbs of n words; out: to().size() limbs of n words.
-  void convert(const uint64_t* in, uint64_t* out, std::size_t n) const;
+  // `set`: the vector kernels to use (hnn/rns/simd.h; tests compare them), all giving the same words.
+  void convert(const uint64_t* in, uint64_t* out, std::size_t n, Simd set = simd_level()) const;
   // The centered representative instead: y_j = x' mod b_j with x' = x or x - A, |x'| <= A/2.
   // The overflow count v = round(sum_i y_i / a_i) is computed in double precision (error below
   // 2^-46), so the result is exact except when x is within A * 2^-46 of A/2, where x' may be the
   // other of the two representatives. Unlike convert(), its error is not biased: ModDown uses it.
-  void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n) const;
+  void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, Simd set = simd_level()) const;
 
   // The tables, for device copies (hnn/rns/cuda_poly.h).
   const std::vector<uint64_t>& ahat_mod_b() const { return ahat_mod_b_; }
@@ -69,6 +71,14 @@ class BaseConverter {
   std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
   std::vector<uint64_t> a_mod_b_;     // A mod b_j
   std::vector<double> inv_a_;         // 1 / a_i
+  // For the vector kernels: Shoup companions of ahat_mod_b_, [j 16 + v] = v (b_j - A mod b_j)
+  // mod b_j for the overflow counts v < 16, the bases' primes and constants as arrays. They need
+  // targets below 2^61.
+  std::vector<uint64_t> ahat_mod_b_shoup_, neg_a_times_, from_q_, to_q_, qhat_inv_, qhat_inv_shoup_;
+  bool vector_ok_ = true;
+
+  template <bool kCentered>
+  void run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const;
 };
 
 // Exact rounding division by the last prime of a base, in the coefficient domain:

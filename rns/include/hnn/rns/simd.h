@@ -1,0 +1,34 @@
+// The CPU's vector kernels: which set runs, and the multiply-accumulate kernel that key switching
+// and the bootstrap's linear transforms share. Every set gives the same words.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "hnn/rns/modarith.h"
+
+namespace hnn::rns {
+
+enum class Simd : uint8_t { Portable, Avx2, Avx512Ifma };
+
+// Whether this build compiled the set and this CPU runs it (AVX-512 needs F, DQ and IFMA).
+bool simd_supported(Simd s);
+// The set in use: the best supported, capped by HNN_SIMD=portable|avx2|avx512 in the environment
+// (read once; an unsupported request falls back down that list).
+Simd simd_level();
+const char* simd_name(Simd s);
+
+// The most products dot2_mod sums for modulus q: its 128-bit sums hold 2^(128 - 2 bits(q))
+// products of words below q (256 for 60-bit, 64 for 61-bit primes), at most 1024.
+std::size_t max_dot_terms(const Modulus& q);
+
+// For c < n: out0[c] = sum_t s_t[pi(c)] u_t[c] mod q and out1[c] = sum_t s_t[pi(c)] v_t[c] mod q,
+// with pi = perm (nullptr: the identity). s, u, v: `terms` pointers to n words below q < 2^61;
+// terms <= max_dot_terms(q). Outputs in [0, q); they may not alias the inputs.
+void dot2_mod(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
+              const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1);
+// The same with an explicit set (tests compare them); it must be supported.
+void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                   const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
+                   uint64_t* out1);
+
+}  // namespace hnn::rns

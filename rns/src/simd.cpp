@@ -1,0 +1,116 @@
+#include "hnn/rns/simd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "hnn/rns/error.h"
+#include "simd_kernels.h"
+
+namespace hnn::rns {
+
+bool simd_supported(Simd s) {
+  switch (s) {
+    case Simd::Portable: return true;
+    case Simd::Avx2:
+#if defined(__x86_64__)
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2");
+#else
+      return false;
+#endif
+    case Simd::Avx512Ifma:
+#if defined(HNN_HAVE_AVX512)
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+             __builtin_cpu_supports("avx512ifma");
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+const char* simd_name(Simd s) {
+  switch (s) {
+    case Simd::Portable: return "portable";
+    case Simd::Avx2: return "avx2";
+    case Simd::Avx512Ifma: return "avx512";
+  }
+  return "?";
+}
+
+Simd simd_level() {
+  static const Simd level = [] {
+    Simd want = Simd::Avx512Ifma;
+    if (const char* env = std::getenv("HNN_SIMD")) {
+      if (std::strcmp(env, "portable") == 0) want = Simd::Portable;
+      else if (std::strcmp(env, "avx2") == 0) want = Simd::Avx2;
+    }
+    if (want == Simd::Avx512Ifma && simd_supported(Simd::Avx512Ifma)) return Simd::Avx512Ifma;
+    if (want != Simd::Portable && simd_supported(Simd::Avx2)) return Simd::Avx2;
+    return Simd::Portable;
+  }();
+  return level;
+}
+
+std::size_t max_dot_terms(const Modulus& q) {
+  const int shift = 128 - 2 * q.bits;
+  return shift >= 10 ? 1024 : std::size_t{1} << shift;
+}
+
+namespace {
+void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                       const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q,
+                       uint64_t* out0, uint64_t* out1) {
+  // Lazy accumulation in 128 bits over blocks of coefficients, one reduction per word.
+  constexpr std::size_t kBlock = 512;
+  unsigned __int128 a0[kBlock], a1[kBlock];
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t len = std::min(kBlock, n - start);
+    for (std::size_t c = 0; c < len; ++c) a0[c] = a1[c] = 0;
+    for (std::size_t t = 0; t < terms; ++t) {
+      const uint64_t* x = s[t];
+      const uint64_t* b = u[t] + start;
+      const uint64_t* a = v[t] + start;
+      if (perm) {
+        const uint32_t* pm = perm + start;
+        for (std::size_t c = 0; c < len; ++c) {
+          const uint64_t w = x[pm[c]];
+          a0[c] += static_cast<unsigned __int128>(w) * b[c];
+          a1[c] += static_cast<unsigned __int128>(w) * a[c];
+        }
+      } else {
+        const uint64_t* xs = x + start;
+        for (std::size_t c = 0; c < len; ++c) {
+          a0[c] += static_cast<unsigned __int128>(xs[c]) * b[c];
+          a1[c] += static_cast<unsigned __int128>(xs[c]) * a[c];
+        }
+      }
+    }
+    for (std::size_t c = 0; c < len; ++c) {
+      out0[start + c] = reduce_128(static_cast<uint64_t>(a0[c] >> 64), static_cast<uint64_t>(a0[c]), q);
+      out1[start + c] = reduce_128(static_cast<uint64_t>(a1[c] >> 64), static_cast<uint64_t>(a1[c]), q);
+    }
+  }
+}
+}  // namespace
+
+void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                   const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
+                   uint64_t* out1) {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  HNN_ASSERT(terms <= max_dot_terms(q), "dot2_mod: ", terms, " products of ", q.bits, "-bit words overflow its sums");
+  HNN_ASSERT(q.bits <= 61, "dot2_mod: the modulus must be below 2^61");
+#if defined(HNN_HAVE_AVX512)
+  if (set == Simd::Avx512Ifma && n % 8 == 0) return detail::dot2_mod_avx512(terms, s, u, v, perm, n, q, out0, out1);
+#endif
+  dot2_mod_portable(terms, s, u, v, perm, n, q, out0, out1);
+}
+
+void dot2_mod(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
+              const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1) {
+  dot2_mod_with(simd_level(), terms, s, u, v, perm, n, q, out0, out1);
+}
+
+}  // namespace hnn::rns

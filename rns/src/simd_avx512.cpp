@@ -1,0 +1,112 @@
+// AVX-512 IFMA kernels of rns/: the two-output multiply-accumulate (key switching, linear
+// transforms) and a block of base conversion. Same words as the portable loops (outputs fully
+// reduced; the overflow count rounded as std::llround does).
+#include <algorithm>
+
+#include "avx512_ifma.h"
+#include "hnn/rns/error.h"
+#include "simd_kernels.h"
+
+namespace hnn::rns::detail {
+
+using namespace avx512;
+
+void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
+                     const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1) {
+  if (terms == 0) {
+    std::fill(out0, out0 + n, 0);
+    std::fill(out1, out1 + n, 0);
+    return;
+  }
+  constexpr std::size_t kBlock = 512;
+  alignas(64) uint64_t acc[6][kBlock];
+  alignas(64) uint64_t gathered[kBlock];
+  const ColumnReducer reduce(q.value);
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    const std::size_t len = std::min(kBlock, n - start);  // a multiple of 8 (n is)
+    for (std::size_t t = 0; t < terms; ++t) {
+      const uint64_t* x = s[t] + start;
+      if (perm) {  // gathered once into a block, then read as a stream
+        const uint32_t* pm = perm + start;
+        for (std::size_t c = 0; c < len; ++c) gathered[c] = s[t][pm[c]];
+        x = gathered;
+      }
+      const uint64_t* b = u[t] + start;
+      const uint64_t* a = v[t] + start;
+      const bool first = t == 0, last = t + 1 == terms;
+      for (std::size_t c = 0; c < len; c += 8) {
+        Columns s0 = Columns::zero(), s1 = Columns::zero();
+        if (!first) {
+          s0 = {load(acc[0] + c), load(acc[1] + c), load(acc[2] + c)};
+          s1 = {load(acc[3] + c), load(acc[4] + c), load(acc[5] + c)};
+        }
+        const V w = load(x + c), w_hi = _mm512_srli_epi64(w, 52);
+        const V kb = load(b + c), ka = load(a + c);
+        s0.add(w, w_hi, kb, _mm512_srli_epi64(kb, 52));
+        s1.add(w, w_hi, ka, _mm512_srli_epi64(ka, 52));
+        if (last) {
+          store(out0 + start + c, reduce(s0));
+          store(out1 + start + c, reduce(s1));
+        } else {
+          store(acc[0] + c, s0.c0), store(acc[1] + c, s0.c1), store(acc[2] + c, s0.c2);
+          store(acc[3] + c, s1.c0), store(acc[4] + c, s1.c1), store(acc[5] + c, s1.c2);
+        }
+      }
+    }
+  }
+}
+
+void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
+                               uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y) {
+  const std::size_t k = t.k;
+  HNN_ASSERT(len % 8 == 0 && k >= 1 && k <= 64 && (!centered || k <= 15), "base_convert_block_avx512: k = ", k);
+  // y_i = x_i (A / a_i)^{-1} mod a_i
+  for (std::size_t i = 0; i < k; ++i) {
+    const ShoupMul mul(t.qhat_inv[i], t.qhat_inv_shoup[i]);
+    const V a = set1(t.from_q[i]);
+    const uint64_t* src = in + i * in_stride;
+    uint64_t* dst = y + i * len;
+    for (std::size_t c = 0; c < len; c += 8) store(dst + c, mul.full(load(src + c), a));
+  }
+  // v = llround(sum_i y_i / a_i): the products and sums rounded one by one, in the scalar order;
+  // llround of x >= 0 is floor(x) + (x - floor(x) >= 1/2), and x - floor(x) is exact.
+  uint64_t* vs = y + k * len;
+  if (centered) {
+    const __m512d half = _mm512_set1_pd(0.5);
+    for (std::size_t c = 0; c < len; c += 8) {
+      __m512d frac = _mm512_setzero_pd();
+      for (std::size_t i = 0; i < k; ++i)
+        frac = _mm512_add_pd(frac, _mm512_mul_pd(_mm512_cvtepu64_pd(load(y + i * len + c)), _mm512_set1_pd(t.inv_a[i])));
+      const __m512d fl = _mm512_roundscale_pd(frac, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+      const __mmask8 up = _mm512_cmp_pd_mask(_mm512_sub_pd(frac, fl), half, _CMP_GE_OQ);
+      const V r = _mm512_cvttpd_epu64(fl);
+      store(vs + c, _mm512_mask_add_epi64(r, up, r, set1(1)));
+    }
+  }
+  // out_j = sum_i y_i ((A / a_i) mod b_j) [+ v (b_j - A mod b_j)] mod b_j, each product by Shoup
+  // into [0, 2 b_j), the running sum kept below 2 b_j.
+  alignas(64) V rw[64], rws[64], rws_hi[64];
+  for (std::size_t j = 0; j < t.m; ++j) {
+    const V b = set1(t.to_q[j]), two_b = set1(2 * t.to_q[j]);
+    for (std::size_t i = 0; i < k; ++i) {
+      rw[i] = set1(t.row[j * k + i]);
+      rws[i] = set1(t.row_shoup[j * k + i]);
+      rws_hi[i] = _mm512_srli_epi64(rws[i], 52);
+    }
+    const V table_lo = load(t.neg_a_times + j * 16), table_hi = load(t.neg_a_times + j * 16 + 8);
+    uint64_t* dst = out + j * out_stride;
+    for (std::size_t c = 0; c < len; c += 8) {
+      V sum = _mm512_setzero_si512();
+      for (std::size_t i = 0; i < k; ++i) {
+        const V x = load(y + i * len + c);
+        const V quotient = mul_hi64(x, rws[i], rws_hi[i]);
+        const V term = _mm512_sub_epi64(_mm512_mullo_epi64(x, rw[i]), _mm512_mullo_epi64(quotient, b));
+        sum = reduce_once(_mm512_add_epi64(sum, term), two_b);
+      }
+      if (centered) sum = reduce_once(_mm512_add_epi64(sum, _mm512_permutex2var_epi64(table_lo, load(vs + c), table_hi)), two_b);
+      store(dst + c, reduce_once(sum, b));
+    }
+  }
+}
+
+}  // namespace hnn::rns::detail
