@@ -6,6 +6,7 @@
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/simd.h"
 #include "hnn/rns/modarith.h"
 
 namespace hnn::ckks::detail {
@@ -65,9 +66,7 @@ void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
 #pragma omp parallel for if (a.limbs() > 1)
   for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
     const rns::Modulus& q = ctx.modulus(i);
-    uint64_t* x = a.limb(i);
-    const uint64_t* y = b.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_mod(x[c], y[c], q);
+    rns::mul_mod_words(a.limb(i), b.limb(i), a.limb(i), n, q);
   }
 }
 
@@ -80,10 +79,7 @@ void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
 #pragma omp parallel for if (out.limbs() > 1)
   for (std::ptrdiff_t i = 0; i < limb_count(out); ++i) {
     const rns::Modulus& q = ctx.modulus(i);
-    const uint64_t* x = a.limb(i);
-    const uint64_t* y = b.limb(i);
-    uint64_t* z = out.limb(i);
-    for (std::size_t c = 0; c < n; ++c) z[c] = rns::mul_mod(x[c], y[c], q);
+    rns::mul_mod_words(a.limb(i), b.limb(i), out.limb(i), n, q);
   }
 }
 
@@ -96,11 +92,7 @@ void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const Rns
 #pragma omp parallel for if (a.limbs() > 1)
   for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
     const rns::Modulus& q = ctx.modulus(i);
-    uint64_t* x = a.limb(i);
-    const uint64_t* y = b.limb(i);
-    const uint64_t* z = c.limb(i);
-    for (std::size_t k = 0; k < n; ++k)
-      x[k] = rns::add_mod(x[k], rns::mul_mod(y[k], z[k], q), q.value);
+    rns::mul_add_mod_words(a.limb(i), b.limb(i), c.limb(i), n, q);
   }
 }
 
@@ -118,6 +110,13 @@ void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsP
     const rns::Modulus& q = ctx.modulus(i);
     const uint64_t *x0 = a0.limb(i), *x1 = a1.limb(i), *y0 = b0.limb(i), *y1 = b1.limb(i);
     uint64_t *r0 = d0.limb(i), *r1 = d1.limb(i), *r2 = d2.limb(i);
+    if (rns::simd_level() == rns::Simd::Avx512Ifma) {  // four vector passes
+      rns::mul_mod_words(x0, y0, r0, n, q);
+      rns::mul_mod_words(x0, y1, r1, n, q);
+      rns::mul_add_mod_words(r1, x1, y0, n, q);
+      rns::mul_mod_words(x1, y1, r2, n, q);
+      continue;
+    }
     for (std::size_t c = 0; c < n; ++c) {
       r0[c] = rns::mul_mod(x0[c], y0[c], q);
       // x0 y1 + x1 y0 with one reduction (sum < 2^123).

@@ -8,9 +8,10 @@
 #if !defined(__AVX512IFMA__) || !defined(__AVX512DQ__)
 #error "avx512_ifma.h needs -mavx512f -mavx512dq -mavx512ifma"
 #endif
-// GCC 12 reports its own _mm512_undefined_epi32 (a self-initialised placeholder) as maybe
-// uninitialised wherever a masked intrinsic inlines it; the warning says nothing about our code.
+// GCC 12 reports its own _mm512_undefined_epi32 (a self-initialised placeholder) as used
+// uninitialised wherever a masked intrinsic inlines it; the warnings say nothing about our code.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <cstdint>

@@ -113,4 +113,20 @@ void dot2_mod(std::size_t terms, const uint64_t* const* s, const uint64_t* const
   dot2_mod_with(simd_level(), terms, s, u, v, perm, n, q, out0, out1);
 }
 
+void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q, Simd set) {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+#if defined(HNN_HAVE_AVX512)
+  if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) return detail::mul_mod_words_avx512(a, b, out, n, q, false);
+#endif
+  for (std::size_t c = 0; c < n; ++c) out[c] = mul_mod(a[c], b[c], q);
+}
+
+void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std::size_t n, const Modulus& q, Simd set) {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+#if defined(HNN_HAVE_AVX512)
+  if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) return detail::mul_mod_words_avx512(a, b, acc, n, q, true);
+#endif
+  for (std::size_t c = 0; c < n; ++c) acc[c] = add_mod(acc[c], mul_mod(a[c], b[c], q), q.value);
+}
+
 }  // namespace hnn::rns

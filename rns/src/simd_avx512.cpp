@@ -56,6 +56,28 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
   }
 }
 
+// a b = hi 2^64 + lo with hi < 2^58 (a, b < q < 2^61): a b mod q = (hi (2^64 mod q) + lo) mod q,
+// the first product by Shoup, lo by Shoup's reduction with w = 1 (quotient floor(lo floor(2^64 / q)
+// / 2^64)), each into [0, 2q); their sum below 4q is reduced twice.
+void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
+                          bool accumulate) {
+  using u128 = unsigned __int128;
+  const uint64_t r64 = static_cast<uint64_t>((u128{1} << 64) % q.value);
+  const ShoupMul by_r64(r64, static_cast<uint64_t>((static_cast<u128>(r64) << 64) / q.value));
+  const uint64_t one_s = static_cast<uint64_t>((u128{1} << 64) / q.value);
+  const V one_shoup = set1(one_s), one_shoup_hi = _mm512_srli_epi64(one_shoup, 52);
+  const V qv = set1(q.value), two_q = set1(2 * q.value);
+  for (std::size_t c = 0; c < n; c += 8) {
+    const V x = load(a + c), y = load(b + c);
+    const V y_hi = _mm512_srli_epi64(y, 52);
+    const V lo = _mm512_mullo_epi64(x, y), hi = mul_hi64(x, y, y_hi);
+    const V lo_r = _mm512_sub_epi64(lo, _mm512_mullo_epi64(mul_hi64(lo, one_shoup, one_shoup_hi), qv));
+    V r = reduce_once(reduce_once(_mm512_add_epi64(by_r64.lazy(hi, qv), lo_r), two_q), qv);
+    if (accumulate) r = reduce_once(_mm512_add_epi64(r, load(out + c)), qv);
+    store(out + c, r);
+  }
+}
+
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
                                uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y) {
   const std::size_t k = t.k;

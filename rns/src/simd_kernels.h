@@ -10,6 +10,10 @@ namespace hnn::rns::detail {
 void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
                      const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1);
 
+// out = a b mod q, or out = out + a b mod q when accumulate; n a multiple of 8.
+void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
+                          bool accumulate);
+
 // One block of base conversion (rns_base.cpp's scalar loop, len a multiple of 8):
 // y_i = x_i qhat_inv_i mod a_i (in: k limbs at stride in_stride), then for each target j
 // out_j = sum_i y_i row_ji [+ v neg_a_j] mod b_j, with v = round(sum_i y_i inv_a_i) when centered.

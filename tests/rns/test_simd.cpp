@@ -124,3 +124,29 @@ TEST(Simd, BaseConversionGivesThePortableWords) {
     }
   }
 }
+
+// Element-wise products: the portable loop against 128-bit arithmetic, the vector kernels against
+// the portable loop, in place and accumulating, for every prime size.
+TEST(Simd, ElementWiseProductsGiveThePortableWords) {
+  const auto sets = vector_sets();
+  const std::size_t n = 4096 + 8;
+  for (int bits : {30, 40, 50, 52, 55, 60, 61}) {
+    const Modulus q(generate_ntt_primes(bits, 1, 1024)[0]);
+    const auto a = words(n, q.value), b = words(n, q.value), acc = words(n, q.value);
+    std::vector<uint64_t> prod(n), sum = acc;
+    mul_mod_words(a.data(), b.data(), prod.data(), n, q, Simd::Portable);
+    mul_add_mod_words(sum.data(), a.data(), b.data(), n, q, Simd::Portable);
+    for (std::size_t c = 0; c < n; ++c) {
+      const u128 p = static_cast<u128>(a[c]) * b[c] % q.value;
+      ASSERT_EQ(prod[c], static_cast<uint64_t>(p)) << bits << "-bit, c=" << c;
+      ASSERT_EQ(sum[c], static_cast<uint64_t>((p + acc[c]) % q.value)) << bits << "-bit, c=" << c;
+    }
+    for (Simd set : sets) {
+      std::vector<uint64_t> got = a, got_sum = acc;
+      mul_mod_words(got.data(), b.data(), got.data(), n, q, set);  // in place
+      mul_add_mod_words(got_sum.data(), a.data(), b.data(), n, q, set);
+      EXPECT_EQ(got, prod) << simd_name(set) << " " << bits << "-bit";
+      EXPECT_EQ(got_sum, sum) << simd_name(set) << " " << bits << "-bit";
+    }
+  }
+}

@@ -31,4 +31,11 @@ void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const 
                    const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
                    uint64_t* out1);
 
+// Element-wise products of n words below q < 2^61, outputs in [0, q): out = a b (out may be a or
+// b), and acc = acc + a b (acc below q; it may not alias a or b). `set` as for dot2_mod_with.
+void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
+                   Simd set = simd_level());
+void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std::size_t n, const Modulus& q,
+                       Simd set = simd_level());
+
 }  // namespace hnn::rns
