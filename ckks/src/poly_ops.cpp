@@ -108,23 +108,7 @@ void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsP
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const rns::Modulus& q = ctx.modulus(i);
-    const uint64_t *x0 = a0.limb(i), *x1 = a1.limb(i), *y0 = b0.limb(i), *y1 = b1.limb(i);
-    uint64_t *r0 = d0.limb(i), *r1 = d1.limb(i), *r2 = d2.limb(i);
-    if (rns::simd_level() == rns::Simd::Avx512Ifma) {  // four vector passes
-      rns::mul_mod_words(x0, y0, r0, n, q);
-      rns::mul_mod_words(x0, y1, r1, n, q);
-      rns::mul_add_mod_words(r1, x1, y0, n, q);
-      rns::mul_mod_words(x1, y1, r2, n, q);
-      continue;
-    }
-    for (std::size_t c = 0; c < n; ++c) {
-      r0[c] = rns::mul_mod(x0[c], y0[c], q);
-      // x0 y1 + x1 y0 with one reduction (sum < 2^123).
-      unsigned __int128 s = static_cast<unsigned __int128>(x0[c]) * y1[c] +
-                            static_cast<unsigned __int128>(x1[c]) * y0[c];
-      r1[c] = rns::reduce_128(static_cast<uint64_t>(s >> 64), static_cast<uint64_t>(s), q);
-      r2[c] = rns::mul_mod(x1[c], y1[c], q);
-    }
+    rns::tensor_mod_words(a0.limb(i), a1.limb(i), b0.limb(i), b1.limb(i), d0.limb(i), d1.limb(i), d2.limb(i), n, q);
   }
 }
 

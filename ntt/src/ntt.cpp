@@ -46,6 +46,8 @@ NttTables::NttTables(std::size_t n, const rns::Modulus& q, uint64_t psi) : n_(n)
   }
   inv_n_ = rns::inv_mod_prime(n % q.value, q);
   inv_n_shoup_ = shoup_precompute(inv_n_, q.value);
+  inv_n_root1_ = mul_mod(inv_root_[1], inv_n_, q);
+  inv_n_root1_shoup_ = shoup_precompute(inv_n_root1_, q.value);
 }
 
 namespace detail {
@@ -93,8 +95,7 @@ void inverse_limb_portable(uint64_t* a, const NttTables& t) {
   // Last stage (m = 1) fused with the multiplication by N^{-1}:
   // x' = (x + y) / N, y' = (x - y) * psi^{-brev(1)} / N.
   const uint64_t inv_n = t.inv_n(), inv_n_s = t.inv_n_shoup();
-  const uint64_t wn = mul_mod(w[1], inv_n, t.modulus());
-  const uint64_t wn_s = shoup_precompute(wn, q);
+  const uint64_t wn = t.inv_n_root1(), wn_s = t.inv_n_root1_shoup();
   const uint64_t two_q = q << 1;
   uint64_t* x = a;
   uint64_t* y = a + gap;

@@ -188,9 +188,7 @@ void inverse_limb_avx2(uint64_t* a, const NttTables& t) {
     }
   }
   // Last stage fused with N^{-1}, as in the portable path.
-  const uint64_t inv_n = t.inv_n(), inv_n_s = t.inv_n_shoup();
-  const uint64_t wn = rns::mul_mod(w[1], inv_n, t.modulus());
-  const Const64 inv_nv(inv_n), inv_nsv(inv_n_s), wnv(wn), wnsv(rns::shoup_precompute(wn, q));
+  const Const64 inv_nv(t.inv_n()), inv_nsv(t.inv_n_shoup()), wnv(t.inv_n_root1()), wnsv(t.inv_n_root1_shoup());
   const __m256i q_m1 = _mm256_set1_epi64x(static_cast<long long>(q - 1));
   uint64_t* x = a;
   uint64_t* y = a + gap;

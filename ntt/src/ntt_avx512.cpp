@@ -9,6 +9,7 @@
 // form applies (Mul52 below): values stay below 4q < 2^52, so one 52-bit quotient suffices; its
 // lazy values may differ from the portable ones by q, the reduced outputs do not.
 #include <array>
+#include <utility>
 
 #include "avx512_ifma.h"
 #include "hnn/ntt/butterfly.h"
@@ -19,13 +20,8 @@ namespace {
 
 using namespace rns::avx512;
 
-// Multiplication by a twiddle w with its Shoup companion ws = floor(w 2^64 / q), to [0, 2q).
-// Mul64: any q the library takes, any a < 2^64: rns::mul_shoup_lazy exactly.
-struct Mul64 {
-  ShoupMul m;
-  Mul64(V w, V ws) : m(w, ws) {}
-  V operator()(V a, V q) const { return m.lazy(a, q); }
-};
+// Twiddle multiplications to [0, 2q), constructed from (w, ws = floor(w 2^64 / q)): ShoupMul
+// (avx512_ifma.h) for any q the library takes, Mul52 below for q < 2^50.
 
 // Mul52: q < 2^50 and a < 2^52. The quotient floor(a floor(w 2^52 / q) / 2^52) falls short of
 // a w / q by less than a / 2^52 + 1 < 2, so r = a w - quotient q lies in [0, 2q) and is the low 52
@@ -33,7 +29,7 @@ struct Mul64 {
 struct Mul52 {
   V w, ws52;
   Mul52(V w_, V ws_) : w(w_), ws52(_mm512_srli_epi64(ws_, 12)) {}
-  V operator()(V a, V q) const {
+  V lazy(V a, V q) const {
     const V zero = _mm512_setzero_si512();
     const V quotient = _mm512_madd52hi_epu64(zero, a, ws52);
     const V r = _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, a, w), _mm512_madd52lo_epu64(zero, quotient, q));
@@ -81,6 +77,22 @@ const ShortStage& short_stage(int g) {
   return g == 1 ? s1 : g == 2 ? s2 : s4;
 }
 
+// One stage with gap g in {1, 2, 4} over all n words (m groups): per 16 words, X and Y gathered,
+// the butterfly bf(x, y, mul) -> (x', y') applied, the results put back.
+template <class Mul, class Butterfly>
+void short_stage_pass(uint64_t* a, std::size_t n, std::size_t gap, std::size_t m, const uint64_t* w,
+                      const uint64_t* ws, Butterfly bf) {
+  const ShortStage& s = short_stage(static_cast<int>(gap));
+  for (std::size_t p = 0; p < n; p += 16) {
+    const V A = load(a + p), B = load(a + p + 8);
+    const std::size_t first = m + p / (2 * gap);
+    const Mul mul(s.twiddles(w + first), s.twiddles(ws + first));
+    const auto [xo, yo] = bf(_mm512_permutex2var_epi64(A, s.x, B), _mm512_permutex2var_epi64(A, s.y, B), mul);
+    store(a + p, _mm512_permutex2var_epi64(xo, s.a, yo));
+    store(a + p + 8, _mm512_permutex2var_epi64(xo, s.b, yo));
+  }
+}
+
 template <class Mul>
 void forward(uint64_t* a, const NttTables& t) {
   const std::size_t n = t.n();
@@ -95,29 +107,23 @@ void forward(uint64_t* a, const NttTables& t) {
       const Mul mul(set1(w[m + i]), set1(ws[m + i]));
       for (std::size_t j = 0; j < gap; j += 8) {
         const V u = reduce_once(load(x + j), two_q);
-        const V v = mul(load(y + j), q);
+        const V v = mul.lazy(load(y + j), q);
         store(x + j, _mm512_add_epi64(u, v));
         store(y + j, _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q));
       }
     }
   }
   for (; gap >= 1; m <<= 1, gap >>= 1) {
-    const ShortStage& s = short_stage(static_cast<int>(gap));
     const bool last = gap == 1;
-    for (std::size_t p = 0; p < n; p += 16) {
-      const V A = load(a + p), B = load(a + p + 8);
-      const std::size_t first = m + p / (2 * gap);
-      const Mul mul(s.twiddles(w + first), s.twiddles(ws + first));
-      const V u = reduce_once(_mm512_permutex2var_epi64(A, s.x, B), two_q);
-      const V v = mul(_mm512_permutex2var_epi64(A, s.y, B), q);
+    short_stage_pass<Mul>(a, n, gap, m, w, ws, [&](V x, V y, const Mul& mul) {
+      const V u = reduce_once(x, two_q), v = mul.lazy(y, q);
       V xo = _mm512_add_epi64(u, v), yo = _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q);
       if (last) {  // the final reduction [0, 4q) -> [0, q), fused
         xo = reduce_once(reduce_once(xo, two_q), q);
         yo = reduce_once(reduce_once(yo, two_q), q);
       }
-      store(a + p, _mm512_permutex2var_epi64(xo, s.a, yo));
-      store(a + p + 8, _mm512_permutex2var_epi64(xo, s.b, yo));
-    }
+      return std::pair{xo, yo};
+    });
   }
 }
 
@@ -129,17 +135,10 @@ void inverse(uint64_t* a, const NttTables& t) {
   const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
   std::size_t gap = 1, m = n >> 1;
   for (; gap <= 4; m >>= 1, gap <<= 1) {
-    const ShortStage& s = short_stage(static_cast<int>(gap));
-    for (std::size_t p = 0; p < n; p += 16) {
-      const V A = load(a + p), B = load(a + p + 8);
-      const std::size_t first = m + p / (2 * gap);
-      const Mul mul(s.twiddles(w + first), s.twiddles(ws + first));
-      const V u = _mm512_permutex2var_epi64(A, s.x, B), v = _mm512_permutex2var_epi64(A, s.y, B);
-      const V xo = reduce_once(_mm512_add_epi64(u, v), two_q);
-      const V yo = mul(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q);
-      store(a + p, _mm512_permutex2var_epi64(xo, s.a, yo));
-      store(a + p + 8, _mm512_permutex2var_epi64(xo, s.b, yo));
-    }
+    short_stage_pass<Mul>(a, n, gap, m, w, ws, [&](V u, V v, const Mul& mul) {
+      return std::pair{reduce_once(_mm512_add_epi64(u, v), two_q),
+                       mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q)};
+    });
   }
   for (; m >= 2; m >>= 1, gap <<= 1) {
     for (std::size_t i = 0; i < m; ++i) {
@@ -149,21 +148,19 @@ void inverse(uint64_t* a, const NttTables& t) {
       for (std::size_t j = 0; j < gap; j += 8) {
         const V u = load(x + j), v = load(y + j);
         store(x + j, reduce_once(_mm512_add_epi64(u, v), two_q));
-        store(y + j, mul(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q));
+        store(y + j, mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q));
       }
     }
   }
   // Last stage fused with N^{-1}, as in the portable path.
-  const uint64_t inv_n = t.inv_n();
-  const uint64_t wn = rns::mul_mod(w[1], inv_n, t.modulus());
-  const Mul by_inv_n(set1(inv_n), set1(t.inv_n_shoup()));
-  const Mul by_wn(set1(wn), set1(rns::shoup_precompute(wn, t.modulus().value)));
+  const Mul by_inv_n(set1(t.inv_n()), set1(t.inv_n_shoup()));
+  const Mul by_wn(set1(t.inv_n_root1()), set1(t.inv_n_root1_shoup()));
   uint64_t* x = a;
   uint64_t* y = a + gap;
   for (std::size_t j = 0; j < gap; j += 8) {
     const V u = load(x + j), v = load(y + j);
-    store(x + j, reduce_once(by_inv_n(_mm512_add_epi64(u, v), q), q));
-    store(y + j, reduce_once(by_wn(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q), q));
+    store(x + j, reduce_once(by_inv_n.lazy(_mm512_add_epi64(u, v), q), q));
+    store(y + j, reduce_once(by_wn.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q), q));
   }
 }
 
@@ -172,11 +169,11 @@ constexpr uint64_t kMul52Bound = uint64_t{1} << 50;
 }  // namespace
 
 void forward_limb_avx512(uint64_t* a, const NttTables& t) {
-  t.modulus().value < kMul52Bound ? forward<Mul52>(a, t) : forward<Mul64>(a, t);
+  t.modulus().value < kMul52Bound ? forward<Mul52>(a, t) : forward<ShoupMul>(a, t);
 }
 
 void inverse_limb_avx512(uint64_t* a, const NttTables& t) {
-  t.modulus().value < kMul52Bound ? inverse<Mul52>(a, t) : inverse<Mul64>(a, t);
+  t.modulus().value < kMul52Bound ? inverse<Mul52>(a, t) : inverse<ShoupMul>(a, t);
 }
 
 }  // namespace hnn::ntt::detail

@@ -16,6 +16,8 @@
 
 #include <cstdint>
 
+#include "hnn/rns/modarith.h"
+
 namespace hnn::rns::avx512 {
 
 using V = __m512i;
@@ -82,9 +84,9 @@ struct Columns {
 struct ColumnReducer {
   V q, two_q, four_q;
   ShoupMul one, r52, r104;
-  explicit ColumnReducer(uint64_t q_)
-      : q(set1(q_)), two_q(set1(2 * q_)), four_q(set1(4 * q_)), one(shoup(1, q_)), r52(shoup(pow2_mod(52, q_), q_)),
-        r104(shoup(pow2_mod(104, q_), q_)) {}
+  explicit ColumnReducer(const Modulus& m)  // floor(2^64 / q) is the high word of Barrett's ratio
+      : q(set1(m.value)), two_q(set1(2 * m.value)), four_q(set1(4 * m.value)), one(1, m.ratio_hi),
+        r52(shoup(pow2_mod(52, m.value), m.value)), r104(shoup(pow2_mod(104, m.value), m.value)) {}
   V operator()(const Columns& s) const {
     V t = _mm512_add_epi64(one.lazy(s.c0, q), r52.lazy(s.c1, q));
     t = _mm512_add_epi64(t, r104.lazy(s.c2, q));

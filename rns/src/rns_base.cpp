@@ -96,13 +96,6 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
       ahat_mod_b_shoup_.push_back(shoup_precompute(ahat_mod_b_[j * from.size() + i], to[j].value));
     const uint64_t neg_a = a_mod_b_[j] == 0 ? 0 : to[j].value - a_mod_b_[j];
     for (uint64_t v = 0; v < 16; ++v) neg_a_times_.push_back(mul_mod(v % to[j].value, neg_a, to[j]));
-    to_q_.push_back(to[j].value);
-    vector_ok_ = vector_ok_ && to[j].bits <= 61;
-  }
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    from_q_.push_back(from[i].value);
-    qhat_inv_.push_back(from.qhat_inv(i));
-    qhat_inv_shoup_.push_back(from.qhat_inv_shoup(i));
   }
 }
 
@@ -141,7 +134,7 @@ void dot_rows_any(std::size_t k, const uint64_t* y, std::size_t stride, const ui
 template <bool kCentered>
 void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_mod_b,
                   const uint64_t* a_mod_b, const double* inv_a, const uint64_t* in, uint64_t* out,
-                  std::size_t n, [[maybe_unused]] const void* vector_tables) {
+                  std::size_t n, [[maybe_unused]] const detail::BaseConvertTables* vector_tables) {
   const std::size_t k = from.size(), m = to.size();
   constexpr std::size_t kBlock = 256;
   const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>((n + kBlock - 1) / kBlock);
@@ -158,8 +151,7 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
     const std::size_t len = std::min(kBlock, n - start);
 #if defined(HNN_HAVE_AVX512)
     if (avx512 && len % 8 == 0) {
-      detail::base_convert_block_avx512(*static_cast<const detail::BaseConvertTables*>(vector_tables), kCentered,
-                                        in + start, n, out + start, n, len, y.data());
+      detail::base_convert_block_avx512(*vector_tables, kCentered, in + start, n, out + start, n, len, y.data());
       continue;
     }
 #endif
@@ -206,14 +198,11 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
 template <bool kCentered>
 void BaseConverter::run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
   HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
-  const void* tables = nullptr;
-#if defined(HNN_HAVE_AVX512)
-  const detail::BaseConvertTables t{from_.size(), to_.size(), from_q_.data(), qhat_inv_.data(), qhat_inv_shoup_.data(),
-                                    inv_a_.data(), to_q_.data(), ahat_mod_b_.data(), ahat_mod_b_shoup_.data(),
+  // The vector kernels' view of the tables (every prime is below 2^61, as they need: RnsBase).
+  const detail::BaseConvertTables t{&from_, &to_, inv_a_.data(), ahat_mod_b_.data(), ahat_mod_b_shoup_.data(),
                                     neg_a_times_.data()};
-  if (vector_ok_ && set == Simd::Avx512Ifma) tables = &t;
-#endif
-  base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n, tables);
+  base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n,
+                          set == Simd::Avx512Ifma ? &t : nullptr);
 }
 
 void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {

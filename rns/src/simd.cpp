@@ -129,4 +129,25 @@ void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std:
   for (std::size_t c = 0; c < n; ++c) acc[c] = add_mod(acc[c], mul_mod(a[c], b[c], q), q.value);
 }
 
+void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,
+                      uint64_t* r1, uint64_t* r2, std::size_t n, const Modulus& q, Simd set) {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+#if defined(HNN_HAVE_AVX512)
+  if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) {  // four vector passes
+    detail::mul_mod_words_avx512(x0, y0, r0, n, q, false);
+    detail::mul_mod_words_avx512(x0, y1, r1, n, q, false);
+    detail::mul_mod_words_avx512(x1, y0, r1, n, q, true);
+    detail::mul_mod_words_avx512(x1, y1, r2, n, q, false);
+    return;
+  }
+#endif
+  for (std::size_t c = 0; c < n; ++c) {
+    r0[c] = mul_mod(x0[c], y0[c], q);
+    // x0 y1 + x1 y0 with one reduction (sum < 2^123).
+    const unsigned __int128 s = static_cast<unsigned __int128>(x0[c]) * y1[c] + static_cast<unsigned __int128>(x1[c]) * y0[c];
+    r1[c] = reduce_128(static_cast<uint64_t>(s >> 64), static_cast<uint64_t>(s), q);
+    r2[c] = mul_mod(x1[c], y1[c], q);
+  }
+}
+
 }  // namespace hnn::rns

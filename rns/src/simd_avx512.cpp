@@ -21,7 +21,7 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
   constexpr std::size_t kBlock = 512;
   alignas(64) uint64_t acc[6][kBlock];
   alignas(64) uint64_t gathered[kBlock];
-  const ColumnReducer reduce(q.value);
+  const ColumnReducer reduce(q);
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t len = std::min(kBlock, n - start);  // a multiple of 8 (n is)
     for (std::size_t t = 0; t < terms; ++t) {
@@ -58,14 +58,13 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
 
 // a b = hi 2^64 + lo with hi < 2^58 (a, b < q < 2^61): a b mod q = (hi (2^64 mod q) + lo) mod q,
 // the first product by Shoup, lo by Shoup's reduction with w = 1 (quotient floor(lo floor(2^64 / q)
-// / 2^64)), each into [0, 2q); their sum below 4q is reduced twice.
+// / 2^64)), each into [0, 2q); their sum below 4q is reduced twice. floor(2^64 / q) is q.ratio_hi,
+// so 2^64 mod q = -ratio_hi q mod 2^64.
 void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
                           bool accumulate) {
-  using u128 = unsigned __int128;
-  const uint64_t r64 = static_cast<uint64_t>((u128{1} << 64) % q.value);
-  const ShoupMul by_r64(r64, static_cast<uint64_t>((static_cast<u128>(r64) << 64) / q.value));
-  const uint64_t one_s = static_cast<uint64_t>((u128{1} << 64) / q.value);
-  const V one_shoup = set1(one_s), one_shoup_hi = _mm512_srli_epi64(one_shoup, 52);
+  const uint64_t r64 = 0 - q.ratio_hi * q.value;
+  const ShoupMul by_r64(r64, shoup_precompute(r64, q.value));
+  const V one_shoup = set1(q.ratio_hi), one_shoup_hi = _mm512_srli_epi64(one_shoup, 52);
   const V qv = set1(q.value), two_q = set1(2 * q.value);
   for (std::size_t c = 0; c < n; c += 8) {
     const V x = load(a + c), y = load(b + c);
@@ -80,12 +79,12 @@ void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, s
 
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
                                uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y) {
-  const std::size_t k = t.k;
+  const std::size_t k = t.from->size(), m = t.to->size();
   HNN_ASSERT(len % 8 == 0 && k >= 1 && k <= 64 && (!centered || k <= 15), "base_convert_block_avx512: k = ", k);
   // y_i = x_i (A / a_i)^{-1} mod a_i
   for (std::size_t i = 0; i < k; ++i) {
-    const ShoupMul mul(t.qhat_inv[i], t.qhat_inv_shoup[i]);
-    const V a = set1(t.from_q[i]);
+    const ShoupMul mul(t.from->qhat_inv(i), t.from->qhat_inv_shoup(i));
+    const V a = set1((*t.from)[i].value);
     const uint64_t* src = in + i * in_stride;
     uint64_t* dst = y + i * len;
     for (std::size_t c = 0; c < len; c += 8) store(dst + c, mul.full(load(src + c), a));
@@ -108,8 +107,9 @@ void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const 
   // out_j = sum_i y_i ((A / a_i) mod b_j) [+ v (b_j - A mod b_j)] mod b_j, each product by Shoup
   // into [0, 2 b_j), the running sum kept below 2 b_j.
   alignas(64) V rw[64], rws[64], rws_hi[64];
-  for (std::size_t j = 0; j < t.m; ++j) {
-    const V b = set1(t.to_q[j]), two_b = set1(2 * t.to_q[j]);
+  for (std::size_t j = 0; j < m; ++j) {
+    const uint64_t bj = (*t.to)[j].value;
+    const V b = set1(bj), two_b = set1(2 * bj);
     for (std::size_t i = 0; i < k; ++i) {
       rw[i] = set1(t.row[j * k + i]);
       rws[i] = set1(t.row_shoup[j * k + i]);

@@ -4,8 +4,21 @@
 #include <cstdint>
 
 #include "hnn/rns/modarith.h"
+#include "hnn/rns/rns_base.h"
 
 namespace hnn::rns::detail {
+// One block of base conversion (rns_base.cpp's scalar loop, len a multiple of 8):
+// y_i = x_i qhat_inv_i mod a_i (in: k limbs at stride in_stride), then for each target j
+// out_j = sum_i y_i row_ji [+ v neg_a_j] mod b_j, with v = round(sum_i y_i inv_a_i) when centered.
+struct BaseConvertTables {
+  const RnsBase* from;             // a_i, (A / a_i)^{-1} mod a_i and its Shoup companion
+  const RnsBase* to;               // b_j
+  const double* inv_a;             // 1 / a_i
+  const uint64_t* row;             // [j k + i] = (A / a_i) mod b_j and its Shoup companion
+  const uint64_t* row_shoup;
+  const uint64_t* neg_a_times;     // [j 16 + v] = v (b_j - A mod b_j) mod b_j, v < 16 (centered: k <= 15)
+};
+
 #if defined(HNN_HAVE_AVX512)
 void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
                      const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1);
@@ -14,20 +27,7 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
 void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
                           bool accumulate);
 
-// One block of base conversion (rns_base.cpp's scalar loop, len a multiple of 8):
-// y_i = x_i qhat_inv_i mod a_i (in: k limbs at stride in_stride), then for each target j
-// out_j = sum_i y_i row_ji [+ v neg_a_j] mod b_j, with v = round(sum_i y_i inv_a_i) when centered.
-struct BaseConvertTables {
-  std::size_t k, m;
-  const uint64_t* from_q;          // a_i
-  const uint64_t* qhat_inv;        // (A / a_i)^{-1} mod a_i and its Shoup companion
-  const uint64_t* qhat_inv_shoup;
-  const double* inv_a;             // 1 / a_i
-  const uint64_t* to_q;            // b_j
-  const uint64_t* row;             // [j k + i] = (A / a_i) mod b_j and its Shoup companion
-  const uint64_t* row_shoup;
-  const uint64_t* neg_a_times;     // [j 16 + v] = v (b_j - A mod b_j) mod b_j, v < 16 (centered: k <= 15)
-};
+// The block kernel for BaseConvertTables (above).
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
                                uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y_scratch);
 #endif

@@ -141,6 +141,20 @@ TEST(Simd, ElementWiseProductsGiveThePortableWords) {
       ASSERT_EQ(prod[c], static_cast<uint64_t>(p)) << bits << "-bit, c=" << c;
       ASSERT_EQ(sum[c], static_cast<uint64_t>((p + acc[c]) % q.value)) << bits << "-bit, c=" << c;
     }
+    std::vector<uint64_t> t0(n), t1(n), t2(n);
+    tensor_mod_words(a.data(), b.data(), acc.data(), a.data(), t0.data(), t1.data(), t2.data(), n, q, Simd::Portable);
+    for (std::size_t c = 0; c < n; c += 31) {
+      ASSERT_EQ(t0[c], static_cast<uint64_t>(static_cast<u128>(a[c]) * acc[c] % q.value));
+      ASSERT_EQ(t1[c], static_cast<uint64_t>((static_cast<u128>(a[c]) * a[c] % q.value + static_cast<u128>(b[c]) * acc[c] % q.value) % q.value));
+      ASSERT_EQ(t2[c], static_cast<uint64_t>(static_cast<u128>(b[c]) * a[c] % q.value));
+    }
+    for (Simd set : sets) {
+      std::vector<uint64_t> g0(n), g1(n), g2(n);
+      tensor_mod_words(a.data(), b.data(), acc.data(), a.data(), g0.data(), g1.data(), g2.data(), n, q, set);
+      EXPECT_EQ(g0, t0) << simd_name(set) << " " << bits << "-bit tensor";
+      EXPECT_EQ(g1, t1) << simd_name(set) << " " << bits << "-bit tensor";
+      EXPECT_EQ(g2, t2) << simd_name(set) << " " << bits << "-bit tensor";
+    }
     for (Simd set : sets) {
       std::vector<uint64_t> got = a, got_sum = acc;
       mul_mod_words(got.data(), b.data(), got.data(), n, q, set);  // in place

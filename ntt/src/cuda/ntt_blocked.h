@@ -108,15 +108,13 @@ inline constexpr int kScalarsPerTable = 5;
 HNN_HD LimbScalars load_scalars(const uint64_t* s) {
   return {s[0], s[1], s[2], s[3], s[4]};
 }
-// Host: the scalars of one table, as inverse_limb_portable computes them.
+// Host: the scalars of one table, those inverse_limb_portable uses.
 inline void write_scalars(const NttTables& t, uint64_t* s) {
-  const uint64_t q = t.modulus().value;
-  const uint64_t wn = rns::mul_mod(t.inv_root_powers()[1], t.inv_n(), t.modulus());
-  s[0] = q;
+  s[0] = t.modulus().value;
   s[1] = t.inv_n();
   s[2] = t.inv_n_shoup();
-  s[3] = wn;
-  s[4] = rns::shoup_precompute(wn, q);
+  s[3] = t.inv_n_root1();
+  s[4] = t.inv_n_root1_shoup();
 }
 
 // Where entry t of a LimbMap lives: its N words at data + words, its twiddles at roots + twiddles

@@ -39,6 +39,9 @@ class NttTables {
   const uint64_t* inv_root_powers_shoup() const { return inv_root_shoup_.data(); }
   uint64_t inv_n() const { return inv_n_; }
   uint64_t inv_n_shoup() const { return inv_n_shoup_; }
+  // psi^{-brev(1)} N^{-1}: the inverse transform's last stage, fused with the scaling by N^{-1}.
+  uint64_t inv_n_root1() const { return inv_n_root1_; }
+  uint64_t inv_n_root1_shoup() const { return inv_n_root1_shoup_; }
 
  private:
   std::size_t n_;
@@ -46,7 +49,7 @@ class NttTables {
   rns::Modulus q_;
   uint64_t psi_;
   std::vector<uint64_t> root_, root_shoup_, inv_root_, inv_root_shoup_;
-  uint64_t inv_n_, inv_n_shoup_;
+  uint64_t inv_n_, inv_n_shoup_, inv_n_root1_, inv_n_root1_shoup_;
 };
 
 enum class Direction : uint8_t { Forward, Inverse };

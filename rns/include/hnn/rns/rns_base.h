@@ -71,11 +71,9 @@ class BaseConverter {
   std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
   std::vector<uint64_t> a_mod_b_;     // A mod b_j
   std::vector<double> inv_a_;         // 1 / a_i
-  // For the vector kernels: Shoup companions of ahat_mod_b_, [j 16 + v] = v (b_j - A mod b_j)
-  // mod b_j for the overflow counts v < 16, the bases' primes and constants as arrays. They need
-  // targets below 2^61.
-  std::vector<uint64_t> ahat_mod_b_shoup_, neg_a_times_, from_q_, to_q_, qhat_inv_, qhat_inv_shoup_;
-  bool vector_ok_ = true;
+  // For the vector kernels: Shoup companions of ahat_mod_b_, and [j 16 + v] = v (b_j - A mod b_j)
+  // mod b_j for the overflow counts v < 16.
+  std::vector<uint64_t> ahat_mod_b_shoup_, neg_a_times_;
 
   template <bool kCentered>
   void run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const;

@@ -37,5 +37,9 @@ void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::siz
                    Simd set = simd_level());
 void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std::size_t n, const Modulus& q,
                        Simd set = simd_level());
+// The tensor product of (x0, x1) and (y0, y1): r0 = x0 y0, r1 = x0 y1 + x1 y0, r2 = x1 y1 mod q
+// (outputs distinct from the inputs).
+void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,
+                      uint64_t* r1, uint64_t* r2, std::size_t n, const Modulus& q, Simd set = simd_level());
 
 }  // namespace hnn::rns
