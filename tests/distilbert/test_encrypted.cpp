@@ -83,6 +83,31 @@ TEST(EncryptedDistilBert, PlainBackendEqualsTheTwinBeyondTheHeadDimension) {
   EXPECT_GE(checked, 4u);
 }
 
+// The encrypted forward pass at twice the width (widen: dim 128, 4 heads of 32, 4096 slots) and
+// laid out for more tokens than the sentence has (padding masked out): still the twin's score.
+TEST(EncryptedDistilBert, PlainBackendEqualsTheTwinWidenedAndPadded) {
+  const Tiny t;
+  const HeFriendlyClassifier wide(widen(t.model.model(), 2), t.model.approx());
+  const auto& cfg = wide.model().config();
+  const std::size_t slots = model_slots(cfg);
+  ASSERT_EQ(slots, 2048u);
+  std::size_t checked = 0;
+  for (const auto& s : t.dev) {
+    const Encoding enc = t.tokenizer.encode(s.sentence, 16);
+    for (std::size_t tokens : {enc.real_tokens(), std::size_t{32}}) {
+      const auto layout = sentence_layout(cfg, slots, tokens);
+      he::PlainBackend b(layout, 9);
+      std::size_t real = 0;
+      he::Tensor<he::PlainBackend::Value> x{static_cast<std::size_t>(cfg.dim), {}};
+      for (auto& c : embed_and_pack(wide, enc, layout, real)) x.chunks.push_back(b.encrypt(c));
+      const auto out = encrypted_forward(b, wide, std::move(x), real);
+      EXPECT_NEAR(out.v[0], twin_score(t, enc), 1e-9) << "T = " << layout.tokens << ": " << s.sentence;
+    }
+    if (++checked == 4) break;
+  }
+  EXPECT_EQ(checked, 4u);
+}
+
 TEST(EncryptedDistilBert, RejectsSentencesItCannotPack) {
   const Tiny t;
   const auto& cfg = t.model.model().config();

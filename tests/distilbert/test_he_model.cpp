@@ -89,6 +89,35 @@ TEST(HeTwin, NoNoiseEqualsTheDeterministicOutput) {
   EXPECT_GT(std::fabs(very_noisy[0] - deterministic[0]), std::fabs(noisy[0] - deterministic[0]));
 }
 
+// widen(model, k): DistilBERT-base's shapes from a smaller model, the same function.
+TEST(Widen, GivesTheSameLogitsAtKTimesTheWidth) {
+  const auto model = HeFriendlyClassifier::load(kTiny);
+  const auto& base = model.model();
+  const std::vector<std::vector<std::int32_t>> inputs = {{101, 150, 200, 300, 102}, {101, 7, 999, 42, 64, 500, 3, 102}};
+  for (int k : {2, 3}) {
+    SCOPED_TRACE("k = " + std::to_string(k));
+    const auto wide = hnn::distilbert::widen(base, k);
+    EXPECT_EQ(wide.config().dim, k * base.config().dim);
+    EXPECT_EQ(wide.config().hidden_dim, k * base.config().hidden_dim);
+    EXPECT_EQ(wide.config().n_heads, base.config().n_heads);
+    EXPECT_EQ(wide.config().head_dim(), k * base.config().head_dim());
+    const HeFriendlyClassifier he_wide(wide, model.approx());
+    for (const auto& ids : inputs) {
+      const std::vector<std::int32_t> mask(ids.size(), 1);
+      const auto exact = base.logits(ids, mask), exact_wide = wide.logits(ids, mask);
+      const auto he = model.logits(ids, mask), he_wide_logits = he_wide.logits(ids, mask);
+      for (int j = 0; j < 2; ++j) {
+        EXPECT_NEAR(exact_wide[j], exact[j], 1e-10 * (1 + std::fabs(exact[j])));
+        EXPECT_NEAR(he_wide_logits[j], he[j], 1e-10 * (1 + std::fabs(he[j])));
+      }
+      // and not trivially: the wide model's weights are not the original's
+      EXPECT_NE(wide.weights().blocks[0].q.weight(0, 0), base.weights().blocks[0].q.weight(0, 0));
+    }
+  }
+  EXPECT_EQ(hnn::distilbert::widen(base, 1).weights().blocks[0].q.weight.data(), base.weights().blocks[0].q.weight.data());
+  EXPECT_THROW(hnn::distilbert::widen(base, 0), hnn::InvalidArgument);
+}
+
 // The documented max error of every op of a he_approx.json holds on its interval, and is not a
 // loose bound (at least half of it is reached); the Chebyshev coefficients equal the engine's
 // 256-bit interpolation.

@@ -21,9 +21,33 @@ using rns::RnsPoly;
 
 double prime(const Context& ctx, int level) { return static_cast<double>(ctx.modulus(static_cast<std::size_t>(level)).value); }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+// The wall time of each stage, for BootstrapTimings. Operations on a CUDA device are queued
+// asynchronously, so there every reading first waits for the device; a bootstrap without
+// timings never reads the clock and never synchronizes.
+class StageClock {
+ public:
+  StageClock(const Context& ctx, rns::Device device, bool on) : ctx_(ctx), device_(device), on_(on) {
+    if (on_) t0_ = now();
+  }
+  // Seconds since the previous lap (or the construction); 0 when off.
+  double lap() {
+    if (!on_) return 0;
+    const auto t = now();
+    const double s = std::chrono::duration<double>(t - t0_).count();
+    t0_ = t;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point now() const {
+    if (device_.is_cuda()) synchronize(ctx_, device_);
+    return std::chrono::steady_clock::now();
+  }
+  const Context& ctx_;
+  rns::Device device_;
+  bool on_;
+  std::chrono::steady_clock::time_point t0_;
+};
 
 // The factors of one DFT as linear transforms, from `level` down, taking the scale from `scale`
 // to `target` in equal ratios; `scales` receives the scale after each rescale. Factor g acts on
@@ -386,27 +410,24 @@ Ciphertext Bootstrapper::slot_to_coeff(const std::vector<Ciphertext>& halves, co
 Ciphertext Bootstrapper::refresh(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
   const Evaluator& ev = evaluator_;
   HNN_REQUIRE(ct.slots() == slots_, "this bootstrapper handles ", slots_, " slots, the ciphertext has ", ct.slots());
-  auto t0 = std::chrono::steady_clock::now();
+  StageClock clock(*ctx_, ct.device(), timings != nullptr);
   Ciphertext in = ev.copy_at_level(ct, 0);
   const int k = prescale_bits(in.scale());
   const double delta = in.scale() * std::ldexp(1.0, k);
   if (k > 0) ev.multiply_integer_inplace(in, int64_t{1} << k);
   Ciphertext raised = mod_raise(in, keys);
   BootstrapTimings t;
-  t.mod_raise_s = seconds_since(t0);
-  t0 = std::chrono::steady_clock::now();
+  t.mod_raise_s = clock.lap();
   std::vector<Ciphertext> halves = coeff_to_slot(raised, keys);
-  t.coeff_to_slot_s = seconds_since(t0);
-  t0 = std::chrono::steady_clock::now();
+  t.coeff_to_slot_s = clock.lap();
   const double q0 = prime(*ctx_, 0);
   for (Ciphertext& h : halves) {
     h = eval_mod(h, keys);
     h.set_scale(h.scale() * delta / q0);  // value (m / q_0) -> m / delta = x
   }
-  t.eval_mod_s = seconds_since(t0);
-  t0 = std::chrono::steady_clock::now();
+  t.eval_mod_s = clock.lap();
   Ciphertext out = slot_to_coeff(halves, keys);
-  t.slot_to_coeff_s = seconds_since(t0);
+  t.slot_to_coeff_s = clock.lap();
   if (timings) *timings = t;
   return out;
 }
@@ -414,10 +435,10 @@ Ciphertext Bootstrapper::refresh(const Ciphertext& ct, const BootstrapKeys& keys
 Ciphertext Bootstrapper::bootstrap(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
   Ciphertext out = refresh(ct, keys, timings);
   if (config_.real_slots) {  // (x + conj x) / 2: the halving is a relabelling of the scale
-    const auto t0 = std::chrono::steady_clock::now();
+    StageClock clock(*ctx_, ct.device(), timings != nullptr);
     evaluator_.add_inplace(out, evaluator_.conjugate(out, keys.galois));
     out.set_scale(out.scale() * 2);
-    if (timings) timings->slot_to_coeff_s += seconds_since(t0);
+    if (timings) timings->slot_to_coeff_s += clock.lap();
   }
   return out;
 }
@@ -433,12 +454,12 @@ std::pair<Ciphertext, Ciphertext> Bootstrapper::bootstrap_pair(const Ciphertext&
   ev.multiply_const_inplace(in, {0.0, 1.0}, 1.0);  // i b: X^(N/2), exact
   ev.add_inplace(in, a);
   Ciphertext re = refresh(in, keys, timings);
-  const auto t0 = std::chrono::steady_clock::now();
+  StageClock clock(*ctx_, a.device(), timings != nullptr);
   const Ciphertext conj = ev.conjugate(re, keys.galois);
   auto [x, y] = twice_real_and_imaginary(ev, std::move(re), conj);
   x.set_scale(x.scale() * 2);  // the halvings are relabellings
   y.set_scale(y.scale() * 2);
-  if (timings) timings->slot_to_coeff_s += seconds_since(t0);
+  if (timings) timings->slot_to_coeff_s += clock.lap();
   return {std::move(x), std::move(y)};
 }
 

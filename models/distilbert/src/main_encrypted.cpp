@@ -1,7 +1,7 @@
 // hnn-distilbert: classify one sentence with every layer of the HE-friendly DistilBERT computed on
 // ciphertexts, client and server in one process (hnn-server / hnn-client split them).
 //   hnn-distilbert [--model DIR] [--params n16|insecure-n12] [--device auto|cpu|cuda[:N]|cuda-emulated]
-//                  [--flood-sigma S] [--check] "a sentence"
+//                  [--flood-sigma S] [--check] [--widen K] [--pad-to T] [--plan] "a sentence"
 //   hnn-distilbert --sst2 data/sst2/dev.tsv --count 12 --max-tokens 16 --results out.jsonl
 //     (agreement run: encrypted decisions against the plaintext model's, one JSON line a sentence)
 // Prints the steps with their timing, the keys' and ciphertexts' sizes, per-layer timing and
@@ -59,13 +59,14 @@ struct Session {
 };
 
 Engine make_engine(const fs::path& model_dir, const fs::path& vocab, const fs::path& data_dir, ParameterSet set,
-                   std::size_t calibration_count, hnn::rns::Device device) {
+                   std::size_t calibration_count, hnn::rns::Device device, int widen) {
   auto t0 = Clock::now();
-  Engine e{load_model(model_dir, vocab, data_dir), set, nullptr, nullptr, calibration_count, device, data_dir};
+  Engine e{load_model(model_dir, vocab, data_dir, widen), set, nullptr, nullptr, calibration_count, device, data_dir};
   const auto& cfg = e.m.model.model().config();
-  std::printf("[model] %s: dim %lld, %lld layers, %lld heads, %zu slots (%.1f s)\n", model_dir.string().c_str(),
-              static_cast<long long>(cfg.dim), static_cast<long long>(cfg.n_layers), static_cast<long long>(cfg.n_heads),
-              e.m.slots, seconds_since(t0));
+  std::printf("[model] %s%s: dim %lld, FFN %lld, %lld layers, %lld heads of %lld, %zu slots (%.1f s)\n",
+              model_dir.string().c_str(), widen > 1 ? (" widened x" + std::to_string(widen)).c_str() : "",
+              static_cast<long long>(cfg.dim), static_cast<long long>(cfg.hidden_dim), static_cast<long long>(cfg.n_layers),
+              static_cast<long long>(cfg.n_heads), static_cast<long long>(cfg.head_dim()), e.m.slots, seconds_since(t0));
   t0 = Clock::now();
   const auto preset = encrypted_preset(set, e.m.slots);
   e.ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
@@ -84,7 +85,8 @@ Engine make_engine(const fs::path& model_dir, const fs::path& vocab, const fs::p
   return e;
 }
 
-Session make_session(const Engine& e, const he::Layout& layout) {
+// with_keys false: the plan alone (no keys), for --plan.
+Session make_session(const Engine& e, const he::Layout& layout, bool with_keys = true) {
   auto t0 = Clock::now();
   const fs::path train = e.data_dir / "sst2" / "train.tsv";
   Session s{layout, calibrate(e.m.model, e.m.tokenizer, layout, e.boot->output_level(),
@@ -94,6 +96,7 @@ Session make_session(const Engine& e, const he::Layout& layout) {
               "rotation keys, %zu bootstrap sites (%.1f s)\n",
               layout.tokens, s.cal.sentences, s.cal.bootstraps_per_sentence, s.cal.rotation_steps.size(),
               s.cal.bounds.size(), seconds_since(t0));
+  if (!with_keys) return s;
   t0 = Clock::now();
   s.keys = make_client_keys(e.ctx, *e.boot, s.cal.rotation_steps, e.boot->output_level());
   std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
@@ -169,10 +172,19 @@ Outcome classify(const Engine& e, const Session& s, const PreparedSentence& prep
   return out;
 }
 
-int run_one(const Engine& e, double flood_sigma, bool check, const std::string& sentence) {
-  const PreparedSentence prepared = prepare_sentence(e.m, sentence);
+int run_one(const Engine& e, double flood_sigma, bool check, bool plan_only, std::size_t pad_to,
+            const std::string& sentence) {
+  const PreparedSentence prepared = prepare_sentence(e.m, sentence, pad_to);
   std::printf("[input] %zu tokens -> layout T=%zu, %zu features per chunk\n", prepared.tokens, prepared.layout.tokens,
               prepared.layout.chunk());
+  if (plan_only) {
+    const Session s = make_session(e, prepared.layout, false);
+    const auto& cfg = e.m.model.model().config();
+    std::printf("plan: T=%zu dim=%lld bootstraps=%zu rotation_keys=%zu chunks=%zu\n", prepared.layout.tokens,
+                static_cast<long long>(cfg.dim), s.cal.bootstraps_per_sentence, s.cal.rotation_steps.size(),
+                prepared.layout.chunks(static_cast<std::size_t>(cfg.dim)));
+    return 0;
+  }
   const Session s = make_session(e, prepared.layout);
   const Outcome o = classify(e, s, prepared, check);
   report_score(e.m, prepared.encoding, o.raw, flood_sigma);  // client: decryption with noise flooding
@@ -183,7 +195,7 @@ int run_one(const Engine& e, double flood_sigma, bool check, const std::string& 
 // JSON line each appended to `results` (rows already there are skipped: a run can be resumed),
 // then the summary over every row of the file.
 int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::size_t count, std::size_t max_tokens,
-              const fs::path& results, const std::string& tag) {
+              std::size_t pad_to, const fs::path& results, const std::string& tag) {
   const auto rows = load_sst2_tsv(tsv);
   std::set<std::size_t> done;
   if (fs::exists(results)) {
@@ -203,7 +215,8 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
   std::vector<std::pair<std::size_t, std::size_t>> picked;  // (T, row): one layout's keys at a time
   for (std::size_t i = 0; i < rows.size() && picked.size() < count; ++i) {
     const std::size_t tokens = e.m.tokenizer.encode(rows[i].sentence, std::size_t{1} << 20).ids.size();
-    if (tokens > 2 && tokens <= max_tokens) picked.emplace_back(sentence_layout(cfg, e.m.slots, tokens).tokens, i);
+    if (tokens > 2 && tokens <= max_tokens)
+      picked.emplace_back(sentence_layout(cfg, e.m.slots, std::max(tokens, pad_to)).tokens, i);
   }
   std::sort(picked.begin(), picked.end());
   std::printf("[batch] %s: the first %zu of %zu sentences with <= %zu tokens; %zu already in %s\n", tsv.string().c_str(),
@@ -213,7 +226,7 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
     const std::size_t i = picked[k].second;
     if (done.count(i)) continue;
     const auto t0 = Clock::now();
-    const PreparedSentence prepared = prepare_sentence(e.m, rows[i].sentence);
+    const PreparedSentence prepared = prepare_sentence(e.m, rows[i].sentence, pad_to);
     std::printf("[batch] %zu/%zu: row %zu, %zu tokens (T=%zu), label %d: %s\n", k + 1, picked.size(), i,
                 prepared.tokens, prepared.layout.tokens, rows[i].label, rows[i].sentence.c_str());
     std::fflush(stdout);
@@ -317,6 +330,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(3, 512));
   app.add_option("--results", results, "--sst2: JSON-lines file, appended to; rows already in it are skipped");
   app.add_option("--tag", tag, "--sst2: a label stored in every result line (e.g. the commit)");
+  int widen = 1;
+  app.add_option("--widen", widen,
+                 "timing at larger shapes: the model K times wider (dim, FFN and head width x K, as many heads) "
+                 "computing the same function; --widen 2 on the shipped model gives DistilBERT-base's shapes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 8));
+  std::size_t pad_to = 0;
+  app.add_option("--pad-to", pad_to,
+                 "timing at a fixed sequence length: lay every sentence out for at least this many tokens "
+                 "(padding, masked out)")
+      ->check(CLI::Range(0, 512));
+  bool plan_only = false;
+  app.add_flag("--plan", plan_only,
+               "print the plan of the sentence's layout (bootstraps, rotation keys, from the calibration) and stop: "
+               "no keys, no encryption");
   app.add_option("sentence", sentence, "the sentence to classify");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -332,10 +360,14 @@ int main(int argc, char** argv) {
       std::cerr << "hnn-distilbert: --check is for one sentence\n";
       return 2;
     }
-    const Engine e =
-        make_engine(model_dir, vocab, data_dir, parse_parameter_set(params), calibration, parse_device(device));
-    if (!batch.empty()) return run_batch(e, flood_sigma, batch, count, max_tokens, results, tag);
-    return run_one(e, flood_sigma, check, sentence);
+    if (!batch.empty() && plan_only) {
+      std::cerr << "hnn-distilbert: --plan is for one sentence\n";
+      return 2;
+    }
+    const Engine e = make_engine(model_dir, vocab, data_dir, parse_parameter_set(params), calibration,
+                                 parse_device(device), widen);
+    if (!batch.empty()) return run_batch(e, flood_sigma, batch, count, max_tokens, pad_to, results, tag);
+    return run_one(e, flood_sigma, check, plan_only, pad_to, sentence);
   } catch (const std::exception& e) {
     std::cerr << "hnn-distilbert: " << e.what() << "\n";
     return 1;

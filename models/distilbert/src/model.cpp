@@ -250,11 +250,79 @@ std::vector<T> DistilBertClassifier<T>::logits(std::span<const std::int32_t> ids
   return out.data();
 }
 
+template <class T>
+DistilBertClassifier<T> widen(const DistilBertClassifier<T>& model, int k) {
+  HNN_REQUIRE(k >= 1, "widening factor ", k, ": it must be at least 1");
+  if (k == 1) return model;
+  const DistilBertConfig& c = model.config();
+  const auto kk = static_cast<std::size_t>(k);
+  const auto d = static_cast<std::size_t>(c.dim), hd = static_cast<std::size_t>(c.head_dim());
+  const auto hidden = static_cast<std::size_t>(c.hidden_dim);
+  DistilBertConfig wc = c;
+  wc.dim = c.dim * k;
+  wc.hidden_dim = c.hidden_dim * k;
+  // source feature of each wide feature
+  std::vector<std::size_t> feat(d * kk), unit(hidden * kk);
+  for (std::size_t f = 0; f < feat.size(); ++f) feat[f] = (f / (kk * hd)) * hd + f % hd;
+  for (std::size_t u = 0; u < unit.size(); ++u) unit[u] = u % hidden;
+  const auto lin = [&](const LinearWeights<T>& w, const std::vector<std::size_t>& out_map,
+                       const std::vector<std::size_t>& in_map, double scale) {
+    LinearWeights<T> o{Matrix<T>(out_map.size(), in_map.size()), std::vector<T>(out_map.size())};
+    const double in_scale = scale / static_cast<double>(kk);
+    for (std::size_t r = 0; r < out_map.size(); ++r) {
+      for (std::size_t i = 0; i < in_map.size(); ++i)
+        o.weight(r, i) = static_cast<T>(static_cast<double>(w.weight(out_map[r], in_map[i])) * in_scale);
+      o.bias[r] = static_cast<T>(static_cast<double>(w.bias[out_map[r]]) * scale);
+    }
+    return o;
+  };
+  // the classifier's outputs are the labels, not features
+  std::vector<std::size_t> labels(static_cast<std::size_t>(c.num_labels()));
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = i;
+  const auto norm = [&](const LayerNormWeights<T>& n) {
+    LayerNormWeights<T> o{std::vector<T>(feat.size()), std::vector<T>(feat.size())};
+    for (std::size_t f = 0; f < feat.size(); ++f) {
+      o.gamma[f] = n.gamma[feat[f]];
+      o.beta[f] = n.beta[feat[f]];
+    }
+    return o;
+  };
+  const auto columns = [&](const Matrix<T>& m) {
+    Matrix<T> o(m.rows(), feat.size());
+    for (std::size_t r = 0; r < m.rows(); ++r)
+      for (std::size_t f = 0; f < feat.size(); ++f) o(r, f) = m(r, feat[f]);
+    return o;
+  };
+  const DistilBertWeights<T>& w = model.weights();
+  DistilBertWeights<T> ww;
+  ww.word_embeddings = columns(w.word_embeddings);
+  ww.position_embeddings = columns(w.position_embeddings);
+  ww.embedding_layer_norm = norm(w.embedding_layer_norm);
+  const double q_scale = 1.0 / std::sqrt(static_cast<double>(kk));
+  for (const auto& b : w.blocks) {
+    TransformerBlockWeights<T> o;
+    o.q = lin(b.q, feat, feat, q_scale);
+    o.k = lin(b.k, feat, feat, 1.0);
+    o.v = lin(b.v, feat, feat, 1.0);
+    o.out = lin(b.out, feat, feat, 1.0);
+    o.sa_layer_norm = norm(b.sa_layer_norm);
+    o.ffn_lin1 = lin(b.ffn_lin1, unit, feat, 1.0);
+    o.ffn_lin2 = lin(b.ffn_lin2, feat, unit, 1.0);
+    o.output_layer_norm = norm(b.output_layer_norm);
+    ww.blocks.push_back(std::move(o));
+  }
+  ww.pre_classifier = lin(w.pre_classifier, feat, feat, 1.0);
+  ww.classifier = lin(w.classifier, labels, feat, 1.0);
+  return DistilBertClassifier<T>(std::move(wc), std::move(ww));
+}
+
 template DistilBertWeights<float> load_weights<float>(const SafeTensorsFile&,
                                                       const DistilBertConfig&);
 template DistilBertWeights<double> load_weights<double>(const SafeTensorsFile&,
                                                         const DistilBertConfig&);
 template class DistilBertClassifier<float>;
 template class DistilBertClassifier<double>;
+template DistilBertClassifier<float> widen(const DistilBertClassifier<float>&, int);
+template DistilBertClassifier<double> widen(const DistilBertClassifier<double>&, int);
 
 }  // namespace hnn::distilbert

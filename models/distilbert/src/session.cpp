@@ -1,5 +1,6 @@
 #include "hnn/distilbert/session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -82,11 +83,12 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
 }
 
 LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,
-                       const std::filesystem::path& data_dir) {
+                       const std::filesystem::path& data_dir, int widen) {
   if (vocab.empty()) {
     vocab = std::filesystem::exists(model_dir / "vocab.txt") ? model_dir / "vocab.txt" : data_dir / "vocab.txt";
   }
   LoadedModel m{HeFriendlyClassifier::load(model_dir), BertTokenizer::from_vocab_file(vocab), 0};
+  if (widen != 1) m.model = HeFriendlyClassifier(distilbert::widen(m.model.model(), widen), m.model.approx());
   const auto& cfg = m.model.model().config();
   HNN_REQUIRE(static_cast<std::int64_t>(m.tokenizer.vocab_size()) == cfg.vocab_size, "vocabulary ", vocab.string(),
               " has ", m.tokenizer.vocab_size(), " tokens but the model's vocab_size is ", cfg.vocab_size);
@@ -94,12 +96,15 @@ LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::
   return m;
 }
 
-PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence) {
+PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence, std::size_t min_tokens) {
   const auto& cfg = m.model.model().config();
   const std::size_t tokens = m.tokenizer.encode(sentence, std::size_t{1} << 20).ids.size();
   HNN_REQUIRE(tokens > 2, "the sentence has no tokens to classify");
-  return PreparedSentence{m.tokenizer.encode(sentence, max_encrypted_tokens(cfg, m.slots)), tokens,
-                          sentence_layout(cfg, m.slots, tokens)};
+  const std::size_t limit = max_encrypted_tokens(cfg, m.slots);
+  HNN_REQUIRE(min_tokens <= limit, "a layout of ", min_tokens, " tokens is above what the encrypted model takes (",
+              limit, ")");
+  return PreparedSentence{m.tokenizer.encode(sentence, limit), tokens,
+                          sentence_layout(cfg, m.slots, std::max(tokens, min_tokens))};
 }
 
 double flooding_noise(double sigma) {

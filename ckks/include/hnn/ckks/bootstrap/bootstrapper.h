@@ -70,6 +70,8 @@ struct BootstrapKeys {
 // The keys on a CUDA device (or the emulated one), for a Bootstrapper moved there (move_to).
 BootstrapKeys to_device(const BootstrapKeys& keys, rns::Device device);
 
+// Wall time of each stage. On a CUDA device, asking for them makes the bootstrap wait for the
+// device at every stage boundary (a plain bootstrap never waits).
 struct BootstrapTimings {
   double mod_raise_s = 0, coeff_to_slot_s = 0, eval_mod_s = 0, slot_to_coeff_s = 0;
 };

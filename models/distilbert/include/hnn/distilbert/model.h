@@ -87,4 +87,17 @@ class DistilBertClassifier {
   DistilBertWeights<T> weights_;
 };
 
+// The same network k times wider: dim, hidden_dim and every head's width times k, the head count
+// unchanged, computing the same function. Residual feature f of the wide model is feature
+// (f / (k hd)) hd + (f mod hd) of the original (hd its head width): each original feature sits
+// k times inside its own head. Hidden unit u is unit u mod hidden_dim. A linear layer's weights are
+// the original's divided by k (each input appears k times) and the query weights and bias are
+// scaled by 1 / sqrt(k) more, so that the wider head's 1 / sqrt(k hd) scaling gives the original
+// scores; LayerNorm statistics, attention, GELU and the logits are then the original's (up to
+// rounding). Used to time the encrypted pipeline at larger shapes with a trained model's values:
+// widen(shipped model, 2) has DistilBERT-base's shapes (dim 768, FFN 3072, 12 heads of 64).
+// Throws InvalidArgument for k < 1.
+template <class T>
+DistilBertClassifier<T> widen(const DistilBertClassifier<T>& model, int k);
+
 }  // namespace hnn::distilbert

@@ -56,9 +56,10 @@ struct LoadedModel {
   BertTokenizer tokenizer;
   std::size_t slots = 0;
 };
-// vocab empty: MODEL/vocab.txt when it exists, else data_dir/vocab.txt.
+// vocab empty: MODEL/vocab.txt when it exists, else data_dir/vocab.txt. widen > 1: the model made
+// that many times wider with the same function (distilbert::widen; for timing at larger shapes).
 LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,
-                       const std::filesystem::path& data_dir);
+                       const std::filesystem::path& data_dir, int widen = 1);
 
 // A sentence tokenized for the encrypted model: its layout (from the whole token count, so an
 // over-long sentence is refused rather than cut) and its encoding.
@@ -67,8 +68,9 @@ struct PreparedSentence {
   std::size_t tokens = 0;  // [CLS] and [SEP] included
   nn::he::Layout layout;
 };
-// Throws InvalidArgument on a sentence without tokens or longer than the model accepts.
-PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence);
+// Throws InvalidArgument on a sentence without tokens or longer than the model accepts. The layout
+// holds at least `min_tokens` tokens (padded, masked out: timing at a fixed sequence length).
+PreparedSentence prepare_sentence(const LoadedModel& m, const std::string& sentence, std::size_t min_tokens = 0);
 
 // Noise flooding: a sample of N(0, sigma^2) from the OS-seeded ChaCha20 CSPRNG (Box-Muller).
 double flooding_noise(double sigma);
