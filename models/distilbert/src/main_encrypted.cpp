@@ -215,8 +215,7 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
   std::vector<std::pair<std::size_t, std::size_t>> picked;  // (T, row): one layout's keys at a time
   for (std::size_t i = 0; i < rows.size() && picked.size() < count; ++i) {
     const std::size_t tokens = e.m.tokenizer.encode(rows[i].sentence, std::size_t{1} << 20).ids.size();
-    if (tokens > 2 && tokens <= max_tokens)
-      picked.emplace_back(sentence_layout(cfg, e.m.slots, std::max(tokens, pad_to)).tokens, i);
+    if (tokens > 2 && tokens <= max_tokens) picked.emplace_back(prepare_sentence(e.m, rows[i].sentence, pad_to).layout.tokens, i);
   }
   std::sort(picked.begin(), picked.end());
   std::printf("[batch] %s: the first %zu of %zu sentences with <= %zu tokens; %zu already in %s\n", tsv.string().c_str(),
