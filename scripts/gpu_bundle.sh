@@ -54,6 +54,8 @@ cat > "$B/run.sh" <<RUN
 #   run.sh distilbert   the tiny DistilBERT on the GPU and the machine's CPU (fresh keys each: the
 #                       same decision, not the same bits), then the shipped model at logN 16 on the
 #                       GPU when models/distilbert/model/model.safetensors travelled (carry it)
+#   run.sh base         the shipped model widened to DistilBERT-base's shapes, 128 tokens, on the GPU
+#   run.sh agreement    200 SST-2 dev sentences encrypted on the GPU against the plaintext model
 # Results under \$OUT (at most 8 files): summary.txt first.
 set -uo pipefail
 t_start=\$(date +%s)
@@ -67,6 +69,12 @@ export LD_LIBRARY_PATH="\$bin/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
 if ldd "\$bin/test_gpu" | grep -q "not found"; then export LD_LIBRARY_PATH="\$bin/lib/cxx:\$LD_LIBRARY_PATH"; fi
 threads=\$(nproc)
 { echo "bundle $commit, stage \${1:-none}, budget \$budget s, \$threads host threads"; nvidia-smi; } > "\$out/summary.txt" 2>&1
+# compute-sanitizer: on the PATH, else beside nvcc or in the toolkit's usual place.
+sanitizer=\$(command -v compute-sanitizer || true)
+for d in "\$(dirname "\$(command -v nvcc || echo /nonexistent/nvcc)")" /usr/local/cuda/bin /opt/cuda/bin; do
+  [ -z "\$sanitizer" ] && [ -x "\$d/compute-sanitizer" ] && sanitizer=\$d/compute-sanitizer
+done
+echo "compute-sanitizer: \${sanitizer:-not found}" >> "\$out/summary.txt"
 # step LOG LIMIT CMD...: runs CMD with its output appended to LOG, for at most LIMIT seconds and
 # never past the deadline (a few seconds kept for the summary); skipped when under 15 s are left.
 step() {
@@ -82,11 +90,15 @@ step() {
 }
 tests() {
   step tests.log 200 env HNN_CUDA_POISON=1 "\$bin/test_gpu"
-  step sanitizer.log 90 compute-sanitizer --tool memcheck --error-exitcode 9 "\$bin/test_gpu" \\
+  # A suite that skipped on a GPU machine is not a pass: the counts go into the summary.
+  echo "gpu suite: \$(grep -c '^\[       OK \]' "\$out/tests.log" 2>/dev/null) passed, \$(grep -c '^\[  SKIPPED \]' "\$out/tests.log" 2>/dev/null) skipped, \$(grep -c '^\[  FAILED  \]' "\$out/tests.log" 2>/dev/null) failed (lines)" | tee -a "\$out/summary.txt"
+  [ -n "\$sanitizer" ] || { echo "SKIPPED: no compute-sanitizer" | tee -a "\$out/summary.txt"; return; }
+  step sanitizer.log 90 "\$sanitizer" --tool memcheck --error-exitcode 9 "\$bin/test_gpu" \\
     --gtest_filter='GpuPoly.*:GpuEncoder.*:GpuEvaluator.ADevice*'
 }
 racecheck() {
-  step sanitizer.log 60 env HNN_GPU_TEST_MAX_LOGN=13 compute-sanitizer --tool racecheck --error-exitcode 9 \\
+  [ -n "\$sanitizer" ] || { echo "SKIPPED: no compute-sanitizer" | tee -a "\$out/summary.txt"; return; }
+  step sanitizer.log 60 env HNN_GPU_TEST_MAX_LOGN=13 "\$sanitizer" --tool racecheck --error-exitcode 9 \\
     "\$bin/test_gpu" --gtest_filter='GpuNtt.*'
 }
 bench() {
@@ -95,23 +107,40 @@ bench() {
   step bench.log 180 "\$bin/hnn-bench-bootstrap" --threads=\$threads --benchmark_filter=Cuda \\
     --benchmark_out="\$out/bench_bootstrap_cuda.json" --benchmark_out_format=json
 }
+shipped=(--data models/distilbert/data --model models/distilbert/model)
+need_model() {
+  [ -f models/distilbert/model/model.safetensors ] && return 0
+  echo "SKIPPED: the shipped model did not travel (carry models/distilbert/model/model.safetensors)" | tee -a "\$out/summary.txt"
+  return 1
+}
 distilbert() {
   local tiny=(--data models/distilbert/data --model tests/distilbert/fixtures/he-tiny --params insecure-n12 --flood-sigma 0)
   step distilbert.log 60 "\$bin/hnn-distilbert" "\${tiny[@]}" --device cuda "unflinchingly bleak and desperate"
   [ "\${1:-}" = with-cpu ] && step distilbert.log 60 "\$bin/hnn-distilbert" "\${tiny[@]}" --device cpu "unflinchingly bleak and desperate"
-  if [ -f models/distilbert/model/model.safetensors ]; then
-    step distilbert.log 240 "\$bin/hnn-distilbert" --data models/distilbert/data --model models/distilbert/model \\
-      --device cuda "a gorgeous , witty , seductive movie ."
-  else
-    echo "SKIPPED: the shipped model did not travel (carry models/distilbert/model/model.safetensors)" | tee -a "\$out/summary.txt"
-  fi
+  need_model && step distilbert.log 240 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda "a gorgeous , witty , seductive movie ."
+}
+# For a second lease (issue 6's GPU figures), one stage per call, each up to the command's limit:
+# DistilBERT-base's shapes (the shipped model widened twice, 128 tokens; ~25 GiB of keys, plaintexts
+# and working set), and the agreement run over the first 200 dev sentences of up to 16 tokens (the
+# JSON lines are appended as each sentence ends, so a run cut by the deadline keeps what it did).
+base() {
+  need_model || return 0
+  step base.log 560 "\$bin/hnn-distilbert" "\${shipped[@]}" --widen 2 --pad-to 128 --device cuda \\
+    "a gorgeous , witty , seductive movie ."
+}
+agreement() {
+  need_model || return 0
+  step agreement.log 560 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda --sst2 models/distilbert/data/sst2/dev.tsv \\
+    --count 200 --max-tokens 16 --results "\$out/agreement_gpu.jsonl" --tag $commit-gpu
 }
 case "\${1:-}" in
   all) tests; bench; distilbert; racecheck ;;
+  base) base ;;
+  agreement) agreement ;;
   tests) tests; racecheck ;;
   bench) bench ;;
   distilbert) distilbert with-cpu ;;
-  *) echo "usage: run.sh all|tests|bench|distilbert" >&2; exit 2 ;;
+  *) echo "usage: run.sh all|tests|bench|distilbert|base|agreement" >&2; exit 2 ;;
 esac
 echo "total \$((\$(date +%s) - t_start)) s" >> "\$out/summary.txt"
 cat "\$out/summary.txt"

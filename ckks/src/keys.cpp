@@ -45,6 +45,14 @@ std::size_t SwitchingKey::size_bytes() const {
   return total;
 }
 
+std::size_t switching_key_bytes(const Context& ctx, int max_level) {
+  HNN_REQUIRE(max_level >= 0 && max_level <= ctx.max_level(), "switching key max level ", max_level,
+              " is outside 0..", ctx.max_level());
+  const std::size_t digits = static_cast<std::size_t>(ctx.digits_at_level(max_level));
+  const std::size_t limbs = static_cast<std::size_t>(max_level) + 1 + ctx.special_count();
+  return 2 * digits * limbs * ctx.n() * sizeof(uint64_t);
+}
+
 std::size_t GaloisKeys::size_bytes() const {
   std::size_t total = 0;
   for (auto& [g, k] : keys_) total += k.size_bytes();

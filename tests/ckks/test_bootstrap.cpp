@@ -195,6 +195,9 @@ TEST(Bootstrap, PresetLevelsAndKeys) {
   // Exactly the planned rotations plus the conjugation.
   EXPECT_EQ(b.keys.galois.keys().size(), b.boot->rotation_steps().size() + 1);
   EXPECT_GT(b.keys.size_bytes(), 0u);
+  // The memory planner's figures, without making keys, are those of the keys made.
+  EXPECT_EQ(b.boot->key_count(), b.keys.key_count());
+  EXPECT_EQ(b.boot->key_bytes(), b.keys.size_bytes());
 }
 
 TEST(Bootstrap, ModRaiseAddsSmallMultiplesOfQ0) {

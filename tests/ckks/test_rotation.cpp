@@ -213,6 +213,9 @@ TEST(RestrictedGaloisKeys, SizeCountsOnlyTheKeptDigitsAndLimbs) {
   const std::size_t restricted_bytes = restricted.find(ctx.galois_element(1))->size_bytes();
   EXPECT_EQ(full_bytes, expected(ctx.max_level()));
   EXPECT_EQ(restricted_bytes, expected(kRestrictedLevel));
+  // The memory planner's figure, without making a key.
+  EXPECT_EQ(switching_key_bytes(ctx, ctx.max_level()), full_bytes);
+  EXPECT_EQ(switching_key_bytes(ctx, kRestrictedLevel), restricted_bytes);
   // 4 digits x 15 limbs against 2 digits x 8 limbs: 3.75x smaller.
   EXPECT_EQ(full_bytes * 16, restricted_bytes * 60);
   EXPECT_EQ(restricted.size_bytes(), restricted_bytes);

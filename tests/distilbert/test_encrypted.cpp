@@ -221,6 +221,24 @@ TEST(EncryptedDistilBert, CkksEndToEndBeyondTheHeadDimension) {
   expect_the_twins_decision(t, e);
 }
 
+// The memory plan (`hnn-distilbert --plan`) counts the client's keys without making them: its
+// figures are those of the keys make_client_keys makes, with layer keys restricted or full.
+TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
+  const Tiny t;
+  TinyEncrypted e(t, t.dev[1].sentence);
+  ASSERT_FALSE(e.cal.rotation_steps.empty());
+  std::size_t restricted_bytes = 0;
+  for (int level : {e.boot->output_level(), e.ctx->max_level()}) {
+    SCOPED_TRACE("layer keys up to level " + std::to_string(level));
+    const ClientKeys made = make_client_keys(e.ctx, *e.boot, e.cal.rotation_steps, level);
+    const KeyFootprint planned = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, level);
+    EXPECT_EQ(planned.keys, made.evaluation.key_count());
+    EXPECT_EQ(planned.bytes, made.evaluation.size_bytes());
+    if (level == e.boot->output_level()) restricted_bytes = planned.bytes;
+    else EXPECT_GT(planned.bytes, restricted_bytes);  // the layers' own keys exist and are smaller when restricted
+  }
+}
+
 // Every layer, bootstrapping included, on the CUDA backend (the emulated device in CI, a GPU where
 // one is present): the output ciphertext has exactly the CPU run's words.
 TEST(EncryptedDistilBert, CudaBackendGivesTheCpuWords) {

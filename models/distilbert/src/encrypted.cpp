@@ -1,6 +1,9 @@
 #include "hnn/distilbert/encrypted.h"
 
 #include <algorithm>
+#include <exception>
+#include <map>
+#include <set>
 
 #include "hnn/rns/error.h"
 
@@ -46,19 +49,41 @@ std::vector<std::vector<double>> embed_and_pack(const HeFriendlyClassifier& mode
 Calibration calibrate(const HeFriendlyClassifier& model, const BertTokenizer& tokenizer, const nn::he::Layout& layout,
                       int fresh_level, const std::vector<std::string>& sentences, double margin) {
   HNN_REQUIRE(!sentences.empty(), "calibration needs at least one sentence");
+  // One plaintext forward pass per sentence, in parallel (each is serial and independent); merged in
+  // sentence order afterwards, so the result does not depend on the thread count.
+  struct Pass {
+    std::map<std::string, double> maxima;
+    std::set<int> rotation_steps;
+    std::size_t bootstraps = 0;
+  };
+  std::vector<Pass> passes(sentences.size());
+  std::vector<std::exception_ptr> errors(sentences.size());
+#pragma omp parallel for schedule(dynamic, 1)
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(sentences.size()); ++i) {
+    try {
+      const Encoding enc = tokenizer.encode(sentences[static_cast<std::size_t>(i)], layout.tokens);
+      nn::he::PlainBackend b(layout, fresh_level);
+      std::size_t n = 0;
+      const auto packed = embed_and_pack(model, enc, layout, n);
+      nn::he::Tensor<nn::he::PlainBackend::Value> x{static_cast<std::size_t>(model.model().config().dim), {}};
+      for (const auto& c : packed) x.chunks.push_back(b.encrypt(c));
+      (void)encrypted_forward(b, model, std::move(x), n);
+      Pass& p = passes[static_cast<std::size_t>(i)];
+      p.maxima = b.site_maxima();
+      p.rotation_steps.insert(b.rotation_steps().begin(), b.rotation_steps().end());
+      p.bootstraps = b.counters().bootstraps;
+    } catch (...) {
+      errors[static_cast<std::size_t>(i)] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
   Calibration out;
   std::map<std::string, double> maxima;
-  for (const auto& s : sentences) {
-    const Encoding enc = tokenizer.encode(s, layout.tokens);
-    nn::he::PlainBackend b(layout, fresh_level);
-    std::size_t n = 0;
-    const auto packed = embed_and_pack(model, enc, layout, n);
-    nn::he::Tensor<nn::he::PlainBackend::Value> x{static_cast<std::size_t>(model.model().config().dim), {}};
-    for (const auto& c : packed) x.chunks.push_back(b.encrypt(c));
-    (void)encrypted_forward(b, model, std::move(x), n);
-    for (const auto& [site, m] : b.site_maxima()) maxima[site] = std::max(maxima[site], m);
-    out.rotation_steps.insert(b.rotation_steps().begin(), b.rotation_steps().end());
-    out.bootstraps_per_sentence = std::max(out.bootstraps_per_sentence, b.counters().bootstraps);
+  for (const Pass& p : passes) {
+    for (const auto& [site, m] : p.maxima) maxima[site] = std::max(maxima[site], m);
+    out.rotation_steps.insert(p.rotation_steps.begin(), p.rotation_steps.end());
+    out.bootstraps_per_sentence = std::max(out.bootstraps_per_sentence, p.bootstraps);
     ++out.sentences;
   }
   out.bounds = nn::he::bounds_from_maxima(maxima, margin);

@@ -180,9 +180,16 @@ int run_one(const Engine& e, double flood_sigma, bool check, bool plan_only, std
   if (plan_only) {
     const Session s = make_session(e, prepared.layout, false);
     const auto& cfg = e.m.model.model().config();
-    std::printf("plan: T=%zu dim=%lld bootstraps=%zu rotation_keys=%zu chunks=%zu\n", prepared.layout.tokens,
-                static_cast<long long>(cfg.dim), s.cal.bootstraps_per_sentence, s.cal.rotation_steps.size(),
-                prepared.layout.chunks(static_cast<std::size_t>(cfg.dim)));
+    // What the client's keys and the bootstrapper's plaintexts will occupy (on the device too).
+    const KeyFootprint keys = client_key_footprint(*e.ctx, *e.boot, s.cal.rotation_steps, e.boot->output_level());
+    std::printf("[plan] evaluation keys: %zu, %.0f MiB (bootstrapping's %zu, %.0f MiB); bootstrap plaintexts "
+                "%.0f MiB\n",
+                keys.keys, mib(keys.bytes), e.boot->key_count(), mib(e.boot->key_bytes()),
+                mib(e.boot->precomputed_bytes()));
+    std::printf("plan: T=%zu dim=%lld bootstraps=%zu rotation_keys=%zu chunks=%zu key_mib=%.0f\n",
+                prepared.layout.tokens, static_cast<long long>(cfg.dim), s.cal.bootstraps_per_sentence,
+                s.cal.rotation_steps.size(), prepared.layout.chunks(static_cast<std::size_t>(cfg.dim)),
+                mib(keys.bytes));
     return 0;
   }
   const Session s = make_session(e, prepared.layout);

@@ -82,6 +82,17 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
   return k;
 }
 
+KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
+                                  const std::set<int>& rotation_steps, int max_level) {
+  std::set<uint32_t> bootstrap_elements{ctx.conjugation_element()};
+  for (int s : boot.rotation_steps()) bootstrap_elements.insert(ctx.galois_element(s));
+  std::set<uint32_t> layer_elements;  // the layers' steps bootstrapping's full keys do not cover
+  for (int s : rotation_steps)
+    if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) layer_elements.insert(e);
+  return {boot.key_count() + layer_elements.size(),
+          boot.key_bytes() + layer_elements.size() * ckks::switching_key_bytes(ctx, max_level)};
+}
+
 LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,
                        const std::filesystem::path& data_dir, int widen) {
   if (vocab.empty()) {

@@ -79,6 +79,11 @@ class SwitchingKey {
   int max_level_ = -1;
 };
 
+// What a SwitchingKey for levels <= max_level occupies (max_level = ctx.max_level(): a full key),
+// without making one: digits_at_level(max_level) digits of two polynomials over max_level + 1 + k
+// limbs. For memory plans (how many keys fit on a device); equals SwitchingKey::size_bytes().
+std::size_t switching_key_bytes(const Context& ctx, int max_level);
+
 // Switches s^2 -> s after a multiplication.
 class RelinKey {
  public:

@@ -97,6 +97,9 @@ class Bootstrapper {
   std::size_t plaintext_count() const;
 
   BootstrapKeys create_keys(KeyGenerator& keygen) const;
+  // What create_keys' keys will occupy, without making them (their key_count() and size_bytes()).
+  std::size_t key_count() const;
+  std::size_t key_bytes() const;
 
   // Moves the precomputed plaintexts (CoeffToSlot and SlotToCoeff factors) to `device`, a CUDA
   // device or the emulated one (or back to the CPU): bootstrapping then runs there, on

@@ -49,6 +49,14 @@ struct ClientKeys {
 };
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
                             const std::set<int>& rotation_steps, int max_level);
+// The count and bytes of make_client_keys' evaluation keys, without making them (memory plans:
+// `hnn-distilbert --plan`): its evaluation.key_count() and evaluation.size_bytes().
+struct KeyFootprint {
+  std::size_t keys = 0;
+  std::size_t bytes = 0;
+};
+KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
+                                  const std::set<int>& rotation_steps, int max_level);
 
 // The HE-friendly model and its tokenizer, checked against each other; `slots` = model_slots.
 struct LoadedModel {
