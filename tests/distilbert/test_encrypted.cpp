@@ -239,6 +239,35 @@ TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
   }
 }
 
+// make_client_keys checks the footprint against the host's memory before minutes of key
+// generation: /proc/meminfo's fields are read by name, and a request beyond memory and swap fails.
+TEST(EncryptedDistilBert, KeysNeedingMoreThanTheHostHasFailFirst) {
+  const HostMemory m = parse_meminfo(
+      "MemTotal:       24000000 kB\nMemFree:         1000000 kB\nMemAvailable:   20000000 kB\n"
+      "SwapTotal:       2097148 kB\nSwapFree:        2000000 kB\n");
+  ASSERT_TRUE(m.known);
+  EXPECT_EQ(m.available, 20000000ull * 1024);
+  EXPECT_EQ(m.swap_free, 2000000ull * 1024);
+  EXPECT_FALSE(parse_meminfo("MemTotal: 24000000 kB\nXMemAvailable: 5 kB\n").known);  // whole names only
+  EXPECT_EQ(parse_meminfo("MemAvailable: 7 kB\n").swap_free, 0u);                       // no swap line
+
+  EXPECT_NO_THROW(require_host_memory(m.available, "keys", m));
+  EXPECT_NO_THROW(require_host_memory(m.available + 1, "keys", m));  // would swap: a warning only
+  try {
+    require_host_memory(m.available + m.swap_free + 1, "the evaluation keys", m);
+    ADD_FAILURE() << "more than memory and swap together was accepted";
+  } catch (const std::runtime_error& err) {
+    EXPECT_NE(std::string(err.what()).find("the evaluation keys need 21.0 GiB"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("19.1 GiB of memory available"), std::string::npos) << err.what();
+  }
+  EXPECT_NO_THROW(require_host_memory(std::size_t{1} << 62, "keys", HostMemory{}));  // unknown: not checked
+#ifdef __linux__
+  const HostMemory here = host_memory();
+  EXPECT_TRUE(here.known);
+  EXPECT_GT(here.available, 0u);
+#endif
+}
+
 // Every layer, bootstrapping included, on the CUDA backend (the emulated device in CI, a GPU where
 // one is present): the output ciphertext has exactly the CPU run's words.
 TEST(EncryptedDistilBert, CudaBackendGivesTheCpuWords) {

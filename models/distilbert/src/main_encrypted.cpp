@@ -105,6 +105,7 @@ Session make_session(const Engine& e, const he::Layout& layout, bool with_keys =
     t0 = Clock::now();
     s.device_keys = hnn::ckks::bootstrap::to_device(s.keys.evaluation, e.device);
     hnn::ckks::synchronize(*e.ctx, e.device);
+    s.keys.evaluation = {};  // the server evaluates with the device's copy: the host's would double the keys' memory
     std::printf("[device] evaluation keys moved to %s (%.1f s)\n", e.device.name().c_str(), seconds_since(t0));
   }
   return s;
@@ -186,6 +187,8 @@ int run_one(const Engine& e, double flood_sigma, bool check, bool plan_only, std
                 "%.0f MiB\n",
                 keys.keys, mib(keys.bytes), e.boot->key_count(), mib(e.boot->key_bytes()),
                 mib(e.boot->precomputed_bytes()));
+    if (const HostMemory m = host_memory(); m.known)
+      std::printf("[plan] host memory available: %.0f MiB (%.0f MiB of swap free)\n", mib(m.available), mib(m.swap_free));
     std::printf("plan: T=%zu dim=%lld bootstraps=%zu rotation_keys=%zu chunks=%zu key_mib=%.0f\n",
                 prepared.layout.tokens, static_cast<long long>(cfg.dim), s.cal.bootstraps_per_sentence,
                 s.cal.rotation_steps.size(), prepared.layout.chunks(static_cast<std::size_t>(cfg.dim)),

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include "hnn/ckks/device.h"
 #include "hnn/distilbert/sst2.h"
@@ -69,6 +72,8 @@ std::vector<std::string> calibration_sentences(const std::filesystem::path& tsv,
 
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
                             const std::set<int>& rotation_steps, int max_level) {
+  require_host_memory(client_key_footprint(*ctx, boot, rotation_steps, max_level).bytes, "the evaluation keys",
+                      host_memory());
   ClientKeys k;
   k.keygen = std::make_unique<ckks::KeyGenerator>(ctx);
   k.public_key = k.keygen->create_public_key();
@@ -91,6 +96,54 @@ KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstra
     if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) layer_elements.insert(e);
   return {boot.key_count() + layer_elements.size(),
           boot.key_bytes() + layer_elements.size() * ckks::switching_key_bytes(ctx, max_level)};
+}
+
+HostMemory parse_meminfo(std::string_view text) {
+  HostMemory m;
+  // "Name:   12345 kB" lines; the kernel writes kB for KiB.
+  auto field = [&](std::string_view name, std::size_t& out) {
+    for (std::size_t at = 0; (at = text.find(name, at)) != std::string_view::npos; at += name.size()) {
+      if (at != 0 && text[at - 1] != '\n') continue;  // "MemAvailable" inside another name
+      const std::size_t colon = at + name.size();
+      if (colon >= text.size() || text[colon] != ':') continue;
+      std::size_t kib = 0, i = colon + 1;
+      while (i < text.size() && text[i] == ' ') ++i;
+      const std::size_t digits = i;
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') kib = kib * 10 + static_cast<std::size_t>(text[i++] - '0');
+      if (i == digits) return false;
+      out = kib * 1024;
+      return true;
+    }
+    return false;
+  };
+  m.known = field("MemAvailable", m.available);
+  if (!field("SwapFree", m.swap_free)) m.swap_free = 0;
+  return m;
+}
+
+HostMemory host_memory() {
+  std::ifstream in("/proc/meminfo");
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_meminfo(text.str());
+}
+
+void require_host_memory(std::size_t bytes, std::string_view what, const HostMemory& memory) {
+  if (!memory.known) return;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  char line[320];
+  if (bytes > memory.available + memory.swap_free) {
+    std::snprintf(line, sizeof line,
+                  "%.*s need %.1f GiB, and this machine has %.1f GiB of memory available (%.1f GiB of swap free): "
+                  "free memory, or run on a machine with more",
+                  static_cast<int>(what.size()), what.data(), bytes / kGiB, memory.available / kGiB,
+                  memory.swap_free / kGiB);
+    throw std::runtime_error(line);
+  }
+  if (bytes > memory.available)
+    std::fprintf(stderr, "warning: %.*s need %.1f GiB, more than the %.1f GiB of memory available: the run will swap\n",
+                 static_cast<int>(what.size()), what.data(), bytes / kGiB, memory.available / kGiB);
 }
 
 LoadedModel load_model(const std::filesystem::path& model_dir, std::filesystem::path vocab,

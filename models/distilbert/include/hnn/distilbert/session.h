@@ -58,6 +58,20 @@ struct KeyFootprint {
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level);
 
+// Host memory as Linux's /proc/meminfo gives it (MemAvailable, SwapFree); known = false where the
+// text has no MemAvailable line (another OS, an old kernel): then nothing is checked.
+struct HostMemory {
+  bool known = false;
+  std::size_t available = 0;  // bytes the kernel can hand out without swapping
+  std::size_t swap_free = 0;
+};
+HostMemory parse_meminfo(std::string_view text);
+HostMemory host_memory();  // this machine's, read now
+// Before minutes of key generation end in the OOM killer: throws std::runtime_error naming both
+// figures when `bytes` exceed what the host can still hand out (available + free swap); prints one
+// warning line when they exceed `available` alone (the run would swap).
+void require_host_memory(std::size_t bytes, std::string_view what, const HostMemory& memory);
+
 // The HE-friendly model and its tokenizer, checked against each other; `slots` = model_slots.
 struct LoadedModel {
   HeFriendlyClassifier model;
