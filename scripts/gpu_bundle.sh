@@ -8,7 +8,7 @@
 # included, and a command at most 10 minutes. So the whole check is one call, `run.sh all`, which
 # runs the stages most wanted first, each under a global deadline (BUDGET seconds, 540 by
 # default), and skips, with a line saying so, what no longer fits:
-#   1. the gpu suite with poisoned buffers                       (issue 3: "done when" it passes)
+#   1. the gpu suite, poisoned buffers, a wait after each kernel (issue 3: "done when" it passes)
 #   2. compute-sanitizer memcheck on a subset of it              (issue 3)
 #   3. hnn-bench-cuda: NTT, ModUp/ModDown, key switch, HMult, rotate, rescale   (issue 3's table)
 #   4. hnn-bench-bootstrap's BM_CudaBootstrap cases              (issue 4's GPU timing)
@@ -89,7 +89,7 @@ step() {
   echo "rc=\$rc \$((\$(date +%s) - t0)) s (\$log): \$*" | tee -a "\$out/summary.txt"
 }
 tests() {
-  step tests.log 200 env HNN_CUDA_POISON=1 "\$bin/test_gpu"
+  step tests.log 200 env HNN_CUDA_POISON=1 HNN_CUDA_SYNC=1 "\$bin/test_gpu"
   # A suite that skipped on a GPU machine is not a pass: the counts go into the summary.
   echo "gpu suite: \$(grep -c '^\[       OK \]' "\$out/tests.log" 2>/dev/null) passed, \$(grep -c '^\[  SKIPPED \]' "\$out/tests.log" 2>/dev/null) skipped, \$(grep -c '^\[  FAILED  \]' "\$out/tests.log" 2>/dev/null) failed (lines)" | tee -a "\$out/summary.txt"
   [ -n "\$sanitizer" ] || { echo "SKIPPED: no compute-sanitizer" | tee -a "\$out/summary.txt"; return; }

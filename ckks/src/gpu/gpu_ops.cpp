@@ -167,8 +167,14 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
   LimbMap key_map = dc.extended(level);
   for (std::size_t t = limbs; t < ext_limbs; ++t)
     key_map.position[t] = static_cast<uint16_t>(key.special_offset() + (t - limbs));
-  if (!acc0.on_device() || acc0.limbs() != ext_limbs) acc0 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
-  if (!acc1.on_device() || acc1.limbs() != ext_limbs) acc1 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
+  for (std::size_t j = 0; j < digits; ++j) {
+    require_same_device(dec.digits[0], dec.digits[j], "key switch (its digits)");
+    require_same_device(dec.digits[0], key.b(j), "key switch (the switching key)");
+    require_same_device(dec.digits[0], key.a(j), "key switch (the switching key)");
+  }
+  const rns::Device device = dec.digits[0].device();
+  if (acc0.device() != device || acc0.limbs() != ext_limbs) acc0 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
+  if (acc1.device() != device || acc1.limbs() != ext_limbs) acc1 = dc.make_poly(ext_limbs, rns::Domain::Ntt);
   cuda::poly::key_switch_inner_product(ext, kb, ka, digits, perm ? dc.permutation(*perm) : nullptr, acc0.device_data(),
                                        acc1.device_data(), dc.moduli(), key_map, ctx.n(),
                                        dc.stream());
@@ -222,11 +228,13 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::array<RnsPoly, 2>>& babies, RnsPoly& s0, RnsPoly& s1) {
   const auto& dc = device_of(ctx, s0);
   // The (plaintext, baby c0, baby c1) pointers of every term, uploaded once for the kernel.
+  require_same_device(s0, s1, "linear transform (its sums)");
   std::vector<const uint64_t*> table;
   table.reserve(3 * terms.size());
   for (const auto& [bi, pt] : terms) {
     require_same_device(s0, pt, "linear transform (its plaintexts)");
     require_same_device(s0, babies[bi][0], "linear transform");
+    require_same_device(s0, babies[bi][1], "linear transform");
     table.push_back(pt.device_data());
     table.push_back(babies[bi][0].device_data());
     table.push_back(babies[bi][1].device_data());

@@ -33,6 +33,10 @@ namespace hnn::ntt::blocked {
 inline constexpr int kWordsPerThread = 8;
 inline constexpr int kButterfliesPerThread = kWordsPerThread / 2;
 inline constexpr int kLogMaxBlockWords = 12;     // 32 KiB of shared memory, 512 threads
+// Above 48 KiB a kernel needs cudaFuncSetAttribute(cudaFuncAttributeMaxDynamicSharedMemorySize)
+// before its launch, which the launches do not do.
+static_assert((std::size_t{1} << kLogMaxBlockWords) * sizeof(uint64_t) <= 48 * 1024,
+              "NTT blocks beyond 48 KiB of shared memory need an opt-in at launch");
 inline constexpr int kLogTargetBlockWords = 11;  // 16 KiB, 256 threads
 inline constexpr int kLogMinBlockWords = 9;      // 4 KiB, 64 threads (small batches only)
 inline constexpr int kLogMinColumns = 3;         // column-pass rows of >= 64 bytes (two sectors)

@@ -80,7 +80,7 @@ void run_pass(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup
     hnn::cuda::use_device_of(stream);
     pass_kernel<kForward, kColumns><<<dim3(blocks, map.count), threads, shared, hnn::cuda::stream_of(stream)>>>(
         data, roots, roots_shoup, scalars, shape, map);
-    HNN_CUDA_CHECK(cudaGetLastError(), "NTT kernel launch");
+    hnn::cuda::check_launch(stream, kColumns ? "NTT column pass" : "NTT row pass");
     return;
   }
   std::vector<uint64_t> sh(shared / sizeof(uint64_t));

@@ -29,6 +29,11 @@ inline cudaStream_t stream_of(const Stream& s) { return static_cast<cudaStream_t
 // record or an allocation on a stream of another device, and a thread starts on device 0.
 void use_device_of(const Stream& s);
 
+// After every kernel launch: the launch's own error, and with HNN_CUDA_SYNC=1 the kernel's too (the
+// stream is waited for), so that a fault names its kernel instead of a later call (debugging and
+// the first runs on new hardware; it costs a host wait per launch).
+void check_launch(const Stream& s, const char* what);
+
 }  // namespace hnn::cuda
 
 #define HNN_CUDA_CHECK(call, ...)                                                                 \

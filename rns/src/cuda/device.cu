@@ -17,7 +17,20 @@ bool poison_allocations() {
   }();
   return on;
 }
+
+bool sync_after_launch() {
+  static const bool on = [] {
+    const char* v = std::getenv("HNN_CUDA_SYNC");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
 }  // namespace
+
+void check_launch(const Stream& s, const char* what) {
+  HNN_CUDA_CHECK(cudaGetLastError(), what);
+  if (sync_after_launch()) HNN_CUDA_CHECK(cudaStreamSynchronize(stream_of(s)), what, " (HNN_CUDA_SYNC: the kernel itself)");
+}
 
 bool built_with_cuda() noexcept { return true; }
 
@@ -72,8 +85,18 @@ Stream Stream::borrow(void* native, int device, bool emulated) {
   return s;
 }
 
+namespace {
+// Destructors cannot throw: a failure is cleared, so that the next check does not blame another call.
+void destroy_stream(void* s) noexcept {
+  if (s && cudaStreamDestroy(static_cast<cudaStream_t>(s)) != cudaSuccess) cudaGetLastError();
+}
+void destroy_event(void* e) noexcept {
+  if (e && cudaEventDestroy(static_cast<cudaEvent_t>(e)) != cudaSuccess) cudaGetLastError();
+}
+}  // namespace
+
 Stream::~Stream() {
-  if (stream_ && owned_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+  if (owned_) destroy_stream(stream_);
 }
 
 Stream::Stream(Stream&& o) noexcept
@@ -83,7 +106,7 @@ Stream::Stream(Stream&& o) noexcept
 
 Stream& Stream::operator=(Stream&& o) noexcept {
   if (this != &o) {
-    if (stream_ && owned_) cudaStreamDestroy(static_cast<cudaStream_t>(stream_));
+    if (owned_) destroy_stream(stream_);
     stream_ = o.stream_;
     device_ = o.device_;
     emulated_ = o.emulated_;
@@ -103,15 +126,15 @@ EventTimer::EventTimer(const Stream& stream) : stream_(stream.native()), device_
   cudaEvent_t a = nullptr, b = nullptr;
   HNN_CUDA_CHECK(cudaEventCreate(&a));
   const cudaError_t err = cudaEventCreate(&b);
-  if (err != cudaSuccess) cudaEventDestroy(a);
+  if (err != cudaSuccess) destroy_event(a);
   HNN_CUDA_CHECK(err);
   start_ = a;
   stop_ = b;
 }
 
 EventTimer::~EventTimer() {
-  cudaEventDestroy(static_cast<cudaEvent_t>(start_));
-  cudaEventDestroy(static_cast<cudaEvent_t>(stop_));
+  destroy_event(start_);
+  destroy_event(stop_);
 }
 
 void EventTimer::start() {
@@ -216,8 +239,12 @@ void DeviceBuffer::download(void* host, std::size_t bytes, const Stream& stream)
 
 void DeviceBuffer::fill_bytes(unsigned char value, const Stream& stream) {
   if (!bytes_) return;
-  if (stream.is_emulated()) std::memset(ptr_, value, bytes_);
-  else HNN_CUDA_CHECK(cudaMemsetAsync(ptr_, value, bytes_, stream_of(stream)));
+  if (stream.is_emulated()) {
+    std::memset(ptr_, value, bytes_);
+    return;
+  }
+  use_device_of(stream);
+  HNN_CUDA_CHECK(cudaMemsetAsync(ptr_, value, bytes_, stream_of(stream)));
 }
 
 namespace {
@@ -231,8 +258,38 @@ void copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, co
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream) {
   copy(dst, src, bytes, cudaMemcpyDeviceToDevice, stream);
 }
+// cudaMemcpyAsync from pageable memory only "might be" synchronous, and from pinned memory it is
+// not: the caller's words may still be read after the call returns. A small upload (slot values,
+// pointer tables: the hot ones) goes from a heap copy that a host function frees once the stream
+// has passed the copy, so the host never waits; a large one (keys, tables, polynomials: rare)
+// waits for its copy.
+namespace {
+constexpr std::size_t kStagedUploadBytes = std::size_t{1} << 20;
+void CUDART_CB free_staging(void* p) { std::free(p); }
+}  // namespace
+
 void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream) {
-  copy(dst, host, bytes, cudaMemcpyHostToDevice, stream);
+  if (bytes == 0) return;
+  if (stream.is_emulated()) {
+    std::memcpy(dst, host, bytes);
+    return;
+  }
+  use_device_of(stream);
+  if (bytes > kStagedUploadBytes) {
+    HNN_CUDA_CHECK(cudaMemcpyAsync(dst, host, bytes, cudaMemcpyHostToDevice, stream_of(stream)), bytes, " bytes");
+    stream.synchronize();
+    return;
+  }
+  void* staging = std::malloc(bytes);
+  if (!staging) throw CudaError("upload staging of " + std::to_string(bytes) + " bytes failed (out of host memory)");
+  std::memcpy(staging, host, bytes);
+  cudaError_t err = cudaMemcpyAsync(dst, staging, bytes, cudaMemcpyHostToDevice, stream_of(stream));
+  if (err == cudaSuccess) err = cudaLaunchHostFunc(stream_of(stream), free_staging, staging);
+  if (err != cudaSuccess) {
+    cudaStreamSynchronize(stream_of(stream));  // nothing queued may still read the staging copy
+    std::free(staging);
+    HNN_CUDA_CHECK(err, "upload of ", bytes, " bytes");
+  }
 }
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream) {
   copy(host, src, bytes, cudaMemcpyDeviceToHost, stream);

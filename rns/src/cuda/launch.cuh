@@ -29,7 +29,7 @@ void for_each_word(const Stream& stream, std::size_t rows, std::size_t width, co
   use_device_of(stream);
   const dim3 grid(static_cast<unsigned>((width + kThreadsPerBlock - 1) / kThreadsPerBlock), static_cast<unsigned>(rows));
   grid_kernel<<<grid, kThreadsPerBlock, 0, stream_of(stream)>>>(body, static_cast<unsigned>(width));
-  HNN_CUDA_CHECK(cudaGetLastError(), what);
+  check_launch(stream, what);
 }
 
 }  // namespace hnn::cuda

@@ -133,6 +133,9 @@ class DeviceBuffer {
 };
 
 // Raw copies ordered on `stream` (device pointers from DeviceBuffers of that stream's kind).
+// A host-to-device copy has read `host` when it returns (the caller may reuse or free it; small
+// copies are staged, large ones waited for); a device-to-host copy has landed only after
+// stream.synchronize().
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream);
 void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream);
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream);

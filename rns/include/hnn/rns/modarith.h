@@ -108,12 +108,7 @@ HNN_HD uint64_t mul_mod(uint64_t a, uint64_t b, const Modulus& m) {
 
 // Shoup's precomputation for a fixed multiplicand w < q: floor(w * 2^64 / q).
 HNN_HD uint64_t shoup_precompute(uint64_t w, uint64_t q) {
-#if defined(__CUDA_ARCH__)
-  // Device code builds tables on the host; this path exists for completeness.
-  return static_cast<uint64_t>(((static_cast<unsigned __int128>(w)) << 64) / q);
-#else
   return static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 64) / q);
-#endif
 }
 
 // a * w mod q in [0, 2q) for any a < 2^64 (Shoup / Harvey lazy multiplication).
