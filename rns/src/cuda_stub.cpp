@@ -36,6 +36,7 @@ void DeviceBuffer::release() noexcept {}
 void copy_device_to_device(void*, const void*, std::size_t, const Stream&) { unavailable(); }
 void copy_host_to_device(void*, const void*, std::size_t, const Stream&) { unavailable(); }
 void copy_device_to_host(void*, const void*, std::size_t, const Stream&) { unavailable(); }
+Activity activity() noexcept { return {}; }
 
 }  // namespace hnn::cuda
 

@@ -2,6 +2,7 @@
 // keys and precomputed plaintexts give exactly the same words, for full, sparse and real slots.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "../ckks/ckks_fixture.h"
@@ -46,4 +47,37 @@ TEST(GpuBootstrap, MatchesTheCpuBootstrapWordForWord) {
     const auto got = w.encoder->decode(w.decryptor->decrypt(dev));
     EXPECT_GT(test::precision(got, x).mean_bits, 15.0);
   }
+}
+
+// "No hidden host round trips": once its tables are on the device (the first bootstrap builds the
+// permutations), a bootstrap on the device never waits for it and copies nothing back; what it
+// launches and uploads (the giant steps' pointer tables) is printed for the launch-overhead plan.
+TEST(GpuBootstrap, NeverWaitsForTheDevice) {
+  HNN_REQUIRE_GPU();
+  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(0);
+  test::CkksWorld w(preset.params, 12);
+  ckks::bootstrap::Bootstrapper boot(w.ctx, preset.config);
+  const auto keys = boot.create_keys(*w.keygen);
+  boot.move_to(test::gpu_device());
+  const auto dkeys = ckks::bootstrap::to_device(keys, test::gpu_device());
+  const auto x = test::random_complex(boot.slots(), 0.8);
+  const Ciphertext dct = ckks::to_device(w.encryptor->encrypt(w.encoder->encode(x, 0)), test::gpu_device());
+  (void)boot.bootstrap(dct, dkeys);
+  const cuda::Activity before = cuda::activity();
+  const Ciphertext out = boot.bootstrap(dct, dkeys);
+  const cuda::Activity a = cuda::activity() - before;
+  std::printf("[activity] one logN 12 bootstrap on the device: %llu kernel launches, %llu uploads (%llu bytes), "
+              "%llu host waits, %llu downloads\n",
+              static_cast<unsigned long long>(a.launches), static_cast<unsigned long long>(a.uploads),
+              static_cast<unsigned long long>(a.upload_bytes), static_cast<unsigned long long>(a.host_waits),
+              static_cast<unsigned long long>(a.downloads));
+  EXPECT_GT(a.launches, 0u);
+  EXPECT_EQ(a.host_waits, 0u);
+  EXPECT_EQ(a.downloads, 0u);
+  EXPECT_GT(test::precision(w.encoder->decode(w.decryptor->decrypt(out)), x).mean_bits, 15.0);
+  const cuda::Activity before_copy = cuda::activity();
+  (void)ckks::to_host(out);
+  const cuda::Activity copy = cuda::activity() - before_copy;
+  EXPECT_GE(copy.host_waits, 1u);  // the counters do see a round trip
+  EXPECT_GE(copy.downloads, 2u);
 }

@@ -76,6 +76,7 @@ void run_pass(uint64_t* data, const uint64_t* roots, const uint64_t* roots_shoup
   const unsigned blocks = kColumns ? shape.column_blocks() : shape.row_blocks();
   const unsigned threads = kColumns ? shape.column_threads() : shape.row_threads();
   const std::size_t shared = kColumns ? shape.column_shared_bytes() : shape.row_shared_bytes();
+  hnn::cuda::note_launch();
   if (!stream.is_emulated()) {
     hnn::cuda::use_device_of(stream);
     pass_kernel<kForward, kColumns><<<dim3(blocks, map.count), threads, shared, hnn::cuda::stream_of(stream)>>>(

@@ -33,6 +33,8 @@ void use_device_of(const Stream& s);
 // stream is waited for), so that a fault names its kernel instead of a later call (debugging and
 // the first runs on new hardware; it costs a host wait per launch).
 void check_launch(const Stream& s, const char* what);
+// Counts a kernel launch (run on a GPU or emulated) for activity().
+void note_launch() noexcept;
 
 }  // namespace hnn::cuda
 

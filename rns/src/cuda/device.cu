@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -26,6 +27,18 @@ bool sync_after_launch() {
   return on;
 }
 }  // namespace
+
+namespace {
+std::atomic<std::uint64_t> launches{0}, host_waits{0}, uploads{0}, upload_bytes{0}, downloads{0};
+}  // namespace
+
+void note_launch() noexcept { launches.fetch_add(1, std::memory_order_relaxed); }
+
+Activity activity() noexcept {
+  return {launches.load(std::memory_order_relaxed), host_waits.load(std::memory_order_relaxed),
+          uploads.load(std::memory_order_relaxed), upload_bytes.load(std::memory_order_relaxed),
+          downloads.load(std::memory_order_relaxed)};
+}
 
 void check_launch(const Stream& s, const char* what) {
   HNN_CUDA_CHECK(cudaGetLastError(), what);
@@ -117,6 +130,7 @@ Stream& Stream::operator=(Stream&& o) noexcept {
 }
 
 void Stream::synchronize() const {
+  host_waits.fetch_add(1, std::memory_order_relaxed);
   if (!emulated_) HNN_CUDA_CHECK(cudaStreamSynchronize(stream_of(*this)));
 }
 
@@ -270,8 +284,11 @@ void CUDART_CB free_staging(void* p) { std::free(p); }
 
 void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream) {
   if (bytes == 0) return;
+  uploads.fetch_add(1, std::memory_order_relaxed);
+  upload_bytes.fetch_add(bytes, std::memory_order_relaxed);
   if (stream.is_emulated()) {
     std::memcpy(dst, host, bytes);
+    if (bytes > kStagedUploadBytes) stream.synchronize();  // a no-op, counted as on a GPU
     return;
   }
   use_device_of(stream);
@@ -292,6 +309,7 @@ void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const S
   }
 }
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream) {
+  if (bytes != 0) downloads.fetch_add(1, std::memory_order_relaxed);
   copy(host, src, bytes, cudaMemcpyDeviceToHost, stream);
 }
 

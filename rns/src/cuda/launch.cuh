@@ -20,6 +20,7 @@ template <class Body>
 void for_each_word(const Stream& stream, std::size_t rows, std::size_t width, const Body& body, const char* what) {
   static_assert(sizeof(Body) <= 4000, "kernel arguments must stay within CUDA's 4 KiB parameter space");
   if (rows == 0 || width == 0) return;
+  note_launch();
   if (stream.is_emulated()) {
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t c = 0; c < width; ++c) body(static_cast<unsigned>(r), static_cast<unsigned>(c));

@@ -14,6 +14,7 @@
 // wrote shows; on a GPU, HNN_CUDA_POISON=1 in the environment does the same.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -139,5 +140,17 @@ class DeviceBuffer {
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream);
 void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream);
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream);
+
+// What this process has asked of the CUDA backend so far, the emulated device included: kernel
+// launches, host waits (Stream::synchronize), and copies each way. For plans (launches per
+// bootstrap) and tests (an operation on the device never waits for it). Zero without CUDA.
+struct Activity {
+  std::uint64_t launches = 0, host_waits = 0, uploads = 0, upload_bytes = 0, downloads = 0;
+  friend Activity operator-(const Activity& a, const Activity& b) {
+    return {a.launches - b.launches, a.host_waits - b.host_waits, a.uploads - b.uploads,
+            a.upload_bytes - b.upload_bytes, a.downloads - b.downloads};
+  }
+};
+Activity activity() noexcept;
 
 }  // namespace hnn::cuda
