@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <vector>
 
 #include "check.cuh"
 #include "hnn/rns/error.h"
@@ -274,12 +277,35 @@ void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const 
 }
 // cudaMemcpyAsync from pageable memory only "might be" synchronous, and from pinned memory it is
 // not: the caller's words may still be read after the call returns. A small upload (slot values,
-// pointer tables: the hot ones) goes from a heap copy that a host function frees once the stream
-// has passed the copy, so the host never waits; a large one (keys, tables, polynomials: rare)
-// waits for its copy.
+// pointer tables: the hot ones) goes from a heap copy, freed once an event recorded behind its copy
+// has completed (looked at by later uploads), so neither the host nor the stream waits; a large
+// one (keys, tables, polynomials: rare) waits for its copy.
 namespace {
 constexpr std::size_t kStagedUploadBytes = std::size_t{1} << 20;
-void CUDART_CB free_staging(void* p) { std::free(p); }
+
+struct Staged {
+  void* words;
+  cudaEvent_t copied;
+};
+std::mutex staged_mutex;
+std::vector<Staged> staged;  // copies in flight; what is left at exit is left to the OS
+
+// Frees the staging copies whose copies have completed (a failed query frees too: a device in
+// error runs no more copies). Under staged_mutex.
+void free_completed_staging() noexcept {
+  const auto done = std::remove_if(staged.begin(), staged.end(), [](const Staged& s) {
+    const cudaError_t e = cudaEventQuery(s.copied);
+    if (e == cudaErrorNotReady) {
+      cudaGetLastError();  // not an error: do not leave it for the next check
+      return false;
+    }
+    if (e != cudaSuccess) cudaGetLastError();
+    destroy_event(s.copied);
+    std::free(s.words);
+    return true;
+  });
+  staged.erase(done, staged.end());
+}
 }  // namespace
 
 void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const Stream& stream) {
@@ -297,16 +323,23 @@ void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const S
     stream.synchronize();
     return;
   }
-  void* staging = std::malloc(bytes);
-  if (!staging) throw CudaError("upload staging of " + std::to_string(bytes) + " bytes failed (out of host memory)");
-  std::memcpy(staging, host, bytes);
-  cudaError_t err = cudaMemcpyAsync(dst, staging, bytes, cudaMemcpyHostToDevice, stream_of(stream));
-  if (err == cudaSuccess) err = cudaLaunchHostFunc(stream_of(stream), free_staging, staging);
+  std::lock_guard<std::mutex> lock(staged_mutex);
+  free_completed_staging();
+  staged.reserve(staged.size() + 1);  // the push below cannot fail once the copy is queued
+  void* words = std::malloc(bytes);
+  if (!words) throw CudaError("upload staging of " + std::to_string(bytes) + " bytes failed (out of host memory)");
+  std::memcpy(words, host, bytes);
+  cudaEvent_t copied = nullptr;
+  cudaError_t err = cudaEventCreateWithFlags(&copied, cudaEventDisableTiming);
+  if (err == cudaSuccess) err = cudaMemcpyAsync(dst, words, bytes, cudaMemcpyHostToDevice, stream_of(stream));
+  if (err == cudaSuccess) err = cudaEventRecord(copied, stream_of(stream));
   if (err != cudaSuccess) {
     cudaStreamSynchronize(stream_of(stream));  // nothing queued may still read the staging copy
-    std::free(staging);
+    destroy_event(copied);
+    std::free(words);
     HNN_CUDA_CHECK(err, "upload of ", bytes, " bytes");
   }
+  staged.push_back({words, copied});
 }
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream) {
   if (bytes != 0) downloads.fetch_add(1, std::memory_order_relaxed);
