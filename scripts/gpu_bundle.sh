@@ -91,7 +91,9 @@ step() {
 tests() {
   step tests.log 200 env HNN_CUDA_POISON=1 HNN_CUDA_SYNC=1 "\$bin/test_gpu"
   # A suite that skipped on a GPU machine is not a pass: the counts go into the summary.
-  echo "gpu suite: \$(grep -c '^\[       OK \]' "\$out/tests.log" 2>/dev/null) passed, \$(grep -c '^\[  SKIPPED \]' "\$out/tests.log" 2>/dev/null) skipped, \$(grep -c '^\[  FAILED  \]' "\$out/tests.log" 2>/dev/null) failed (lines)" | tee -a "\$out/summary.txt"
+  # gtest's closing summary repeats the names without a time: count the per-test lines only.
+  count() { grep -c "^\\[\$1\\] .* ([0-9]* ms)\$" "\$out/tests.log" 2>/dev/null; }
+  echo "gpu suite: \$(count '       OK ') passed, \$(count '  SKIPPED ') skipped, \$(count '  FAILED  ') failed" | tee -a "\$out/summary.txt"
   [ -n "\$sanitizer" ] || { echo "SKIPPED: no compute-sanitizer" | tee -a "\$out/summary.txt"; return; }
   step sanitizer.log 90 "\$sanitizer" --tool memcheck --error-exitcode 9 "\$bin/test_gpu" \\
     --gtest_filter='GpuPoly.*:GpuEncoder.*:GpuEvaluator.ADevice*'
@@ -125,18 +127,18 @@ distilbert() {
 # JSON lines are appended as each sentence ends, so a run cut by the deadline keeps what it did).
 base() {
   need_model || return 0
-  step base.log 560 "\$bin/hnn-distilbert" "\${shipped[@]}" --widen 2 --pad-to 128 --device cuda \\
+  step base.log 585 "\$bin/hnn-distilbert" "\${shipped[@]}" --widen 2 --pad-to 128 --device cuda \\
     "a gorgeous , witty , seductive movie ."
 }
 agreement() {
   need_model || return 0
-  step agreement.log 560 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda --sst2 models/distilbert/data/sst2/dev.tsv \\
+  step agreement.log 585 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda --sst2 models/distilbert/data/sst2/dev.tsv \\
     --count 200 --max-tokens 16 --results "\$out/agreement_gpu.jsonl" --tag $commit-gpu
 }
 case "\${1:-}" in
   all) tests; bench; distilbert; racecheck ;;
-  base) base ;;
-  agreement) agreement ;;
+  base) [ -n "\${BUDGET:-}" ] || budget=590; base ;;            # a call of its own: up to its 600 s
+  agreement) [ -n "\${BUDGET:-}" ] || budget=590; agreement ;;
   tests) tests; racecheck ;;
   bench) bench ;;
   distilbert) distilbert with-cpu ;;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <algorithm>
 #include <filesystem>
@@ -234,6 +235,11 @@ TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
     const KeyFootprint planned = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, level);
     EXPECT_EQ(planned.keys, made.evaluation.key_count());
     EXPECT_EQ(planned.bytes, made.evaluation.size_bytes());
+    if (level == e.ctx->max_level()) {  // -1 reads as the full levels, as in add_galois_keys
+      const KeyFootprint full = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, -1);
+      EXPECT_EQ(full.bytes, planned.bytes);
+      EXPECT_EQ(full.keys, planned.keys);
+    }
     if (level == e.boot->output_level()) restricted_bytes = planned.bytes;
     else EXPECT_GT(planned.bytes, restricted_bytes);  // the layers' own keys exist and are smaller when restricted
   }
@@ -261,6 +267,17 @@ TEST(EncryptedDistilBert, KeysNeedingMoreThanTheHostHasFailFirst) {
     EXPECT_NE(std::string(err.what()).find("19.1 GiB of memory available"), std::string::npos) << err.what();
   }
   EXPECT_NO_THROW(require_host_memory(std::size_t{1} << 62, "keys", HostMemory{}));  // unknown: not checked
+  // Absurd figures saturate instead of wrapping around into a small number.
+  const HostMemory huge = parse_meminfo("MemAvailable: 99999999999999999999999 kB\nSwapFree: 99999999999999999999 kB\n");
+  EXPECT_EQ(huge.available, SIZE_MAX);
+  EXPECT_NO_THROW(require_host_memory(SIZE_MAX, "keys", huge));
+  // A container's cgroup limit caps what is available; "max" (no limit) and missing files do not.
+  EXPECT_EQ(limit_to_cgroup(m, "8589934592\n", "4294967296\n").available, 4294967296ull);
+  EXPECT_EQ(limit_to_cgroup(m, "max\n", "4294967296\n").available, m.available);
+  EXPECT_EQ(limit_to_cgroup(m, "", "").available, m.available);
+  EXPECT_EQ(limit_to_cgroup(m, "100\n", "200\n").available, 0u);
+  EXPECT_THROW(require_host_memory(1, "keys", limit_to_cgroup(HostMemory{true, 1 << 30, 0}, "100", "200")),
+               std::runtime_error);
 #ifdef __linux__
   const HostMemory here = host_memory();
   EXPECT_TRUE(here.known);

@@ -1,5 +1,11 @@
-// Element-wise GPU kernels against the CPU arithmetic, with poisoned outputs: every word written.
+// Element-wise GPU kernels against the CPU arithmetic, with poisoned outputs: every word written;
+// and the uploads those kernels' inputs go through.
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "gpu_util.h"
 #include "hnn/rns/cuda_poly.h"
@@ -177,4 +183,33 @@ TEST(GpuPoly, PermuteInnerProductAndBaseConversionMatchCpu) {
   }
   EXPECT_EQ(get(o0, ext_limbs * n), w0);
   EXPECT_EQ(get(o1, ext_limbs * n), w1);
+}
+
+// An upload has read the host's words when it returns, though the stream is busy (copies queued
+// ahead of it): the caller may overwrite them at once. The source is pinned memory, from which
+// cudaMemcpyAsync really is asynchronous, so an upload that did not stage its words would read the
+// overwritten ones. Small uploads are staged, large ones waited for: both sizes are tried.
+TEST(GpuPoly, UploadsHaveReadTheHostWordsWhenTheyReturn) {
+  HNN_REQUIRE_GPU();
+  if (test::kGpuEmulated) GTEST_SKIP() << "emulated copies are memcpy: nothing runs behind the host";
+  cuda::Stream stream = test::gpu_stream();
+  cuda::DeviceBuffer busy(std::size_t{256} << 20, stream);
+  busy.fill_bytes(0, stream);
+  for (std::size_t words : {std::size_t{1000}, std::size_t{300000}}) {
+    SCOPED_TRACE(std::to_string(words) + " words");
+    uint64_t* host = nullptr;
+    ASSERT_EQ(cudaHostAlloc(reinterpret_cast<void**>(&host), words * 8, cudaHostAllocDefault), cudaSuccess);
+    std::vector<uint64_t> expected(words);
+    for (std::size_t i = 0; i < words; ++i) expected[i] = host[i] = i * 0x9e3779b97f4a7c15ull;
+    std::vector<cuda::DeviceBuffer> queued;
+    for (int i = 0; i < 8; ++i) queued.push_back(busy.clone(stream));  // 2 GiB of copies ahead
+    cuda::DeviceBuffer d(words * 8, stream);
+    d.upload(host, words * 8, stream);
+    std::fill(host, host + words, uint64_t{0xdeadbeef});  // the caller reuses its buffer at once
+    std::vector<uint64_t> back(words);
+    d.download(back.data(), words * 8, stream);
+    stream.synchronize();
+    EXPECT_EQ(back, expected);
+    EXPECT_EQ(cudaFreeHost(host), cudaSuccess);
+  }
 }

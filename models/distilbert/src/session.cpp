@@ -1,9 +1,12 @@
 #include "hnn/distilbert/session.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -89,6 +92,7 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
 
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level) {
+  if (max_level < 0) max_level = ctx.max_level();  // as add_galois_keys reads it: full keys
   std::set<uint32_t> bootstrap_elements{ctx.conjugation_element()};
   for (int s : boot.rotation_steps()) bootstrap_elements.insert(ctx.galois_element(s));
   std::set<uint32_t> layer_elements;  // the layers' steps bootstrapping's full keys do not cover
@@ -98,6 +102,27 @@ KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstra
           boot.key_bytes() + layer_elements.size() * ckks::switching_key_bytes(ctx, max_level)};
 }
 
+namespace {
+// The leading decimal digits of `text`, saturated at SIZE_MAX; nullopt without any.
+std::optional<std::size_t> parse_count(std::string_view text) {
+  std::size_t v = 0, i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    const auto d = static_cast<std::size_t>(text[i] - '0');
+    v = v > (SIZE_MAX - d) / 10 ? SIZE_MAX : v * 10 + d;
+  }
+  if (i == 0) return std::nullopt;
+  return v;
+}
+
+std::string read_file(const char* path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
 HostMemory parse_meminfo(std::string_view text) {
   HostMemory m;
   // "Name:   12345 kB" lines; the kernel writes kB for KiB.
@@ -106,12 +131,11 @@ HostMemory parse_meminfo(std::string_view text) {
       if (at != 0 && text[at - 1] != '\n') continue;  // "MemAvailable" inside another name
       const std::size_t colon = at + name.size();
       if (colon >= text.size() || text[colon] != ':') continue;
-      std::size_t kib = 0, i = colon + 1;
+      std::size_t i = colon + 1;
       while (i < text.size() && text[i] == ' ') ++i;
-      const std::size_t digits = i;
-      while (i < text.size() && text[i] >= '0' && text[i] <= '9') kib = kib * 10 + static_cast<std::size_t>(text[i++] - '0');
-      if (i == digits) return false;
-      out = kib * 1024;
+      const std::optional<std::size_t> kib = parse_count(text.substr(i));
+      if (!kib) return false;
+      out = *kib > SIZE_MAX / 1024 ? SIZE_MAX : *kib * 1024;
       return true;
     }
     return false;
@@ -121,19 +145,23 @@ HostMemory parse_meminfo(std::string_view text) {
   return m;
 }
 
+HostMemory limit_to_cgroup(HostMemory m, std::string_view max, std::string_view current) {
+  const std::optional<std::size_t> limit = parse_count(max), used = parse_count(current);
+  if (!m.known || !limit || !used) return m;  // "max": no limit; a file missing: not cgroup v2
+  m.available = std::min(m.available, *limit > *used ? *limit - *used : 0);
+  return m;
+}
+
 HostMemory host_memory() {
-  std::ifstream in("/proc/meminfo");
-  if (!in) return {};
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_meminfo(text.str());
+  return limit_to_cgroup(parse_meminfo(read_file("/proc/meminfo")), read_file("/sys/fs/cgroup/memory.max"),
+                         read_file("/sys/fs/cgroup/memory.current"));
 }
 
 void require_host_memory(std::size_t bytes, std::string_view what, const HostMemory& memory) {
   if (!memory.known) return;
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   char line[320];
-  if (bytes > memory.available + memory.swap_free) {
+  if (bytes > memory.available && bytes - memory.available > memory.swap_free) {
     std::snprintf(line, sizeof line,
                   "%.*s need %.1f GiB, and this machine has %.1f GiB of memory available (%.1f GiB of swap free): "
                   "free memory, or run on a machine with more",

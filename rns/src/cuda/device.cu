@@ -275,36 +275,57 @@ void copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, co
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, const Stream& stream) {
   copy(dst, src, bytes, cudaMemcpyDeviceToDevice, stream);
 }
-// cudaMemcpyAsync from pageable memory only "might be" synchronous, and from pinned memory it is
-// not: the caller's words may still be read after the call returns. A small upload (slot values,
-// pointer tables: the hot ones) goes from a heap copy, freed once an event recorded behind its copy
-// has completed (looked at by later uploads), so neither the host nor the stream waits; a large
-// one (keys, tables, polynomials: rare) waits for its copy.
+// cudaMemcpyAsync from pageable memory only "might be" synchronous (the driver may wait for the
+// stream to stage it), and from pinned memory it is not: the caller's words may still be read after
+// the call returns. A small upload (slot values, pointer tables: the hot ones) is copied into a
+// pinned staging block, reused once an event recorded behind its copy has completed, so neither
+// the host nor the stream waits; a large one (keys, tables, polynomials: rare) waits for its copy.
 namespace {
 constexpr std::size_t kStagedUploadBytes = std::size_t{1} << 20;
+constexpr std::size_t kSmallestStagingBlock = std::size_t{64} << 10;
 
-struct Staged {
-  void* words;
-  cudaEvent_t copied;
+struct StagingBlock {
+  void* words = nullptr;  // pinned (cudaHostAlloc), kept for the process's life
+  std::size_t capacity = 0;
+  cudaEvent_t copied = nullptr;
+  int device = 0;  // an event records on streams of the device it was made on
 };
-std::mutex staged_mutex;
-std::vector<Staged> staged;  // copies in flight; what is left at exit is left to the OS
+std::mutex staging_mutex;
+std::vector<StagingBlock> in_flight, idle;
 
-// Frees the staging copies whose copies have completed (a failed query frees too: a device in
-// error runs no more copies). Under staged_mutex.
-void free_completed_staging() noexcept {
-  const auto done = std::remove_if(staged.begin(), staged.end(), [](const Staged& s) {
-    const cudaError_t e = cudaEventQuery(s.copied);
-    if (e == cudaErrorNotReady) {
-      cudaGetLastError();  // not an error: do not leave it for the next check
-      return false;
-    }
-    if (e != cudaSuccess) cudaGetLastError();
-    destroy_event(s.copied);
-    std::free(s.words);
-    return true;
+// Moves the blocks whose copies have completed to `idle` (a failed query too: a device in error
+// runs no more copies). Under staging_mutex.
+void reclaim_staging() noexcept {
+  const auto done = std::partition(in_flight.begin(), in_flight.end(), [](const StagingBlock& b) {
+    const cudaError_t e = cudaEventQuery(b.copied);
+    if (e != cudaSuccess) cudaGetLastError();  // cudaErrorNotReady is not an error: leave none behind
+    return e == cudaErrorNotReady;
   });
-  staged.erase(done, staged.end());
+  idle.insert(idle.end(), done, in_flight.end());
+  in_flight.erase(done, in_flight.end());
+}
+
+// The smallest idle block of `device` holding `bytes`, else a new one. Under staging_mutex.
+StagingBlock take_staging(std::size_t bytes, int device) {
+  reclaim_staging();
+  auto best = idle.end();
+  for (auto it = idle.begin(); it != idle.end(); ++it)
+    if (it->device == device && it->capacity >= bytes && (best == idle.end() || it->capacity < best->capacity)) best = it;
+  if (best != idle.end()) {
+    const StagingBlock b = *best;
+    idle.erase(best);
+    return b;
+  }
+  StagingBlock b;
+  b.device = device;
+  for (b.capacity = kSmallestStagingBlock; b.capacity < bytes;) b.capacity *= 2;
+  HNN_CUDA_CHECK(cudaHostAlloc(&b.words, b.capacity, cudaHostAllocPortable), "upload staging of ", b.capacity, " bytes");
+  const cudaError_t err = cudaEventCreateWithFlags(&b.copied, cudaEventDisableTiming);
+  if (err != cudaSuccess) {
+    if (cudaFreeHost(b.words) != cudaSuccess) cudaGetLastError();
+    HNN_CUDA_CHECK(err, "upload staging event");
+  }
+  return b;
 }
 }  // namespace
 
@@ -323,23 +344,20 @@ void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const S
     stream.synchronize();
     return;
   }
-  std::lock_guard<std::mutex> lock(staged_mutex);
-  free_completed_staging();
-  staged.reserve(staged.size() + 1);  // the push below cannot fail once the copy is queued
-  void* words = std::malloc(bytes);
-  if (!words) throw CudaError("upload staging of " + std::to_string(bytes) + " bytes failed (out of host memory)");
-  std::memcpy(words, host, bytes);
-  cudaEvent_t copied = nullptr;
-  cudaError_t err = cudaEventCreateWithFlags(&copied, cudaEventDisableTiming);
-  if (err == cudaSuccess) err = cudaMemcpyAsync(dst, words, bytes, cudaMemcpyHostToDevice, stream_of(stream));
-  if (err == cudaSuccess) err = cudaEventRecord(copied, stream_of(stream));
+  std::lock_guard<std::mutex> lock(staging_mutex);
+  const StagingBlock b = take_staging(bytes, stream.device());
+  // Room before the copy, so that the block cannot get lost after it (growth stays geometric).
+  if (in_flight.size() == in_flight.capacity()) in_flight.reserve(std::max<std::size_t>(16, 2 * in_flight.capacity()));
+  std::memcpy(b.words, host, bytes);
+  cudaError_t err = cudaMemcpyAsync(dst, b.words, bytes, cudaMemcpyHostToDevice, stream_of(stream));
+  if (err == cudaSuccess) err = cudaEventRecord(b.copied, stream_of(stream));
   if (err != cudaSuccess) {
-    cudaStreamSynchronize(stream_of(stream));  // nothing queued may still read the staging copy
-    destroy_event(copied);
-    std::free(words);
+    cudaStreamSynchronize(stream_of(stream));  // nothing queued may still read the block
+    cudaGetLastError();
+    idle.push_back(b);
     HNN_CUDA_CHECK(err, "upload of ", bytes, " bytes");
   }
-  staged.push_back({words, copied});
+  in_flight.push_back(b);
 }
 void copy_device_to_host(void* host, const void* src, std::size_t bytes, const Stream& stream) {
   if (bytes != 0) downloads.fetch_add(1, std::memory_order_relaxed);

@@ -66,7 +66,10 @@ struct HostMemory {
   std::size_t swap_free = 0;
 };
 HostMemory parse_meminfo(std::string_view text);
-HostMemory host_memory();  // this machine's, read now
+// Inside a cgroup v2 memory limit (a container), /proc/meminfo still gives the machine's memory:
+// available becomes at most memory.max - memory.current (the files' texts; "max" is no limit).
+HostMemory limit_to_cgroup(HostMemory memory, std::string_view max, std::string_view current);
+HostMemory host_memory();  // this machine's (this cgroup's), read now
 // Before minutes of key generation end in the OOM killer: throws std::runtime_error naming both
 // figures when `bytes` exceed what the host can still hand out (available + free swap); prints one
 // warning line when they exceed `available` alone (the run would swap).
