@@ -230,14 +230,13 @@ BootstrapKeys Bootstrapper::create_keys(KeyGenerator& keygen) const {
   return keys;
 }
 
-// The Galois elements of create_keys: one per distinct element of the steps, and the conjugation.
-static std::size_t galois_key_count(const Context& ctx, const std::vector<int>& steps) {
-  std::set<uint32_t> elements{ctx.conjugation_element()};
-  for (int s : steps) elements.insert(ctx.galois_element(s));
-  return elements.size();
+std::set<uint32_t> Bootstrapper::galois_elements() const {
+  std::set<uint32_t> elements{ctx_->conjugation_element()};
+  for (int s : rotation_steps()) elements.insert(ctx_->galois_element(s));
+  return elements;
 }
 
-std::size_t Bootstrapper::key_count() const { return 1 + galois_key_count(*ctx_, rotation_steps()) + 2; }
+std::size_t Bootstrapper::key_count() const { return 1 + galois_elements().size() + 2; }
 
 std::size_t Bootstrapper::key_bytes() const {
   const Context& ctx = *ctx_;
@@ -246,7 +245,7 @@ std::size_t Bootstrapper::key_bytes() const {
   // digit: two polynomials over 1 + encapsulation_special_primes limbs.
   const std::size_t to_sparse =
       2 * (1 + static_cast<std::size_t>(config_.encapsulation_special_primes)) * ctx.n() * sizeof(uint64_t);
-  return full * (1 + galois_key_count(ctx, rotation_steps()) + 1) + to_sparse;
+  return full * (1 + galois_elements().size() + 1) + to_sparse;
 }
 
 void Bootstrapper::move_to(rns::Device device) {

@@ -1,7 +1,6 @@
 #include "hnn/distilbert/session.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -93,8 +92,7 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level) {
   if (max_level < 0) max_level = ctx.max_level();  // as add_galois_keys reads it: full keys
-  std::set<uint32_t> bootstrap_elements{ctx.conjugation_element()};
-  for (int s : boot.rotation_steps()) bootstrap_elements.insert(ctx.galois_element(s));
+  const std::set<uint32_t> bootstrap_elements = boot.galois_elements();
   std::set<uint32_t> layer_elements;  // the layers' steps bootstrapping's full keys do not cover
   for (int s : rotation_steps)
     if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) layer_elements.insert(e);

@@ -12,26 +12,21 @@
 namespace hnn::cuda {
 
 namespace {
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && *v != '0';
+}
 // HNN_CUDA_POISON=1 fills every new device buffer with 0xff bytes (2^64 - 1 is never a reduced
 // residue), so tests can tell a word no kernel wrote. Emulated buffers are always poisoned.
 bool poison_allocations() {
-  static const bool on = [] {
-    const char* v = std::getenv("HNN_CUDA_POISON");
-    return v && *v && *v != '0';
-  }();
+  static const bool on = env_flag("HNN_CUDA_POISON");
+  return on;
+}
+bool sync_after_launch() {  // HNN_CUDA_SYNC=1: see check_launch
+  static const bool on = env_flag("HNN_CUDA_SYNC");
   return on;
 }
 
-bool sync_after_launch() {
-  static const bool on = [] {
-    const char* v = std::getenv("HNN_CUDA_SYNC");
-    return v && *v && *v != '0';
-  }();
-  return on;
-}
-}  // namespace
-
-namespace {
 std::atomic<std::uint64_t> launches{0}, host_waits{0}, uploads{0}, upload_bytes{0}, downloads{0};
 }  // namespace
 
@@ -333,17 +328,12 @@ void copy_host_to_device(void* dst, const void* host, std::size_t bytes, const S
   if (bytes == 0) return;
   uploads.fetch_add(1, std::memory_order_relaxed);
   upload_bytes.fetch_add(bytes, std::memory_order_relaxed);
-  if (stream.is_emulated()) {
-    std::memcpy(dst, host, bytes);
-    if (bytes > kStagedUploadBytes) stream.synchronize();  // a no-op, counted as on a GPU
+  if (stream.is_emulated() || bytes > kStagedUploadBytes) {
+    copy(dst, host, bytes, cudaMemcpyHostToDevice, stream);
+    if (bytes > kStagedUploadBytes) stream.synchronize();  // on the emulated device a no-op, counted alike
     return;
   }
   use_device_of(stream);
-  if (bytes > kStagedUploadBytes) {
-    HNN_CUDA_CHECK(cudaMemcpyAsync(dst, host, bytes, cudaMemcpyHostToDevice, stream_of(stream)), bytes, " bytes");
-    stream.synchronize();
-    return;
-  }
   std::lock_guard<std::mutex> lock(staging_mutex);
   const StagingBlock b = take_staging(bytes, stream.device());
   // Room before the copy, so that the block cannot get lost after it (growth stays geometric).

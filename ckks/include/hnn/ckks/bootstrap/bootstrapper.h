@@ -24,6 +24,7 @@
 #pragma once
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "hnn/ckks/bootstrap/chebyshev.h"
@@ -91,6 +92,8 @@ class Bootstrapper {
   int output_level() const { return ctx_->max_level() - depth_; }
   int eval_mod_depth() const;
   std::vector<int> rotation_steps() const;
+  // The distinct Galois elements of create_keys' keys: the rotation steps' and the conjugation.
+  std::set<uint32_t> galois_elements() const;
   // The scale slot_to_coeff's factors were encoded for (its output then has the default scale).
   double slot_to_coeff_input_scale() const { return stc_input_scale_; }
   std::size_t precomputed_bytes() const;
