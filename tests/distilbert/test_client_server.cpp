@@ -192,15 +192,55 @@ TEST(ClientServer, ClientWhoseKeysAreRejectedReceivesTheServersReason) {
     conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
     const auto plan = conn.receive(proto::kMaxSmallPayload);
     ASSERT_EQ(plan.type, proto::kPlan) << proto::type_name(plan.type);
-    const std::vector<uint8_t> bad_keys(1 << 20, 0x5a);
-    conn.send(proto::kKeys, bad_keys);
+    // Fewer key parts than the plan needs: refused on the KEYS message, while the parts and the
+    // INPUT are still coming.
+    conn.send(proto::kKeys, proto::encode(proto::KeysHeader{1}));
+    conn.send(proto::kKey, std::vector<uint8_t>(1 << 20, 0x5a));
     const std::vector<proto::Bytes> blobs(2, proto::Bytes(4 << 20, 0x33));
     conn.send(proto::kInput, proto::encode_blobs(blobs));
     const auto m = conn.receive(proto::kMaxSmallPayload);
     ASSERT_EQ(m.type, proto::kError) << proto::type_name(m.type);
     const std::string text = proto::decode_error(m.payload);
-    EXPECT_NE(text.find("bad magic"), std::string::npos) << text;
+    EXPECT_NE(text.find("the client announces 1 key parts; this plan needs"), std::string::npos) << text;
   }
+  EXPECT_TRUE(server.running());
+}
+
+// The right count of parts, then garbage for the first: the server reads the KEY message as a
+// serialized object and says why it is not one.
+TEST(ClientServer, AKeyPartThatIsNotAKeyIsRefusedWithTheReason) {
+  ServerProcess server(/*once=*/false);
+  const uint16_t port = server.port();
+  ASSERT_NE(port, 0);
+  auto conn = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
+  conn.set_timeout(std::chrono::seconds(60));
+  conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
+  const auto plan = conn.receive(proto::kMaxSmallPayload);
+  ASSERT_EQ(plan.type, proto::kPlan) << proto::type_name(plan.type);
+  // The count the server's plan asks for: 1 relinearization + its Galois parts + 1 encapsulation;
+  // an announced count it refuses names it ("this plan needs N").
+  conn.send(proto::kKeys, proto::encode(proto::KeysHeader{1}));
+  const auto refused = conn.receive(proto::kMaxSmallPayload);
+  ASSERT_EQ(refused.type, proto::kError);
+  const std::string why = proto::decode_error(refused.payload);
+  const auto at = why.find("this plan needs ");
+  ASSERT_NE(at, std::string::npos) << why;
+  const uint64_t parts = std::stoull(why.substr(at + 16));
+  ASSERT_GT(parts, 2u);
+  conn.close();  // else the server waits for this one to finish sending
+
+  auto again = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
+  again.set_timeout(std::chrono::seconds(60));
+  again.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
+  ASSERT_EQ(again.receive(proto::kMaxSmallPayload).type, proto::kPlan);
+  again.send(proto::kKeys, proto::encode(proto::KeysHeader{parts}));
+  again.send(proto::kKey, std::vector<uint8_t>(1 << 20, 0x5a));
+  const auto m = again.receive(proto::kMaxSmallPayload);
+  ASSERT_EQ(m.type, proto::kError) << proto::type_name(m.type);
+  const std::string text = proto::decode_error(m.payload);
+  EXPECT_NE(text.find("key part 1 of " + std::to_string(parts) + ": deserialization failed: not an hnn object"),
+            std::string::npos)
+      << text;
   EXPECT_TRUE(server.running());
 }
 

@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "hnn/ckks/bootstrap/bootstrapper.h"
+#include "hnn/ckks/bootstrap/serialization.h"
 #include "hnn/ckks/device.h"
 #include "hnn/ckks/encryptor.h"
 #include "hnn/ckks/keygen.h"
@@ -242,7 +245,83 @@ TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
     }
     if (level == e.boot->output_level()) restricted_bytes = planned.bytes;
     else EXPECT_GT(planned.bytes, restricted_bytes);  // the layers' own keys exist and are smaller when restricted
+    // Made part by part (what hnn-client streams): as many parts as planned, the largest as planned.
+    hnn::ckks::KeyGenerator keygen(e.ctx);
+    std::size_t parts = 0, largest = 0;
+    make_evaluation_keys(keygen, *e.boot, e.cal.rotation_steps, level, [&](hnn::ckks::bootstrap::KeyPart&& part) {
+      hnn::ckks::bootstrap::BootstrapKeys one;
+      hnn::ckks::bootstrap::add_key_part(one, std::move(part));
+      largest = std::max(largest, one.size_bytes());
+      ++parts;
+    });
+    EXPECT_EQ(parts, planned.parts);
+    EXPECT_EQ(parts + 1, planned.keys);  // the encapsulation part holds two keys
+    EXPECT_EQ(largest, planned.largest_part);
   }
+}
+
+// What hnn-server does with the parts a client streams: assembled with add_key_part, serialized and
+// loaded one by one, and checked against the plan by require_evaluation_keys, which names what is
+// missing (a bootstrapping or a layer key), too short (a layer key below the levels it serves) or
+// twice.
+TEST(EncryptedDistilBert, StreamedKeyPartsAreCheckedAgainstThePlan) {
+  namespace bs = hnn::ckks::bootstrap;
+  const Tiny t;
+  TinyEncrypted e(t, t.dev[1].sentence);
+  const int level = e.boot->output_level();
+  const std::set<uint32_t> boot_elements = e.boot->galois_elements();
+  // The parts of one key generation, each through the wire format; `skip` drops the part with
+  // that index.
+  const auto assemble = [&](int layer_level, std::optional<std::size_t> skip = {}) {
+    hnn::ckks::KeyGenerator keygen(e.ctx);
+    bs::BootstrapKeys keys;
+    std::size_t i = 0;
+    make_evaluation_keys(keygen, *e.boot, e.cal.rotation_steps, layer_level, [&](bs::KeyPart&& part) {
+      if (skip != i++) bs::add_key_part(keys, bs::deserialize_key_part(e.ctx, bs::serialize(part)));
+    });
+    return keys;
+  };
+  const auto rejection = [&](const bs::BootstrapKeys& keys) -> std::string {
+    try {
+      require_evaluation_keys(keys, *e.boot, e.cal.rotation_steps, level);
+    } catch (const hnn::InvalidArgument& err) {
+      return err.what();
+    }
+    return "";
+  };
+  const KeyFootprint plan = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, level);
+  ASSERT_GT(plan.parts, boot_elements.size() + 2) << "the tiny model should need layer keys of its own";
+  EXPECT_EQ(rejection(assemble(level)), "");
+  // Part 0 is the relinearization key, 1 .. |bootstrapping's elements| its Galois keys, then the
+  // encapsulation keys (bootstrapping's parts end there), then the layers' Galois keys.
+  const std::size_t encapsulation = 1 + boot_elements.size();
+  EXPECT_NE(rejection(assemble(level, 0)).find("lack the relinearization key"), std::string::npos);
+  EXPECT_NE(rejection(assemble(level, 1)).find("(bootstrapping)"), std::string::npos);
+  EXPECT_NE(rejection(assemble(level, encapsulation)).find("lack the encapsulation keys"), std::string::npos);
+  EXPECT_NE(rejection(assemble(level, plan.parts - 1)).find("(a layer rotation)"), std::string::npos);
+  EXPECT_NE(rejection(assemble(level - 1)).find("stops at level " + std::to_string(level - 1)), std::string::npos);
+
+  // A part twice, a Galois part of no key, a part of another parameter set, an object that is not a key.
+  hnn::ckks::KeyGenerator keygen(e.ctx);
+  bs::BootstrapKeys keys;
+  bs::add_key_part(keys, keygen.create_relin_key());
+  EXPECT_THROW(bs::add_key_part(keys, keygen.create_relin_key()), hnn::InvalidArgument);
+  const uint32_t g = *boot_elements.begin();
+  hnn::ckks::GaloisKeys one(e.ctx), again(e.ctx);
+  keygen.add_galois_keys(one, {g});
+  keygen.add_galois_keys(again, {g});
+  bs::add_key_part(keys, std::move(one));
+  EXPECT_THROW(bs::add_key_part(keys, std::move(again)), hnn::InvalidArgument);
+  EXPECT_THROW(bs::add_key_part(keys, hnn::ckks::GaloisKeys(e.ctx)), hnn::InvalidArgument);
+  EXPECT_EQ(keys.galois.keys().size(), 1u);
+  const auto other = hnn::ckks::Context::create(
+      hnn::ckks::Parameters::create(hnn::ckks::bootstrap::presets::insecure_n12_bootstrap(t.slots, 8).params));
+  ASSERT_NE(other->digest(), e.ctx->digest());
+  hnn::ckks::KeyGenerator other_keygen(other);
+  EXPECT_THROW(bs::add_key_part(keys, other_keygen.create_galois_keys({3}, false)), hnn::InvalidArgument);
+  EXPECT_THROW(bs::deserialize_key_part(e.ctx, bs::serialize(other_keygen.create_relin_key())),
+               hnn::DeserializationError);
+  EXPECT_THROW(bs::deserialize_key_part(e.ctx, hnn::ckks::serialize(e.ctx->params())), hnn::DeserializationError);
 }
 
 // make_client_keys checks the footprint against the host's memory before minutes of key

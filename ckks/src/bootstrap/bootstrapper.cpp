@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <variant>
 
 #include "../gpu/device_context.h"
 #include "../key_switch.h"
@@ -221,13 +222,27 @@ std::size_t Bootstrapper::plaintext_count() const {
 }
 
 BootstrapKeys Bootstrapper::create_keys(KeyGenerator& keygen) const {
-  HNN_REQUIRE(keygen.secret_key().context()->digest() == ctx_->digest(), "key generator belongs to another parameter set");
   BootstrapKeys keys;
-  keys.relin = keygen.create_relin_key();
-  keys.galois = keygen.create_galois_keys(rotation_steps(), true);
-  keys.encapsulation = keygen.create_encapsulation_keys(config_.sparse_hamming_weight,
-                                                       static_cast<std::size_t>(config_.encapsulation_special_primes));
+  create_keys(keygen, [&](KeyPart&& part) { add_key_part(keys, std::move(part)); });
   return keys;
+}
+
+void Bootstrapper::create_keys(KeyGenerator& keygen, const KeyPartSink& sink) const {
+  HNN_REQUIRE(keygen.secret_key().context()->digest() == ctx_->digest(), "key generator belongs to another parameter set");
+  sink(keygen.create_relin_key());
+  // Element by element in the order create_galois_keys(rotation_steps(), true) draws them.
+  std::vector<uint32_t> elements;
+  for (int s : rotation_steps()) elements.push_back(ctx_->galois_element(s));
+  elements.push_back(ctx_->conjugation_element());
+  std::set<uint32_t> made;
+  for (uint32_t g : elements) {
+    if (!made.insert(g).second) continue;
+    GaloisKeys one(ctx_);
+    keygen.add_galois_keys(one, {g});
+    sink(std::move(one));
+  }
+  sink(keygen.create_encapsulation_keys(config_.sparse_hamming_weight,
+                                        static_cast<std::size_t>(config_.encapsulation_special_primes)));
 }
 
 std::set<uint32_t> Bootstrapper::galois_elements() const {
@@ -262,11 +277,50 @@ BootstrapKeys to_device(const BootstrapKeys& keys, rns::Device device) {
   BootstrapKeys out;
   out.relin = to_device(keys.relin, device);
   out.galois = to_device(keys.galois, device);
-  out.encapsulation.small = keys.encapsulation.small;
-  out.encapsulation.to_sparse = to_device(keys.encapsulation.to_sparse, device);
-  out.encapsulation.from_sparse = to_device(keys.encapsulation.from_sparse, device);
-  out.encapsulation.hamming_weight = keys.encapsulation.hamming_weight;
+  out.encapsulation = to_device(keys.encapsulation, device);
   return out;
+}
+
+EncapsulationKeys to_device(const EncapsulationKeys& keys, rns::Device device) {
+  EncapsulationKeys out;
+  out.small = keys.small;
+  out.to_sparse = to_device(keys.to_sparse, device);
+  out.from_sparse = to_device(keys.from_sparse, device);
+  out.hamming_weight = keys.hamming_weight;
+  return out;
+}
+
+KeyPart to_device(const KeyPart& part, rns::Device device) {
+  return std::visit([&](const auto& p) -> KeyPart { return to_device(p, device); }, part);
+}
+
+void add_key_part(BootstrapKeys& keys, KeyPart&& part) {
+  // The main context of each kind of part, and the part's name for messages.
+  const auto context_of = [](const KeyPart& p) -> const ContextPtr& {
+    if (const auto* r = std::get_if<RelinKey>(&p)) return r->context();
+    if (const auto* g = std::get_if<GaloisKeys>(&p)) return g->context();
+    return std::get<EncapsulationKeys>(p).from_sparse.context();
+  };
+  const ContextPtr& ctx = context_of(part);
+  HNN_REQUIRE(ctx != nullptr, "an empty key part");
+  const ContextPtr& have = keys.relin.context() ? keys.relin.context()
+                           : keys.galois.context() ? keys.galois.context()
+                                                   : keys.encapsulation.from_sparse.context();
+  HNN_REQUIRE(!have || have->digest() == ctx->digest(), "a key part of another parameter set than the keys before it");
+  if (auto* r = std::get_if<RelinKey>(&part)) {
+    HNN_REQUIRE(!keys.relin.context(), "a second relinearization key");
+    keys.relin = std::move(*r);
+  } else if (auto* g = std::get_if<GaloisKeys>(&part)) {
+    HNN_REQUIRE(g->keys().size() == 1, "a Galois key part holds one key, not ", g->keys().size());
+    if (!keys.galois.context()) keys.galois = GaloisKeys(ctx);
+    auto taken = g->take_keys();
+    auto& [element, key] = *taken.begin();
+    HNN_REQUIRE(!keys.galois.has(element), "a second key for Galois element ", element);
+    keys.galois.insert(element, std::move(key));
+  } else {
+    HNN_REQUIRE(!keys.encapsulation.small, "a second set of encapsulation keys");
+    keys.encapsulation = std::move(std::get<EncapsulationKeys>(part));
+  }
 }
 
 Ciphertext Bootstrapper::mod_raise(const Ciphertext& ct, const BootstrapKeys& keys) const {

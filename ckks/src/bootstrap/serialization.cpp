@@ -1,6 +1,7 @@
 #include "hnn/ckks/bootstrap/serialization.h"
 
 #include <array>
+#include <variant>
 
 #include "hnn/rns/error.h"
 
@@ -38,6 +39,21 @@ BootstrapKeys deserialize_bootstrap_keys(const ContextPtr& ctx, ByteView bytes) 
   keys.galois = deserialize_galois_keys(ctx, parts[kGalois]);
   keys.encapsulation = deserialize_encapsulation_keys(ctx, parts[kEncapsulation]);
   return keys;
+}
+
+Bytes serialize(const KeyPart& part) {
+  return std::visit([](const auto& p) { return ckks::serialize(p); }, part);
+}
+
+KeyPart deserialize_key_part(const ContextPtr& ctx, ByteView bytes) {
+  switch (const ObjectType type = peek_type(bytes)) {
+    case ObjectType::RelinKey: return deserialize_relin_key(ctx, bytes);
+    case ObjectType::GaloisKeys: return deserialize_galois_keys(ctx, bytes);
+    case ObjectType::EncapsulationKeys: return deserialize_encapsulation_keys(ctx, bytes);
+    default:
+      HNN_THROW(DeserializationError, "a key part is a relinearization, Galois or encapsulation key, not object type ",
+                static_cast<int>(type));
+  }
 }
 
 }  // namespace hnn::ckks::bootstrap

@@ -5,6 +5,7 @@
 // Prints the steps with their timing, the server's per-stage progress, the plaintext twin's score
 // for comparison, and last "label=... score=...".
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -99,21 +100,36 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   std::printf("[plan] from the server: %zu rotation steps, keys up to level %d (%.1f s)\n",
               plan.rotation_steps.size(), plan.max_level, seconds_since(t0));
 
+  // The evaluation keys go out one part at a time as each is made: this process holds one key at a
+  // time (about 200 MiB at n16), never all of them (gigabytes).
   t0 = Clock::now();
   const std::set<int> steps(plan.rotation_steps.begin(), plan.rotation_steps.end());
-  ClientKeys keys = make_client_keys(ctx, boot, steps, plan.max_level);
-  const auto key_bytes = hnn::ckks::bootstrap::serialize(keys.evaluation);
-  std::printf("[client] keys: %zu Galois + relinearization + encapsulation, %.0f MiB (%.1f s)\n",
-              keys.evaluation.galois.keys().size(), mib(key_bytes.size()), seconds_since(t0));
-  t0 = Clock::now();
-  send(conn, proto::kKeys, key_bytes);
-  std::printf("[client] keys sent (%.1f s)\n", seconds_since(t0));
+  const KeyFootprint footprint = client_key_footprint(*ctx, boot, steps, plan.max_level);
+  hnn::ckks::KeyGenerator keygen(ctx);
+  const hnn::ckks::PublicKey public_key = keygen.create_public_key();
+  std::printf("[client] keys: %zu evaluation keys, %.0f MiB, made and sent one at a time\n", footprint.keys,
+              mib(footprint.bytes));
+  std::fflush(stdout);
+  send(conn, proto::kKeys, proto::encode(proto::KeysHeader{footprint.parts}));
+  std::size_t parts = 0, bytes = 0;
+  const std::size_t report_every = std::max<std::size_t>(1, footprint.parts / 10);
+  make_evaluation_keys(keygen, boot, steps, plan.max_level, [&](hnn::ckks::bootstrap::KeyPart&& part) {
+    const auto blob = hnn::ckks::bootstrap::serialize(part);
+    send(conn, proto::kKey, blob);
+    bytes += blob.size();
+    if (++parts % report_every == 0 || parts == footprint.parts) {
+      std::printf("[client] keys: %zu/%zu parts sent, %.0f MiB (%.1f s)\n", parts, footprint.parts, mib(bytes),
+                  seconds_since(t0));
+      std::fflush(stdout);
+    }
+  });
+  HNN_ASSERT(parts == footprint.parts, "made ", parts, " key parts, announced ", footprint.parts);
 
   t0 = Clock::now();
   std::size_t n = 0;
   const auto packed = embed_and_pack(model, enc, layout, n);
   hnn::ckks::Encoder encoder(ctx);
-  hnn::ckks::Encryptor encryptor(ctx, keys.public_key);
+  hnn::ckks::Encryptor encryptor(ctx, public_key);
   std::vector<proto::Bytes> cts;
   for (const auto& c : packed) {
     cts.push_back(hnn::ckks::serialize(encryptor.encrypt(encoder.encode(std::span<const double>(c), plan.max_level))));
@@ -140,7 +156,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   std::printf("[server] done: %.1f s from the input to the result\n", seconds_since(t0));
 
   // decryption with noise flooding
-  hnn::ckks::Decryptor decryptor(ctx, keys.keygen->secret_key());
+  hnn::ckks::Decryptor decryptor(ctx, keygen.secret_key());
   report_score(loaded, enc, encoder.decode_real(decryptor.decrypt(out))[0], flood_sigma);
   return 0;
 }

@@ -98,16 +98,34 @@ void Server::serve(hnn::net::Connection& conn) {
   for (int s : cal.rotation_steps) plan.rotation_steps.push_back(s);
   conn.send(proto::kPlan, proto::encode(plan));
 
+  // The keys arrive one part at a time (protocol.h): each KEY message is bounded by the plan's
+  // largest part, and on a GPU each part moves to the device as it arrives, so this process never
+  // holds the keys' bytes twice, nor (on a GPU) the keys themselves.
   auto t0 = Clock::now();
-  auto keys = hnn::ckks::bootstrap::deserialize_bootstrap_keys(
-      e.ctx, conn.receive_expecting(proto::kKeys, proto::kMaxKeysPayload).payload);
-  if (device_.is_cuda()) keys = hnn::ckks::bootstrap::to_device(keys, device_);
+  const KeyFootprint footprint = client_key_footprint(*e.ctx, *e.boot, cal.rotation_steps, e.boot->output_level());
+  if (!device_.is_cuda()) require_host_memory(footprint.bytes, "the client's evaluation keys", host_memory());
+  const auto header = proto::decode_keys_header(conn.receive_expecting(proto::kKeys, proto::kMaxSmallPayload).payload);
+  HNN_REQUIRE(header.parts == footprint.parts, "the client announces ", header.parts,
+              " key parts; this plan needs ", footprint.parts);
+  he::EvaluationKeys keys;
+  for (uint64_t i = 0; i < header.parts; ++i) {
+    const auto m = conn.receive_expecting(proto::kKey, footprint.largest_part + proto::kKeyPartSlack);
+    try {
+      auto part = hnn::ckks::bootstrap::deserialize_key_part(e.ctx, m.payload);
+      if (device_.is_cuda()) part = hnn::ckks::bootstrap::to_device(part, device_);
+      hnn::ckks::bootstrap::add_key_part(keys, std::move(part));
+    } catch (const std::exception& err) {
+      throw std::runtime_error("key part " + std::to_string(i + 1) + " of " + std::to_string(header.parts) + ": " +
+                               err.what());
+    }
+  }
+  require_evaluation_keys(keys, *e.boot, cal.rotation_steps, e.boot->output_level());
   const auto blobs = proto::decode_blobs(conn.receive_expecting(proto::kInput, proto::kMaxCiphertextsPayload).payload,
                                          layout.chunks(static_cast<std::size_t>(cfg.dim)));
   HNN_REQUIRE(blobs.size() == layout.chunks(static_cast<std::size_t>(cfg.dim)), "INPUT holds ", blobs.size(),
               " ciphertexts; the layout needs ", layout.chunks(static_cast<std::size_t>(cfg.dim)));
-  std::printf("[server] received %zu Galois keys and %zu ciphertexts (%.1f s)\n", keys.galois.keys().size(),
-              blobs.size(), seconds_since(t0));
+  std::printf("[server] received %zu evaluation keys (%.0f MiB) and %zu ciphertexts (%.1f s)\n", keys.key_count(),
+              mib(keys.size_bytes()), blobs.size(), seconds_since(t0));
   std::fflush(stdout);
 
   t0 = Clock::now();

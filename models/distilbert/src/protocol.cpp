@@ -17,6 +17,7 @@ std::string type_name(uint16_t type) {
     case kProgress: return "PROGRESS";
     case kResult: return "RESULT";
     case kError: return "ERROR";
+    case kKey: return "KEY";
     default: return "type " + std::to_string(type);
   }
 }
@@ -35,6 +36,12 @@ Bytes encode(const Plan& m) {
   w.put<int32_t>(m.max_level);
   w.put<uint64_t>(m.rotation_steps.size());
   for (int32_t s : m.rotation_steps) w.put<int32_t>(s);
+  return w.take();
+}
+
+Bytes encode(const KeysHeader& m) {
+  ByteWriter w;
+  w.put<uint64_t>(m.parts);
   return w.take();
 }
 
@@ -79,6 +86,14 @@ Plan decode_plan(ByteView payload) {
     r.fail("lists " + std::to_string(count) + " rotation steps in " + std::to_string(payload.size()) + " bytes");
   m.rotation_steps.reserve(count);
   for (uint64_t i = 0; i < count; ++i) m.rotation_steps.push_back(r.get<int32_t>("rotation step"));
+  r.finish();
+  return m;
+}
+
+KeysHeader decode_keys_header(ByteView payload) {
+  ByteReader r(payload, "KEYS message");
+  KeysHeader m;
+  m.parts = r.get<uint64_t>("key part count");
   r.finish();
   return m;
 }

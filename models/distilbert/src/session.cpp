@@ -72,6 +72,18 @@ std::vector<std::string> calibration_sentences(const std::filesystem::path& tsv,
   return out;
 }
 
+namespace {
+// The layers' Galois elements that bootstrapping's full keys do not cover.
+std::set<uint32_t> layer_elements(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
+                                  const std::set<int>& rotation_steps) {
+  const std::set<uint32_t> bootstrap_elements = boot.galois_elements();
+  std::set<uint32_t> out;
+  for (int s : rotation_steps)
+    if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) out.insert(e);
+  return out;
+}
+}  // namespace
+
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
                             const std::set<int>& rotation_steps, int max_level) {
   require_host_memory(client_key_footprint(*ctx, boot, rotation_steps, max_level).bytes, "the evaluation keys",
@@ -79,25 +91,56 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
   ClientKeys k;
   k.keygen = std::make_unique<ckks::KeyGenerator>(ctx);
   k.public_key = k.keygen->create_public_key();
-  k.evaluation = boot.create_keys(*k.keygen);
-  std::vector<uint32_t> elements;
-  for (int s : rotation_steps) {
-    const uint32_t e = ctx->galois_element(s);
-    if (!k.evaluation.galois.has(e)) elements.push_back(e);
-  }
-  k.keygen->add_galois_keys(k.evaluation.galois, elements, max_level);
+  make_evaluation_keys(*k.keygen, boot, rotation_steps, max_level, [&](ckks::bootstrap::KeyPart&& part) {
+    ckks::bootstrap::add_key_part(k.evaluation, std::move(part));
+  });
   return k;
+}
+
+void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Bootstrapper& boot,
+                          const std::set<int>& rotation_steps, int max_level, const ckks::bootstrap::KeyPartSink& sink) {
+  const ckks::ContextPtr& ctx = boot.context();
+  boot.create_keys(keygen, sink);
+  for (uint32_t e : layer_elements(*ctx, boot, rotation_steps)) {
+    ckks::GaloisKeys one(ctx);
+    keygen.add_galois_keys(one, {e}, max_level);
+    sink(std::move(one));
+  }
+}
+
+void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::bootstrap::Bootstrapper& boot,
+                             const std::set<int>& rotation_steps, int max_level) {
+  const ckks::Context& ctx = *boot.context();
+  if (max_level < 0) max_level = ctx.max_level();
+  HNN_REQUIRE(keys.relin.context(), "the keys lack the relinearization key");
+  HNN_REQUIRE(keys.relin.key().is_full(), "the relinearization key stops at level ", keys.relin.key().max_level(),
+              "; bootstrapping needs it up to level ", ctx.max_level());
+  const auto require_element = [&](uint32_t e, int level, const char* whose) {
+    const ckks::SwitchingKey* k = keys.galois.context() ? keys.galois.find(e) : nullptr;
+    HNN_REQUIRE(k, "the keys lack the Galois key of element ", e, " (", whose, ")");
+    HNN_REQUIRE(k->max_level() >= level, "the Galois key of element ", e, " (", whose, ") stops at level ",
+                k->max_level(), "; it is needed up to level ", level);
+  };
+  for (uint32_t e : boot.galois_elements()) require_element(e, ctx.max_level(), "bootstrapping");
+  for (uint32_t e : layer_elements(ctx, boot, rotation_steps)) require_element(e, max_level, "a layer rotation");
+  const auto& enc = keys.encapsulation;
+  HNN_REQUIRE(enc.small, "the keys lack the encapsulation keys");
+  HNN_REQUIRE(enc.hamming_weight == boot.config().sparse_hamming_weight &&
+                  enc.small->special_count() == static_cast<std::size_t>(boot.config().encapsulation_special_primes),
+              "the encapsulation keys have Hamming weight ", enc.hamming_weight, " and ", enc.small->special_count(),
+              " special primes; this bootstrapper uses ", boot.config().sparse_hamming_weight, " and ",
+              boot.config().encapsulation_special_primes);
 }
 
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level) {
   if (max_level < 0) max_level = ctx.max_level();  // as add_galois_keys reads it: full keys
-  const std::set<uint32_t> bootstrap_elements = boot.galois_elements();
-  std::set<uint32_t> layer_elements;  // the layers' steps bootstrapping's full keys do not cover
-  for (int s : rotation_steps)
-    if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) layer_elements.insert(e);
-  return {boot.key_count() + layer_elements.size(),
-          boot.key_bytes() + layer_elements.size() * ckks::switching_key_bytes(ctx, max_level)};
+  const std::size_t layers = layer_elements(ctx, boot, rotation_steps).size();
+  const std::size_t full = ckks::switching_key_bytes(ctx, ctx.max_level());
+  // The largest part: a full key, or the encapsulation part (a full key and the small one).
+  const std::size_t encapsulation = boot.key_bytes() - full * (1 + boot.galois_elements().size());
+  return {boot.key_count() + layers, boot.key_bytes() + layers * ckks::switching_key_bytes(ctx, max_level),
+          boot.key_count() - 1 + layers, std::max(full, encapsulation)};
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "hnn/ckks/context.h"
@@ -113,6 +114,8 @@ class GaloisKeys {
   }
   void insert(uint32_t galois_elt, SwitchingKey key) { keys_.insert_or_assign(galois_elt, std::move(key)); }
   const std::map<uint32_t, SwitchingKey>& keys() const { return keys_; }
+  // Moves the keys out, leaving this empty (of the same context).
+  std::map<uint32_t, SwitchingKey> take_keys() { return std::exchange(keys_, {}); }
   std::size_t size_bytes() const;
 
  private:

@@ -22,9 +22,11 @@
 // |m_k| / q_0 <= 2^-log_message_ratio * (|x|max); K = (h+1)/2 + 1/2 covers both for |x| <= 1.
 // Without encapsulation (a dense secret of weight ~2N/3) no small K exists: the bound would be ~N/3.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "hnn/ckks/bootstrap/chebyshev.h"
@@ -68,8 +70,21 @@ struct BootstrapKeys {
   }
 };
 
+// One key of a BootstrapKeys as it is made or received: the relinearization key, the key of one
+// Galois element (a GaloisKeys holding that one key), or the encapsulation keys. A sender that
+// makes, sends and drops one part at a time holds one key at a time, not all of them.
+using KeyPart = std::variant<RelinKey, GaloisKeys, EncapsulationKeys>;
+using KeyPartSink = std::function<void(KeyPart&&)>;
+
+// Adds `part` to `keys`. Throws InvalidArgument, naming the part, for a part of another parameter
+// set, a GaloisKeys that does not hold exactly one key, or a key `keys` already holds (a second
+// relinearization or encapsulation key, a Galois element twice).
+void add_key_part(BootstrapKeys& keys, KeyPart&& part);
+
 // The keys on a CUDA device (or the emulated one), for a Bootstrapper moved there (move_to).
 BootstrapKeys to_device(const BootstrapKeys& keys, rns::Device device);
+EncapsulationKeys to_device(const EncapsulationKeys& keys, rns::Device device);
+KeyPart to_device(const KeyPart& part, rns::Device device);
 
 // Wall time of each stage. On a CUDA device, asking for them makes the bootstrap wait for the
 // device at every stage boundary (a plain bootstrap never waits).
@@ -100,6 +115,11 @@ class Bootstrapper {
   std::size_t plaintext_count() const;
 
   BootstrapKeys create_keys(KeyGenerator& keygen) const;
+  // The same keys, from the same randomness in the same order, handed to `sink` one part at a
+  // time as each is made: the relinearization key, one part per Galois element (the rotation
+  // steps', then the conjugation), the encapsulation keys. key_count() - 1 parts (the
+  // encapsulation part holds two keys).
+  void create_keys(KeyGenerator& keygen, const KeyPartSink& sink) const;
   // What create_keys' keys will occupy, without making them (their key_count() and size_bytes()).
   std::size_t key_count() const;
   std::size_t key_bytes() const;

@@ -12,4 +12,10 @@ Bytes serialize(const BootstrapKeys& keys);
 // Raises DeserializationError for malformed buffers and for keys of another parameter set.
 BootstrapKeys deserialize_bootstrap_keys(const ContextPtr& ctx, ByteView bytes);
 
+// One part (a RelinKey, GaloisKeys or EncapsulationKeys object, as ckks::serialize writes them),
+// for senders that stream the keys part by part. The loader raises DeserializationError for any
+// other object type, malformed bytes, or keys of another parameter set.
+Bytes serialize(const KeyPart& part);
+KeyPart deserialize_key_part(const ContextPtr& ctx, ByteView bytes);
+
 }  // namespace hnn::ckks::bootstrap

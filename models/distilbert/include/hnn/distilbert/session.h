@@ -49,11 +49,27 @@ struct ClientKeys {
 };
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
                             const std::set<int>& rotation_steps, int max_level);
+// make_client_keys' evaluation keys, made one part at a time (ckks::bootstrap::KeyPart) and
+// handed to `sink` as each is made, so that a client sending them on holds one key at a time:
+// bootstrapping's (Bootstrapper::create_keys), then one Galois part per layer element that
+// bootstrapping's keys do not cover, restricted to levels <= max_level.
+void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Bootstrapper& boot,
+                          const std::set<int>& rotation_steps, int max_level, const ckks::bootstrap::KeyPartSink& sink);
+// Throws InvalidArgument, naming what is missing or unfit, unless `keys` are what
+// make_client_keys makes for this plan: the relinearization key, bootstrapping's Galois elements
+// as full keys, the layers' elements with keys reaching max_level, and encapsulation keys of the
+// bootstrapper's Hamming weight and special primes. Keys beyond those are not refused.
+void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::bootstrap::Bootstrapper& boot,
+                             const std::set<int>& rotation_steps, int max_level);
 // The count and bytes of make_client_keys' evaluation keys, without making them (memory plans:
-// `hnn-distilbert --plan`): its evaluation.key_count() and evaluation.size_bytes().
+// `hnn-distilbert --plan`): its evaluation.key_count() and evaluation.size_bytes(); `parts` is how
+// many parts make_evaluation_keys hands over (keys - 1: the encapsulation part holds two), and
+// `largest_part` the bytes of the largest one.
 struct KeyFootprint {
   std::size_t keys = 0;
   std::size_t bytes = 0;
+  std::size_t parts = 0;
+  std::size_t largest_part = 0;
 };
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level);
