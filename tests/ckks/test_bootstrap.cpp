@@ -10,6 +10,7 @@
 #include "ckks_fixture.h"
 #include "hnn/ckks/bootstrap/bootstrapper.h"
 #include "hnn/ckks/bootstrap/dft.h"
+#include "hnn/ckks/bootstrap/serialization.h"
 #include "hnn/ckks/polynomial.h"
 #include "poly_ops.h"
 
@@ -198,6 +199,38 @@ TEST(Bootstrap, PresetLevelsAndKeys) {
   // The memory planner's figures, without making keys, are those of the keys made.
   EXPECT_EQ(b.boot->key_count(), b.keys.key_count());
   EXPECT_EQ(b.boot->key_bytes(), b.keys.size_bytes());
+}
+
+// A KeysOnly bootstrapper (a client's) plans the same keys without a plaintext, and refuses to
+// bootstrap; the parts create_keys streams are, word for word, the keys create_keys returns.
+TEST(Bootstrap, KeysOnlyBootstrapperPlansTheSameKeys) {
+  BootWorld& b = full_world();
+  const Bootstrapper plan(b.w->ctx, b.boot->config(), bootstrap::Precompute::KeysOnly);
+  EXPECT_EQ(plan.rotation_steps(), b.boot->rotation_steps());
+  EXPECT_EQ(plan.galois_elements(), b.boot->galois_elements());
+  EXPECT_EQ(plan.key_count(), b.boot->key_count());
+  EXPECT_EQ(plan.key_bytes(), b.boot->key_bytes());
+  EXPECT_EQ(plan.plaintext_count(), b.boot->plaintext_count());
+  EXPECT_EQ(plan.output_level(), b.boot->output_level());
+  EXPECT_GT(b.boot->precomputed_bytes(), 0u);
+  EXPECT_EQ(plan.precomputed_bytes(), 0u);
+  const Ciphertext ct = b.w->encrypt(std::vector<std::complex<double>>(b.boot->slots(), {0.25, 0.0}));
+  EXPECT_THROW(plan.bootstrap(ct, b.keys), InvalidArgument);
+
+  const rns::Prng::Seed seed{7, 7, 7};
+  KeyGenerator whole_gen = KeyGenerator::insecure_from_seed_for_testing(b.w->ctx, seed);
+  KeyGenerator parts_gen = KeyGenerator::insecure_from_seed_for_testing(b.w->ctx, seed);
+  const bootstrap::BootstrapKeys whole = b.boot->create_keys(whole_gen);
+  std::size_t parts = 0;
+  bootstrap::BootstrapKeys streamed;
+  plan.create_keys(parts_gen, [&](bootstrap::KeyPart&& part) {
+    bootstrap::add_key_part(streamed, std::move(part));
+    ++parts;
+  });
+  EXPECT_EQ(parts, plan.key_count() - 1);
+  EXPECT_EQ(serialize(streamed.relin), serialize(whole.relin));
+  EXPECT_EQ(serialize(streamed.galois), serialize(whole.galois));
+  EXPECT_EQ(serialize(streamed.encapsulation), serialize(whole.encapsulation));
 }
 
 TEST(Bootstrap, ModRaiseAddsSmallMultiplesOfQ0) {

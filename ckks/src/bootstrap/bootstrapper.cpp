@@ -55,7 +55,7 @@ class StageClock {
 // slots[g] slots.
 std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vector<Diagonals>& factors,
                                             const std::vector<std::size_t>& slots, int level, double scale,
-                                            double target, std::vector<double>& scales) {
+                                            double target, std::vector<double>& scales, bool plan_only) {
   const Context& ctx = *enc.context();
   std::vector<LinearTransform> out;
   const int count = static_cast<int>(factors.size());
@@ -63,7 +63,7 @@ std::vector<LinearTransform> encode_factors(const Encoder& enc, const std::vecto
     const double q = prime(ctx, level - g);
     const double d = q * std::pow(target / scale, 1.0 / (count - g));
     const auto i = static_cast<std::size_t>(g);
-    out.emplace_back(enc, factors[i], slots[i], level - g, d);
+    out.emplace_back(enc, factors[i], slots[i], level - g, d, 0, plan_only);
     scale = scale * d / q;
     scales.push_back(scale);
   }
@@ -123,8 +123,9 @@ Diagonals widen_input(const Diagonals& f, std::size_t n) {
 
 }  // namespace
 
-Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
+Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config, Precompute precompute)
     : ctx_(std::move(ctx)), config_(config), encoder_(ctx_), evaluator_(ctx_) {
+  const bool plan_only = precompute == Precompute::KeysOnly;
   const Context& c = *ctx_;
   const rns::RnsBase& chain = c.q_base(c.max_level());
   HNN_REQUIRE(c.max_level() >= 1, "bootstrapping needs a modulus chain above q_0");
@@ -168,7 +169,7 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   auto cts_factors = coeff_to_slot_factors(c, slots_, config.coeff_to_slot_levels, 1.0 / (2 * k_ * trace));
   std::vector<std::size_t> cts_slots(cts_factors.size(), slots_);
   if (packed_) cts_factors.back() = widen_output(cts_factors.back(), slots_), cts_slots.back() = 2 * slots_;
-  cts_ = encode_factors(encoder_, cts_factors, cts_slots, top, q0, prime(c, em_level), cts_scales_);
+  cts_ = encode_factors(encoder_, cts_factors, cts_slots, top, q0, prime(c, em_level), cts_scales_, plan_only);
   // SlotToCoeff: its input scale follows EvalMod's (known at this point for the default scale).
   double s = cts_scales_.back();
   // The Chebyshev series keeps its input's scale; each double angle maps s -> s^2 / q.
@@ -183,7 +184,8 @@ Bootstrapper::Bootstrapper(ContextPtr ctx, const BootstrapConfig& config)
   auto stc_factors = slot_to_coeff_factors(c, slots_, config.slot_to_coeff_levels, 1.0);
   std::vector<std::size_t> stc_slots(stc_factors.size(), slots_);
   if (packed_) stc_factors.front() = widen_input(stc_factors.front(), slots_), stc_slots.front() = 2 * slots_;
-  stc_ = encode_factors(encoder_, stc_factors, stc_slots, level, s, c.params().default_scale(), stc_scales_);
+  stc_ = encode_factors(encoder_, stc_factors, stc_slots, level, s, c.params().default_scale(), stc_scales_,
+                        plan_only);
 }
 
 int Bootstrapper::eval_mod_depth() const {
@@ -480,6 +482,8 @@ Ciphertext Bootstrapper::slot_to_coeff(const std::vector<Ciphertext>& halves, co
 }
 
 Ciphertext Bootstrapper::refresh(const Ciphertext& ct, const BootstrapKeys& keys, BootstrapTimings* timings) const {
+  HNN_REQUIRE(!cts_.front().plan_only(), "this Bootstrapper was made with Precompute::KeysOnly: it plans keys, it "
+              "cannot bootstrap");
   const Evaluator& ev = evaluator_;
   HNN_REQUIRE(ct.slots() == slots_, "this bootstrapper handles ", slots_, " slots, the ciphertext has ", ct.slots());
   StageClock clock(*ctx_, ct.device(), timings != nullptr);

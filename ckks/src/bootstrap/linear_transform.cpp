@@ -30,8 +30,8 @@ long long floor_div(long long a, long long b) { return a >= 0 ? a / b : -((-a + 
 }  // namespace
 
 LinearTransform::LinearTransform(const Encoder& encoder, const Diagonals& diagonals, std::size_t slots,
-                                 int level, double scale, int baby_steps)
-    : slots_(slots), level_(level), scale_(scale) {
+                                 int level, double scale, int baby_steps, bool plan_only)
+    : slots_(slots), level_(level), scale_(scale), plan_only_(plan_only) {
   const Context& ctx = *encoder.context();
   HNN_REQUIRE(slots >= 1 && std::has_single_bit(slots) && slots <= ctx.params().max_slots(),
               "linear transform on ", slots, " slots: use a power of two <= N/2");
@@ -80,6 +80,10 @@ LinearTransform::LinearTransform(const Encoder& encoder, const Diagonals& diagon
       if (floor_div(k, g) != j) continue;
       const int b = static_cast<int>((k - j * g) * stride);
       const std::size_t bi = static_cast<std::size_t>(std::find(baby_.begin(), baby_.end(), b) - baby_.begin());
+      if (plan_only) {
+        giant.terms.emplace_back(bi, rns::RnsPoly{});
+        continue;
+      }
       // rot_{-G}(diag): entry k' = diag[(k' - G) mod slots]
       std::vector<std::complex<double>> rotated(slots);
       const long long shift = j * g * stride;
@@ -165,6 +169,10 @@ void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const R
 
 void LinearTransform::move_to(rns::Device device, const Context& ctx) {
   if (device == device_) return;
+  if (plan_only_) {  // no words to move
+    device_ = device;
+    return;
+  }
   for (Giant& g : giants_) {
     for (auto& [bi, pt] : g.terms) {
       if (pt.on_device()) pt = pt.to_host();
@@ -190,6 +198,8 @@ Ciphertext LinearTransform::apply_rescaled(const Evaluator& ev, const Ciphertext
 
 Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk, bool rescale) const {
   const Context& ctx = *ev.context();
+  HNN_REQUIRE(!plan_only_, "this linear transform was planned without its plaintexts (plan_only; a Bootstrapper made "
+              "with Precompute::KeysOnly): it gives rotation steps, not products");
   HNN_REQUIRE(x.level() >= level_, "linear transform encoded at level ", level_, " applied to a ciphertext at level ",
               x.level());
   HNN_REQUIRE(x.size() == 2, "linear transform expects a relinearized ciphertext");

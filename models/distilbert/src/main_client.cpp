@@ -85,7 +85,8 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   t0 = Clock::now();
   const auto preset = encrypted_preset(set, slots);
   const auto ctx = hnn::ckks::Context::create(hnn::ckks::Parameters::create(preset.params));
-  hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config);
+  // Only the plan of the server's bootstrapper: which keys it needs, not its plaintexts (3 GiB at n16).
+  const hnn::ckks::bootstrap::Bootstrapper boot(ctx, preset.config, hnn::ckks::bootstrap::Precompute::KeysOnly);
   std::printf("[params] %s: logN %d, log QP %.0f, %d levels between bootstraps (%.1f s)\n",
               std::string(name_of(set)).c_str(), preset.params.log_n, ctx->params().log_qp(), boot.output_level(),
               seconds_since(t0));

@@ -92,10 +92,16 @@ struct BootstrapTimings {
   double mod_raise_s = 0, coeff_to_slot_s = 0, eval_mod_s = 0, slot_to_coeff_s = 0;
 };
 
+// What a Bootstrapper precomputes: everything (it bootstraps), or its plan alone (KeysOnly: the
+// rotation steps, Galois elements, key counts and sizes, create_keys; no DFT plaintexts, which at
+// logN 16 are gigabytes and seconds to encode). A client that only makes the keys needs no more;
+// a KeysOnly bootstrapper's bootstrap(), coeff_to_slot and slot_to_coeff throw InvalidArgument.
+enum class Precompute { Plaintexts, KeysOnly };
+
 class Bootstrapper {
  public:
   // Precomputes EvalMod's series and the DFT factors' plaintexts (at their levels and scales).
-  Bootstrapper(ContextPtr ctx, const BootstrapConfig& config);
+  Bootstrapper(ContextPtr ctx, const BootstrapConfig& config, Precompute precompute = Precompute::Plaintexts);
 
   const BootstrapConfig& config() const { return config_; }
   const ContextPtr& context() const { return ctx_; }

@@ -22,9 +22,11 @@ class LinearTransform {
  public:
   // Encodes the (pre-rotated) diagonals at `level` with scale `scale`. `slots` is the vector
   // length (a power of two <= N/2; sparse vectors repeat, and rotations act modulo `slots`).
-  // baby_steps = 0 picks the count that minimises the rotations.
+  // baby_steps = 0 picks the count that minimises the rotations. plan_only: the baby and giant
+  // steps (rotation_steps, plaintext_count) without encoding a plaintext; such a transform holds
+  // no words and apply() refuses it (a client planning its keys needs no more).
   LinearTransform(const Encoder& encoder, const Diagonals& diagonals, std::size_t slots, int level,
-                  double scale, int baby_steps = 0);
+                  double scale, int baby_steps = 0, bool plan_only = false);
 
   // Every rotation step apply() uses (needs a Galois key each).
   std::vector<int> rotation_steps() const;
@@ -33,6 +35,7 @@ class LinearTransform {
   std::size_t slots() const { return slots_; }
   std::size_t plaintext_count() const;
   std::size_t size_bytes() const;
+  bool plan_only() const { return plan_only_; }
   // Moves the precomputed plaintexts to `device` (a CUDA device, the emulated one, or back to the
   // CPU); apply() then takes ciphertexts on that device only.
   void move_to(rns::Device device, const Context& ctx);
@@ -58,6 +61,7 @@ class LinearTransform {
   std::vector<int> baby_;
   std::vector<Giant> giants_;
   rns::Device device_ = rns::Device::cpu();
+  bool plan_only_ = false;
 };
 
 }  // namespace hnn::ckks::bootstrap
