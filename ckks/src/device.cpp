@@ -55,7 +55,9 @@ SwitchingKey to_device(const SwitchingKey& key, rns::Device device) {
     b.push_back(key.b(j).to_device(s));
     a.push_back(key.a(j).to_device(s));
   }
-  return SwitchingKey(key.context(), std::move(b), std::move(a), key.max_level());
+  SwitchingKey out(key.context(), std::move(b), std::move(a), key.max_level());
+  if (key.a_seed()) out.set_a_seed(*key.a_seed());  // the same a-parts, on the device
+  return out;
 }
 
 RelinKey to_device(const RelinKey& key, rns::Device device) { return RelinKey(to_device(key.key(), device)); }
@@ -78,7 +80,9 @@ SwitchingKey to_host(const SwitchingKey& key) {
     b.push_back(host_copy(key.b(j)));
     a.push_back(host_copy(key.a(j)));
   }
-  return SwitchingKey(key.context(), std::move(b), std::move(a), key.max_level());
+  SwitchingKey out(key.context(), std::move(b), std::move(a), key.max_level());
+  if (key.a_seed()) out.set_a_seed(*key.a_seed());  // the same a-parts, on the device
+  return out;
 }
 
 void synchronize(const Context& ctx, rns::Device device) {

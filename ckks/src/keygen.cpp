@@ -51,14 +51,7 @@ RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<st
   return sample_uniform(ctx, prng, qp, qp);
 }
 
-// Advance the stream exactly as sample_uniform / sample_noise over those limbs would.
-void discard_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& qp) {
-  for (std::size_t idx : qp) {
-    const uint64_t q = ctx.modulus(idx).value;
-    for (std::size_t c = 0; c < ctx.n(); ++c) (void)prng.uniform(q);
-  }
-}
-
+// Advance the stream exactly as sample_noise would.
 void discard_noise(const Context& ctx, rns::Prng& prng) {
   std::vector<int8_t> e(ctx.n());
   rns::sample_noise_cbd(prng, e.data(), e.size());
@@ -121,28 +114,39 @@ int KeyGenerator::resolve_max_level(int max_level) const {
   return max_level < 0 ? ctx_->max_level() : max_level;
 }
 
-// A restricted key is the full key with digits and limbs left out, not a key of its own: it draws
-// exactly the randomness a full key draws, in the same order, and drops what it does not keep. So
-// the same seed gives keys that agree word for word on every limb they share, key switching with
-// either gives the same bytes, and the keys generated after it are unchanged. The price is the
-// ChaCha20 keystream of the dropped part; no NTT or product is spent on it.
+std::vector<RnsPoly> expand_switching_key_a(const Context& ctx, const rns::Prng::Seed& seed, int max_level) {
+  HNN_REQUIRE(max_level >= 0 && max_level <= ctx.max_level(), "switching key max level ", max_level,
+              " is outside 0..", ctx.max_level());
+  rns::Prng stream = rns::Prng::public_stream(seed);
+  const std::vector<std::size_t> qp = all_qp(ctx), kept = ctx.extended_indices(max_level);
+  std::vector<RnsPoly> as;
+  for (int j = 0; j < ctx.digits_at_level(max_level); ++j) as.push_back(sample_uniform(ctx, stream, qp, kept));
+  return as;
+}
+
+// The a_j come from a public seed drawn from this generator's stream (expand_switching_key_a), so
+// the key travels as its b_j and 32 bytes. A restricted key is the full key with digits and limbs
+// left out, not a key of its own: it draws exactly the randomness a full key draws, in the same
+// order, and drops what it does not keep. So the same seed gives keys that agree word for word on
+// every limb they share, key switching with either gives the same bytes, and the keys generated
+// after it are unchanged. The price is the ChaCha20 keystream of the dropped part; no NTT or
+// product is spent on it.
 SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_level) {
   const Context& ctx = *ctx_;
   const int level = resolve_max_level(max_level);
-  const std::vector<std::size_t> qp = all_qp(ctx);                    // the limbs a full key draws
   const std::vector<std::size_t> kept = ctx.extended_indices(level);  // the limbs this key keeps
   const std::size_t kept_chain = static_cast<std::size_t>(level) + 1;
   const std::size_t alpha = static_cast<std::size_t>(ctx.params().alpha());
   const int dnum = ctx.digits_at_level(ctx.max_level());
   const int kept_digits = ctx.digits_at_level(level);
-  std::vector<RnsPoly> bs, as;
+  const rns::Prng::Seed seed = prng_.next_seed();
+  std::vector<RnsPoly> as = expand_switching_key_a(ctx, seed, level), bs;
   for (int j = 0; j < dnum; ++j) {
     if (j >= kept_digits) {
-      discard_uniform(ctx, prng_, qp);
       discard_noise(ctx, prng_);
       continue;
     }
-    RnsPoly a = sample_uniform(ctx, prng_, qp, kept);
+    const RnsPoly& a = as[static_cast<std::size_t>(j)];
     RnsPoly e = sample_noise(ctx, prng_, kept);
     RnsPoly b = rlwe_b(ctx, a, sk_.poly(), e, kept);
     // + P * s' on the digit's Q limbs: the RNS gadget factor P * Qhat_j * [Qhat_j^{-1}]_{Q_j} is
@@ -157,9 +161,10 @@ SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_lev
         bi[c] = rns::add_mod(bi[c], rns::mul_shoup(f[c], pm, pms, q.value), q.value);
     }
     bs.push_back(std::move(b));
-    as.push_back(std::move(a));
   }
-  return SwitchingKey(ctx_, std::move(bs), std::move(as), level);
+  SwitchingKey key(ctx_, std::move(bs), std::move(as), level);
+  key.set_a_seed(seed);
+  return key;
 }
 
 RelinKey KeyGenerator::create_relin_key() {

@@ -114,11 +114,20 @@ std::vector<std::size_t> q_limbs(std::size_t limbs) {
   return v;
 }
 
-// Version 2: u32 max level (SwitchingKey::max_level), u16 digit count, then b_j, a_j per digit over
-// the max level's extended limbs. Version 1 had no max level: every key was full.
+// Version 3: u32 max level (SwitchingKey::max_level), u16 digit count, then over the max level's
+// extended limbs either u8 1, the 32-byte seed of the a_j (expand_switching_key_a) and the b_j
+// (half the bytes), or u8 0 and b_j, a_j per digit. Version 2 had no flag (always the pairs);
+// version 1 no max level either (every key full).
 void put_switching_key(Writer& w, const SwitchingKey& k) {
   w.put<uint32_t>(static_cast<uint32_t>(k.max_level()));
   w.put<uint16_t>(static_cast<uint16_t>(k.digits()));
+  if (const auto& seed = k.a_seed()) {
+    w.put<uint8_t>(1);
+    w.put_bytes(ByteView(seed->data(), seed->size()));
+    for (std::size_t j = 0; j < k.digits(); ++j) w.put_poly(k.b(j));
+    return;
+  }
+  w.put<uint8_t>(0);
   for (std::size_t j = 0; j < k.digits(); ++j) {
     w.put_poly(k.b(j));
     w.put_poly(k.a(j));
@@ -143,7 +152,18 @@ SwitchingKey get_switching_key(Reader& r, const ContextPtr& ctx, KeyLevels allow
     r.fail("switching key has " + std::to_string(digits) + " digits where the parameters use " +
            std::to_string(ctx->digits_at_level(max_level)) + " for levels <= " + std::to_string(max_level));
   const auto qp = ctx->extended_indices(max_level);
+  const uint8_t seeded = r.version() >= 3 ? r.get<uint8_t>("switching key a-part flag") : 0;
+  if (seeded > 1) r.fail("switching key a-part flag " + std::to_string(seeded) + " (0: stored, 1: seeded)");
   std::vector<RnsPoly> bs, as;
+  if (seeded) {
+    rns::Prng::Seed seed;
+    const ByteView stored = r.get_view(seed.size(), "switching key seed");
+    std::copy(stored.begin(), stored.end(), seed.begin());
+    for (uint16_t j = 0; j < digits; ++j) bs.push_back(r.get_poly(*ctx, qp, rns::Domain::Ntt));
+    SwitchingKey key(ctx, std::move(bs), expand_switching_key_a(*ctx, seed, max_level), max_level);
+    key.set_a_seed(seed);
+    return key;
+  }
   for (uint16_t j = 0; j < digits; ++j) {
     bs.push_back(r.get_poly(*ctx, qp, rns::Domain::Ntt));
     as.push_back(r.get_poly(*ctx, qp, rns::Domain::Ntt));

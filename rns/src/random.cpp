@@ -24,6 +24,14 @@ Prng::Prng(const Seed& seed) : key_(seed) { ensure_sodium(); }
 
 Prng Prng::insecure_from_seed_for_testing(const Seed& seed) { return Prng(seed); }
 
+Prng Prng::public_stream(const Seed& seed) { return Prng(seed); }
+
+Prng::Seed Prng::next_seed() {
+  Seed s;
+  fill(s.data(), s.size());
+  return s;
+}
+
 Prng Prng::fork() {
   Seed s;
   fill(s.data(), s.size());

@@ -204,23 +204,67 @@ TEST_F(Serialization, MixedFullAndRestrictedGaloisKeysRoundTrip) {
   }
 }
 
-// Format version 1 had no max level (every key was full): such buffers still load.
-TEST_F(Serialization, VersionOneGaloisKeysStillLoad) {
+// Keys from KeyGenerator carry the seed of their a-parts and travel as b-parts and 32 bytes: about
+// half the bytes, loading to the same words. A key without a seed (here a copy of the words) is
+// stored whole.
+TEST_F(Serialization, SeededKeysTravelAsHalfTheWords) {
   const Context& ctx = *w.ctx;
   const GaloisKeys gk = w.keygen->create_galois_keys({1});
-  Bytes v1 = serialize(gk);
-  ASSERT_EQ(kSerializationVersion, 2);
-  const uint16_t version = 1;
-  std::memcpy(v1.data() + 4, &version, 2);
-  v1.erase(v1.begin() + 24, v1.begin() + 28);  // the single key's max level
-  const GaloisKeys loaded = deserialize_galois_keys(w.ctx, v1);
-  const SwitchingKey* k = loaded.find(ctx.galois_element(1));
-  ASSERT_NE(k, nullptr);
-  EXPECT_TRUE(k->is_full());
+  const SwitchingKey& key = *gk.find(ctx.galois_element(1));
+  ASSERT_TRUE(key.a_seed().has_value());
+  std::vector<rns::RnsPoly> b, a;
+  for (std::size_t j = 0; j < key.digits(); ++j) b.push_back(key.b(j).clone()), a.push_back(key.a(j).clone());
+  GaloisKeys whole(w.ctx);
+  whole.insert(ctx.galois_element(1), SwitchingKey(w.ctx, std::move(b), std::move(a), key.max_level()));
+  const Bytes seeded = serialize(gk), stored = serialize(whole);
+  EXPECT_LT(seeded.size(), stored.size() / 2 + 1024) << seeded.size() << " vs " << stored.size();
+  for (const Bytes* bytes : {&seeded, &stored}) {
+    const GaloisKeys loaded = deserialize_galois_keys(w.ctx, *bytes);
+    const SwitchingKey& k = *loaded.find(ctx.galois_element(1));
+    EXPECT_EQ(k.a_seed().has_value(), bytes == &seeded);
+    for (std::size_t j = 0; j < key.digits(); ++j)
+      EXPECT_TRUE(same_words(k.b(j), key.b(j)) && same_words(k.a(j), key.a(j))) << "digit " << j;
+  }
+  // A flag other than 0 (stored) or 1 (seeded) is refused. Layout: header 8, digest 8, count 4,
+  // element 4, max level 4, digit count 2, then the flag at byte 30.
+  Bytes bad = seeded;
+  bad[30] = 2;
+  expect_rejected([&](ByteView v) { deserialize_galois_keys(w.ctx, v); }, bad, "a-part flag 2");
+  // A restricted key expands to the full key's words on the limbs they share.
+  const auto full_a = expand_switching_key_a(ctx, *key.a_seed(), ctx.max_level());
+  const auto low_a = expand_switching_key_a(ctx, *key.a_seed(), 0);
+  ASSERT_EQ(low_a.size(), static_cast<std::size_t>(ctx.digits_at_level(0)));
+  for (std::size_t i = 0; i < low_a[0].limbs(); ++i) {
+    const std::size_t full_limb = i == 0 ? 0 : ctx.max_level() + i;  // q_0, then the special primes
+    EXPECT_TRUE(std::equal(low_a[0].limb(i), low_a[0].limb(i) + ctx.n(), full_a[0].limb(full_limb))) << "limb " << i;
+  }
+}
+
+// Format versions 1 (no max level: every key full) and 2 (no seed flag: the a-parts stored) still
+// load.
+TEST_F(Serialization, VersionOneAndTwoGaloisKeysStillLoad) {
+  const Context& ctx = *w.ctx;
+  const GaloisKeys gk = w.keygen->create_galois_keys({1});
   const SwitchingKey& original = *gk.find(ctx.galois_element(1));
-  for (std::size_t j = 0; j < original.digits(); ++j)
-    EXPECT_TRUE(same_words(k->b(j), original.b(j)) && same_words(k->a(j), original.a(j)));
-  EXPECT_EQ(peek_type(v1), ObjectType::GaloisKeys);
+  std::vector<rns::RnsPoly> b, a;
+  for (std::size_t j = 0; j < original.digits(); ++j) b.push_back(original.b(j).clone()), a.push_back(original.a(j).clone());
+  GaloisKeys whole(w.ctx);
+  whole.insert(ctx.galois_element(1), SwitchingKey(w.ctx, std::move(b), std::move(a), original.max_level()));
+  ASSERT_EQ(kSerializationVersion, 3);
+  for (const uint16_t version : {uint16_t{1}, uint16_t{2}}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    Bytes old = serialize(whole);
+    std::memcpy(old.data() + 4, &version, 2);
+    old.erase(old.begin() + 30);                                       // the seed flag (0: stored)
+    if (version == 1) old.erase(old.begin() + 24, old.begin() + 28);  // the single key's max level
+    const GaloisKeys loaded = deserialize_galois_keys(w.ctx, old);
+    const SwitchingKey* k = loaded.find(ctx.galois_element(1));
+    ASSERT_NE(k, nullptr);
+    EXPECT_TRUE(k->is_full());
+    for (std::size_t j = 0; j < original.digits(); ++j)
+      EXPECT_TRUE(same_words(k->b(j), original.b(j)) && same_words(k->a(j), original.a(j)));
+    EXPECT_EQ(peek_type(old), ObjectType::GaloisKeys);
+  }
 }
 
 TEST_F(Serialization, RandomCorruptionNeverCrashes) {

@@ -108,7 +108,7 @@ int run(const std::string& host, uint16_t port, const fs::path& model_dir, const
   const KeyFootprint footprint = client_key_footprint(*ctx, boot, steps, plan.max_level);
   hnn::ckks::KeyGenerator keygen(ctx);
   const hnn::ckks::PublicKey public_key = keygen.create_public_key();
-  std::printf("[client] keys: %zu evaluation keys, %.0f MiB, made and sent one at a time\n", footprint.keys,
+  std::printf("[client] keys: %zu evaluation keys, %.0f MiB once expanded, made and sent one at a time\n", footprint.keys,
               mib(footprint.bytes));
   std::fflush(stdout);
   send(conn, proto::kKeys, proto::encode(proto::KeysHeader{footprint.parts}));

@@ -2,10 +2,12 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "hnn/ckks/context.h"
+#include "hnn/rns/random.h"
 #include "hnn/rns/rns_poly.h"
 
 namespace hnn::ckks {
@@ -73,12 +75,24 @@ class SwitchingKey {
   const rns::RnsPoly& b(std::size_t j) const { return b_[j]; }
   const rns::RnsPoly& a(std::size_t j) const { return a_[j]; }
   std::size_t size_bytes() const;
+  // The public seed the a_j were expanded from (expand_switching_key_a), for keys KeyGenerator
+  // made: serialization then stores these 32 bytes instead of the a_j, half the key. The caller
+  // of set_a_seed vouches that the a_j are expand_switching_key_a(context, seed, max_level).
+  const std::optional<rns::Prng::Seed>& a_seed() const { return a_seed_; }
+  void set_a_seed(const rns::Prng::Seed& seed) { a_seed_ = seed; }
 
  private:
   ContextPtr ctx_;
   std::vector<rns::RnsPoly> b_, a_;
   int max_level_ = -1;
+  std::optional<rns::Prng::Seed> a_seed_;
 };
+
+// The uniform a_j of a switching key for levels <= max_level, from a public seed: digit after
+// digit, each drawn over every QP limb of ctx (Prng::public_stream) and kept on the key's limbs
+// (NTT domain). A key restricted to fewer levels and the full key of one seed agree on every limb
+// they share.
+std::vector<rns::RnsPoly> expand_switching_key_a(const Context& ctx, const rns::Prng::Seed& seed, int max_level);
 
 // What a SwitchingKey for levels <= max_level occupies (max_level = ctx.max_level(): a full key),
 // without making one: digits_at_level(max_level) digits of two polynomials over max_level + 1 + k

@@ -16,9 +16,10 @@
 
 namespace hnn::ckks {
 
-// Written by this build. Version 2 added the max level of every switching key (level-restricted
-// Galois keys); version 1 buffers, whose keys are all full, still load.
-inline constexpr uint16_t kSerializationVersion = 2;
+// Written by this build. Version 3 stores a switching key's uniform a-parts as their 32-byte seed
+// when it has one (keys from KeyGenerator: half the bytes); version 2 added the max level of every
+// switching key (level-restricted Galois keys). Version 1 and 2 buffers still load.
+inline constexpr uint16_t kSerializationVersion = 3;
 inline constexpr uint16_t kOldestReadableVersion = 1;
 
 enum class ObjectType : uint8_t {

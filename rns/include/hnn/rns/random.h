@@ -22,6 +22,9 @@ class Prng {
   static Prng insecure_from_seed_for_testing(const Seed& seed);
   // A fresh seed from OS entropy (for expanding public randomness such as key "a" parts).
   static Seed os_seed();
+  // The stream of a public seed: for randomness everyone may know, such as the uniform "a" parts
+  // of switching keys, which are sent as their seed and expanded on arrival. Never for secrets.
+  static Prng public_stream(const Seed& seed);
 
   ~Prng();
   Prng(Prng&&) noexcept;
@@ -31,6 +34,8 @@ class Prng {
 
   // An independent stream keyed from this one's next 32 bytes: deterministic when this one is.
   Prng fork();
+  // This stream's next 32 bytes, as a seed (for public_stream).
+  Seed next_seed();
 
   void fill(uint8_t* out, std::size_t len);
   uint64_t next_u64();
