@@ -12,7 +12,8 @@
 #   2. compute-sanitizer memcheck on a subset of it              (issue 3)
 #   3. hnn-bench-cuda: NTT, ModUp/ModDown, key switch, HMult, rotate, rescale   (issue 3's table)
 #   4. hnn-bench-bootstrap's BM_CudaBootstrap cases              (issue 4's GPU timing)
-#   5. the tiny DistilBERT on the GPU, then the shipped model at logN 16 when it travelled (issue 6)
+#   5. the tiny DistilBERT on the GPU, hnn-server on the GPU with hnn-client over loopback, then
+#      the shipped model at logN 16 when it travelled (issue 6)
 #   6. compute-sanitizer racecheck on the NTT (logN <= 13)       (issue 3)
 # The tool sends the working tree with every call, 64 MiB at most with what `carry` names, and the
 # tracked tree alone is about 63 MiB (the shipped model 43 MiB, MNIST 11 MiB). So a lease goes:
@@ -29,20 +30,48 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 BUILD=build-gpu
-bins=(test_gpu hnn-bench-cuda hnn-bench-bootstrap hnn-distilbert)
+bins=(test_gpu hnn-bench-cuda hnn-bench-bootstrap hnn-distilbert hnn-server hnn-client)
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHNN_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
   -DHNN_BUILD_EXAMPLES=OFF > /dev/null
 cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target "${bins[@]}"
 B="$BUILD/bundle"
 stage="$BUILD/bundle-files"
 rm -rf "$B" "$stage" && mkdir -p "$B" "$stage/lib/cxx"
-cp "$BUILD/tests/test_gpu" "$BUILD/bin/hnn-bench-cuda" "$BUILD/bin/hnn-bench-bootstrap" "$BUILD/bin/hnn-distilbert" "$stage/"
+cp "$BUILD/tests/test_gpu" "$BUILD/bin/hnn-bench-cuda" "$BUILD/bin/hnn-bench-bootstrap" "$BUILD/bin/hnn-distilbert" \
+  "$BUILD/bin/hnn-server" "$BUILD/bin/hnn-client" "$stage/"
 for b in "${bins[@]}"; do strip "$stage/$b"; done
 # Every shared library they load but the C runtime's own; libstdc++ and libgcc apart (lib/cxx),
 # used only when the device image's own are older than the ones they were built with.
 libs=$(for b in "${bins[@]}"; do ldd "$stage/$b" | awk '/=> \// {print $3}'; done | sort -u)
 grep -vE '/(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' <<< "$libs" | xargs -r cp -L -t "$stage/lib"
 grep -E '/(libstdc\+\+|libgcc_s)\.so' <<< "$libs" | xargs -r cp -L -t "$stage/lib/cxx"
+# pair.sh BIN MODEL PARAMS DEVICE SENTENCE: hnn-server --once evaluating on DEVICE, and hnn-client
+# over loopback; exits 0 when both did.
+cat > "$stage/pair.sh" <<'PAIR'
+#!/usr/bin/env bash
+set -u
+bin=$1 model=$2 params=$3 device=$4 sentence=$5
+log=$(mktemp)
+"$bin/hnn-server" --once --port 0 --model "$model" --device "$device" > "$log" 2>&1 &
+spid=$!
+trap 'kill $spid 2>/dev/null; rm -f "$log"' EXIT
+port=
+for _ in $(seq 1 1200); do
+  port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$log")
+  [ -n "$port" ] && break
+  kill -0 $spid 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$port" ]; then echo "hnn-server did not start:"; cat "$log"; exit 3; fi
+"$bin/hnn-client" --host 127.0.0.1 --port "$port" --model "$model" --params "$params" --flood-sigma 0 "$sentence"
+client=$?
+wait $spid
+server=$?
+echo "--- hnn-server (exit $server)"
+cat "$log"
+[ $client -eq 0 ] && [ $server -eq 0 ]
+PAIR
+chmod +x "$stage/pair.sh"
 tar -C "$stage" -cJf "$B/hnn.tar.xz" .
 commit=$(git rev-parse --short HEAD)$(git diff --quiet || echo "+dirty")
 cat > "$B/run.sh" <<RUN
@@ -118,6 +147,9 @@ need_model() {
 distilbert() {
   local tiny=(--data models/distilbert/data --model tests/distilbert/fixtures/he-tiny --params insecure-n12 --flood-sigma 0)
   step distilbert.log 60 "\$bin/hnn-distilbert" "\${tiny[@]}" --device cuda "unflinchingly bleak and desperate"
+  # hnn-server on the GPU (key parts moved there as they arrive) and hnn-client over loopback
+  step distilbert.log 60 "\$bin/pair.sh" "\$bin" tests/distilbert/fixtures/he-tiny insecure-n12 cuda \
+    "unflinchingly bleak and desperate"
   [ "\${1:-}" = with-cpu ] && step distilbert.log 60 "\$bin/hnn-distilbert" "\${tiny[@]}" --device cpu "unflinchingly bleak and desperate"
   need_model && step distilbert.log 240 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda "a gorgeous , witty , seductive movie ."
 }

@@ -40,8 +40,9 @@ SwitchingKey::SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vec
 
 std::size_t SwitchingKey::size_bytes() const {
   std::size_t total = 0;
-  for (auto& p : b_) total += p.words().size_bytes();
-  for (auto& p : a_) total += p.words().size_bytes();
+  // From the shapes, not the words: the key may live on a device.
+  for (const auto* polys : {&b_, &a_})
+    for (const auto& p : *polys) total += p.n() * p.limbs() * sizeof(uint64_t);
   return total;
 }
 

@@ -1,7 +1,8 @@
 // hnn-server and hnn-client as separate processes on the tiny fixture model (insecure logN = 12):
-// the score over TCP equals the HE-friendly twin's; a closed port, and a malformed HELLO, fail
-// with clear messages, and the server keeps serving after a bad client; a client whose keys are
-// rejected gets the reason, not a reset connection.
+// the score over TCP equals the HE-friendly twin's, with the server on the CPU and on the CUDA
+// backend (emulated where there is no GPU); a closed port, and a malformed HELLO, fail with clear
+// messages, and the server keeps serving after a bad client; a client whose keys are rejected
+// (a wrong part count, a part that is not a key) gets the reason, not a reset connection.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "hnn/distilbert/protocol.h"
 #include "hnn/distilbert/tokenizer.h"
 #include "hnn/net/socket.h"
+#include "hnn/rns/cuda.h"
 
 extern char** environ;
 
@@ -37,11 +39,12 @@ const fs::path kTiny = fs::path(HNN_DISTILBERT_FIXTURE_DIR) / "he-tiny";
 // A server process started by this test, its stdout in a temporary file; killed if still running.
 class ServerProcess {
  public:
-  explicit ServerProcess(bool once) {
+  explicit ServerProcess(bool once, const std::vector<std::string>& extra_args = {}) {
     log_ = fs::temp_directory_path() / ("hnn-server-test-" + std::to_string(::getpid()) + "-" +
                                         std::to_string(counter_++) + ".log");
     std::vector<std::string> args{HNN_SERVER, "--port", "0", "--model", kTiny.string()};
     if (once) args.push_back("--once");
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -137,9 +140,11 @@ void expect_error_for_garbage_hello(uint16_t port) {
   EXPECT_NE(text.find("HELLO"), std::string::npos) << text;
 }
 
-TEST(ClientServer, EncryptedScoreOverTcpEqualsTheTwin) {
+// One sentence through a --once server started with `server_args`: the client's score is the
+// HE-friendly twin's, and the server exits with 0.
+void expect_the_twins_score_over_tcp(const std::vector<std::string>& server_args) {
   const std::string sentence = "unflinchingly bleak and desperate";
-  ServerProcess server(/*once=*/true);
+  ServerProcess server(/*once=*/true, server_args);
   const uint16_t port = server.port();
   ASSERT_NE(port, 0) << "the server printed no listening line";
 
@@ -166,6 +171,15 @@ TEST(ClientServer, EncryptedScoreOverTcpEqualsTheTwin) {
   if (labels.size() == 2) {
     EXPECT_EQ(last.substr(6, at - 6), labels[twin > 0.5 ? 1 : 0]);
   }
+}
+
+TEST(ClientServer, EncryptedScoreOverTcpEqualsTheTwin) { expect_the_twins_score_over_tcp({"--device", "cpu"}); }
+
+// The server on the CUDA backend (the emulated device: the CUDA code on the host), where each key
+// part moves to the device as it arrives.
+TEST(ClientServer, ServerOnTheCudaBackendGivesTheTwinsScore) {
+  if (!hnn::cuda::built_with_cuda()) GTEST_SKIP() << "this build has no CUDA backend";
+  expect_the_twins_score_over_tcp({"--device", "cuda-emulated"});
 }
 
 TEST(ClientServer, ClientToAClosedPortFailsClearly) {
