@@ -204,6 +204,19 @@ TEST_F(Serialization, MixedFullAndRestrictedGaloisKeysRoundTrip) {
   }
 }
 
+namespace {
+// The same keys without the seeds of their a-parts (copies of the words): stored whole.
+GaloisKeys without_seeds(const GaloisKeys& keys) {
+  GaloisKeys out(keys.context());
+  for (const auto& [g, k] : keys.keys()) {
+    std::vector<rns::RnsPoly> b, a;
+    for (std::size_t j = 0; j < k.digits(); ++j) b.push_back(k.b(j).clone()), a.push_back(k.a(j).clone());
+    out.insert(g, SwitchingKey(keys.context(), std::move(b), std::move(a), k.max_level()));
+  }
+  return out;
+}
+}  // namespace
+
 // Keys from KeyGenerator carry the seed of their a-parts and travel as b-parts and 32 bytes: about
 // half the bytes, loading to the same words. A key without a seed (here a copy of the words) is
 // stored whole.
@@ -212,10 +225,7 @@ TEST_F(Serialization, SeededKeysTravelAsHalfTheWords) {
   const GaloisKeys gk = w.keygen->create_galois_keys({1});
   const SwitchingKey& key = *gk.find(ctx.galois_element(1));
   ASSERT_TRUE(key.a_seed().has_value());
-  std::vector<rns::RnsPoly> b, a;
-  for (std::size_t j = 0; j < key.digits(); ++j) b.push_back(key.b(j).clone()), a.push_back(key.a(j).clone());
-  GaloisKeys whole(w.ctx);
-  whole.insert(ctx.galois_element(1), SwitchingKey(w.ctx, std::move(b), std::move(a), key.max_level()));
+  const GaloisKeys whole = without_seeds(gk);
   const Bytes seeded = serialize(gk), stored = serialize(whole);
   EXPECT_LT(seeded.size(), stored.size() / 2 + 1024) << seeded.size() << " vs " << stored.size();
   for (const Bytes* bytes : {&seeded, &stored}) {
@@ -246,10 +256,7 @@ TEST_F(Serialization, VersionOneAndTwoGaloisKeysStillLoad) {
   const Context& ctx = *w.ctx;
   const GaloisKeys gk = w.keygen->create_galois_keys({1});
   const SwitchingKey& original = *gk.find(ctx.galois_element(1));
-  std::vector<rns::RnsPoly> b, a;
-  for (std::size_t j = 0; j < original.digits(); ++j) b.push_back(original.b(j).clone()), a.push_back(original.a(j).clone());
-  GaloisKeys whole(w.ctx);
-  whole.insert(ctx.galois_element(1), SwitchingKey(w.ctx, std::move(b), std::move(a), original.max_level()));
+  const GaloisKeys whole = without_seeds(gk);
   ASSERT_EQ(kSerializationVersion, 3);
   for (const uint16_t version : {uint16_t{1}, uint16_t{2}}) {
     SCOPED_TRACE("version " + std::to_string(version));

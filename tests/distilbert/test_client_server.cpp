@@ -16,6 +16,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -193,6 +194,17 @@ TEST(ClientServer, ClientToAClosedPortFailsClearly) {
   EXPECT_EQ(client.last_line().rfind("hnn-client: ", 0), 0u) << client.output;
 }
 
+// A connection to the server at `port` that has sent HELLO (3 tokens, insecure-n12) and received
+// the PLAN; throws (a test failure) if the server answers anything else.
+hnn::net::Connection connect_through_plan(uint16_t port) {
+  auto conn = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
+  conn.set_timeout(std::chrono::seconds(60));
+  conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
+  const auto plan = conn.receive(proto::kMaxSmallPayload);
+  if (plan.type != proto::kPlan) throw std::runtime_error("expected PLAN, got " + proto::type_name(plan.type));
+  return conn;
+}
+
 // A client whose keys the server cannot read keeps sending (its INPUT follows the keys at once):
 // the server's ERROR must still reach it, not a reset connection. The server reads what is still
 // in flight before it closes (closing with unread data sends a reset, which discards the ERROR).
@@ -201,11 +213,7 @@ TEST(ClientServer, ClientWhoseKeysAreRejectedReceivesTheServersReason) {
   const uint16_t port = server.port();
   ASSERT_NE(port, 0);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto conn = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
-    conn.set_timeout(std::chrono::seconds(60));
-    conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
-    const auto plan = conn.receive(proto::kMaxSmallPayload);
-    ASSERT_EQ(plan.type, proto::kPlan) << proto::type_name(plan.type);
+    auto conn = connect_through_plan(port);
     // Fewer key parts than the plan needs: refused on the KEYS message, while the parts and the
     // INPUT are still coming.
     conn.send(proto::kKeys, proto::encode(proto::KeysHeader{1}));
@@ -226,11 +234,7 @@ TEST(ClientServer, AKeyPartThatIsNotAKeyIsRefusedWithTheReason) {
   ServerProcess server(/*once=*/false);
   const uint16_t port = server.port();
   ASSERT_NE(port, 0);
-  auto conn = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
-  conn.set_timeout(std::chrono::seconds(60));
-  conn.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
-  const auto plan = conn.receive(proto::kMaxSmallPayload);
-  ASSERT_EQ(plan.type, proto::kPlan) << proto::type_name(plan.type);
+  auto conn = connect_through_plan(port);
   // The count the server's plan asks for: 1 relinearization + its Galois parts + 1 encapsulation;
   // an announced count it refuses names it ("this plan needs N").
   conn.send(proto::kKeys, proto::encode(proto::KeysHeader{1}));
@@ -243,10 +247,7 @@ TEST(ClientServer, AKeyPartThatIsNotAKeyIsRefusedWithTheReason) {
   ASSERT_GT(parts, 2u);
   conn.close();  // else the server waits for this one to finish sending
 
-  auto again = hnn::net::Connection::connect("127.0.0.1", port, std::chrono::seconds(10));
-  again.set_timeout(std::chrono::seconds(60));
-  again.send(proto::kHello, proto::encode(proto::Hello{"insecure-n12", 3}));
-  ASSERT_EQ(again.receive(proto::kMaxSmallPayload).type, proto::kPlan);
+  auto again = connect_through_plan(port);
   again.send(proto::kKeys, proto::encode(proto::KeysHeader{parts}));
   again.send(proto::kKey, std::vector<uint8_t>(1 << 20, 0x5a));
   const auto m = again.receive(proto::kMaxSmallPayload);

@@ -256,13 +256,17 @@ std::set<uint32_t> Bootstrapper::galois_elements() const {
 std::size_t Bootstrapper::key_count() const { return 1 + galois_elements().size() + 2; }
 
 std::size_t Bootstrapper::key_bytes() const {
+  const std::size_t full = switching_key_bytes(*ctx_, ctx_->max_level());
+  return full * (1 + galois_elements().size()) + encapsulation_key_bytes();
+}
+
+std::size_t Bootstrapper::encapsulation_key_bytes() const {
   const Context& ctx = *ctx_;
-  const std::size_t full = switching_key_bytes(ctx, ctx.max_level());
-  // The encapsulation key s -> s' lives in a context of q_0 and the first special primes, with one
-  // digit: two polynomials over 1 + encapsulation_special_primes limbs.
+  // The key s -> s' lives in a context of q_0 and the first special primes, with one digit: two
+  // polynomials over 1 + encapsulation_special_primes limbs; the key s' -> s is a full key.
   const std::size_t to_sparse =
       2 * (1 + static_cast<std::size_t>(config_.encapsulation_special_primes)) * ctx.n() * sizeof(uint64_t);
-  return full * (1 + galois_elements().size() + 1) + to_sparse;
+  return switching_key_bytes(ctx, ctx.max_level()) + to_sparse;
 }
 
 void Bootstrapper::move_to(rns::Device device) {

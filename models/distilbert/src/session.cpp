@@ -136,11 +136,9 @@ KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstra
                                   const std::set<int>& rotation_steps, int max_level) {
   if (max_level < 0) max_level = ctx.max_level();  // as add_galois_keys reads it: full keys
   const std::size_t layers = layer_elements(ctx, boot, rotation_steps).size();
-  const std::size_t full = ckks::switching_key_bytes(ctx, ctx.max_level());
-  // The largest part: a full key, or the encapsulation part (a full key and the small one).
-  const std::size_t encapsulation = boot.key_bytes() - full * (1 + boot.galois_elements().size());
+  // The largest part is the encapsulation part: a full key and the small one.
   return {boot.key_count() + layers, boot.key_bytes() + layers * ckks::switching_key_bytes(ctx, max_level),
-          boot.key_count() - 1 + layers, std::max(full, encapsulation)};
+          boot.key_count() - 1 + layers, boot.encapsulation_key_bytes()};
 }
 
 namespace {

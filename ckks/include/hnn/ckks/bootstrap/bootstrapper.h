@@ -129,6 +129,9 @@ class Bootstrapper {
   // What create_keys' keys will occupy, without making them (their key_count() and size_bytes()).
   std::size_t key_count() const;
   std::size_t key_bytes() const;
+  // Of which the encapsulation keys (the largest part create_keys hands over: a full key and the
+  // small s -> s' key).
+  std::size_t encapsulation_key_bytes() const;
 
   // Moves the precomputed plaintexts (CoeffToSlot and SlotToCoeff factors) to `device`, a CUDA
   // device or the emulated one (or back to the CPU): bootstrapping then runs there, on
