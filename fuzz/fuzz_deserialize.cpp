@@ -3,12 +3,13 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "hnn/ckks/bootstrap/serialization.h"
 #include "hnn/ckks/ckks.h"
+#if defined(HNN_FUZZ_protocol)
+#include "hnn/distilbert/protocol.h"
+#endif
 
 using namespace hnn::ckks;
-
-namespace {
-}  // namespace
 
 // The parameter set every fuzz target (and fuzz/make_seeds.cpp) uses.
 const ContextPtr& fuzz_context() {
@@ -43,6 +44,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)deserialize_galois_keys(context(), bytes);
 #elif defined(HNN_FUZZ_secret_key)
     (void)deserialize_secret_key(context(), bytes);
+#elif defined(HNN_FUZZ_encapsulation_keys)
+    (void)deserialize_encapsulation_keys(context(), bytes);
+#elif defined(HNN_FUZZ_key_part)
+    (void)bootstrap::deserialize_key_part(context(), bytes);
+#elif defined(HNN_FUZZ_bootstrap_keys)
+    (void)bootstrap::deserialize_bootstrap_keys(context(), bytes);
+#elif defined(HNN_FUZZ_protocol)
+    // hnn-server and hnn-client's message payloads: the first byte picks the decoder (in the
+    // order make_seeds.cpp writes its protocol seeds), the rest is the payload.
+    namespace protocol = hnn::distilbert::protocol;
+    if (size == 0) return 0;
+    const ByteView payload = bytes.subspan(1);
+    switch (data[0] % 6) {
+      case 0: (void)protocol::decode_hello(payload); break;
+      case 1: (void)protocol::decode_plan(payload); break;
+      case 2: (void)protocol::decode_keys_header(payload); break;
+      case 3: (void)protocol::decode_progress(payload); break;
+      case 4: (void)protocol::decode_error(payload); break;
+      default: (void)protocol::decode_blobs(payload, 64); break;
+    }
 #else
 #error "define HNN_FUZZ_<kind>"
 #endif

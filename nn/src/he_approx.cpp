@@ -147,7 +147,11 @@ HeApproxSet HeApproxSet::from_json_string(std::string_view text, std::string_vie
               source, ": format must be \"", kFormat, "\"");
   const auto ops = doc.find("ops");
   HNN_REQUIRE(ops != doc.end() && ops->is_object(), source, ": no \"ops\" object");
-  for (const auto& [name, op] : ops->items()) {
+  for (const auto& item : ops->items()) {
+    // Named references, not a structured binding: the lambdas below capture them (clang < 16
+    // cannot capture a structured binding).
+    const std::string& name = item.key();
+    const json& op = item.value();
     HNN_REQUIRE(op.is_object(), source, ": op '", name, "' is not an object");
     const OpReader r{source, name, op};
     const json& kind_field = r.field("kind");

@@ -164,7 +164,11 @@ void SafeTensorsFile::parse() {
     HNN_THROW(DeserializationError, source_, ": header is JSON but not an object");
   }
 
-  for (const auto& [key, value] : json.items()) {
+  for (const auto& item : json.items()) {
+    // Named references, not a structured binding: `fail` below captures them (clang < 16 cannot
+    // capture a structured binding).
+    const std::string& key = item.key();
+    const auto& value = item.value();
     if (key == "__metadata__") {
       if (!value.is_object()) {
         HNN_THROW(DeserializationError, source_, ": __metadata__ is not an object");

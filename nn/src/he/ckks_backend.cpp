@@ -144,10 +144,11 @@ CkksBackend::Value CkksBackend::mul(const Value& a, const Value& b) {
   ++counters_.products;
   // operands are copied only when one must be lowered first
   std::optional<Value> la, lb;
+  const int level = ma.level;  // a named copy: clang < 16 cannot capture a structured binding
   auto at_level = [&](const Value& v, std::optional<Value>& lowered_copy) -> const ckks::Ciphertext& {
-    if (v.meta.level == ma.level) return v.ct;
+    if (v.meta.level == level) return v.ct;
     lowered_copy.emplace(clone(v));
-    lower(*lowered_copy, ma.level);
+    lower(*lowered_copy, level);
     return lowered_copy->ct;
   };
   const ckks::Ciphertext& x = at_level(a, la);
