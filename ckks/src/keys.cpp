@@ -40,9 +40,8 @@ SwitchingKey::SwitchingKey(ContextPtr ctx, std::vector<rns::RnsPoly> b, std::vec
 
 std::size_t SwitchingKey::size_bytes() const {
   std::size_t total = 0;
-  // From the shapes, not the words: the key may live on a device.
   for (const auto* polys : {&b_, &a_})
-    for (const auto& p : *polys) total += p.n() * p.limbs() * sizeof(uint64_t);
+    for (const auto& p : *polys) total += p.size_bytes();
   return total;
 }
 

@@ -49,6 +49,23 @@ TEST(GpuBootstrap, MatchesTheCpuBootstrapWordForWord) {
   }
 }
 
+// What the bootstrapper and its keys report about their size holds once they are on the device
+// (the figures hnn-bench-bootstrap's BM_CudaBootstrap and `hnn-distilbert --plan --device cuda`
+// print): sizes come from the shapes, never from host words a device copy does not have.
+TEST(GpuBootstrap, SizesAreReportedOnTheDevice) {
+  HNN_REQUIRE_GPU();
+  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(0);
+  test::CkksWorld w(preset.params, 13);
+  ckks::bootstrap::Bootstrapper boot(w.ctx, preset.config);
+  const auto keys = boot.create_keys(*w.keygen);
+  const std::size_t plaintext_bytes = boot.precomputed_bytes(), key_bytes = keys.size_bytes();
+  ASSERT_GT(plaintext_bytes, 0u);
+  EXPECT_EQ(key_bytes, boot.key_bytes());
+  boot.move_to(test::gpu_device());
+  EXPECT_EQ(boot.precomputed_bytes(), plaintext_bytes);
+  EXPECT_EQ(ckks::bootstrap::to_device(keys, test::gpu_device()).size_bytes(), key_bytes);
+}
+
 // "No hidden host round trips": once its tables are on the device (the first bootstrap builds the
 // permutations), a bootstrap on the device never waits for it and copies nothing back; what it
 // launches and uploads (the giant steps' pointer tables) is printed for the launch-overhead plan.

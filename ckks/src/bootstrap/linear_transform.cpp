@@ -116,7 +116,7 @@ std::size_t LinearTransform::plaintext_count() const {
 std::size_t LinearTransform::size_bytes() const {
   std::size_t bytes = 0;
   for (const auto& g : giants_)
-    for (const auto& [b, pt] : g.terms) bytes += pt.words().size() * sizeof(uint64_t);
+    for (const auto& [b, pt] : g.terms) bytes += pt.size_bytes();
   return bytes;
 }
 

@@ -107,6 +107,8 @@ class RnsPoly {
   // The stream a device polynomial's words were allocated on (a non-owning view).
   cuda::Stream stream() const { return device_words_.stream(); }
   bool empty() const { return limbs_ == 0; }
+  // Bytes of its words, from the shape: the same wherever the words live (host or device).
+  std::size_t size_bytes() const { return size() * sizeof(uint64_t); }
 
   // Host words: a polynomial on a device refuses them (InternalError), so that no host loop ever
   // reads device memory; the CUDA backend takes device_data() / device_limb() instead.
