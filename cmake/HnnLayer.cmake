@@ -13,11 +13,9 @@ function(hnn_add_layer name)
   # since CMake 3.25 knows no CUDA20 dialect for nvcc).
   target_compile_features(hnn_${name} INTERFACE cxx_std_20)
   target_link_libraries(hnn_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} hnn_warnings)
-  if(HNN_SANITIZE)
-    # An instrumented static library needs the sanitizer runtimes wherever it is linked, in a
-    # consumer of the installed package too (tests/package).
-    target_link_options(hnn_${name} INTERFACE -fsanitize=address,undefined)
-  endif()
+  # An instrumented static library needs the sanitizer runtimes wherever it is linked, in a
+  # consumer of the installed package too (tests/package). Empty unless HNN_SANITIZE.
+  target_link_options(hnn_${name} INTERFACE ${HNN_SANITIZE_LINK_OPTIONS})
   install(TARGETS hnn_${name} EXPORT hnnTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

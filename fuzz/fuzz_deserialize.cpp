@@ -51,18 +51,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 #elif defined(HNN_FUZZ_bootstrap_keys)
     (void)bootstrap::deserialize_bootstrap_keys(context(), bytes);
 #elif defined(HNN_FUZZ_protocol)
-    // hnn-server and hnn-client's message payloads: the first byte picks the decoder (in the
-    // order make_seeds.cpp writes its protocol seeds), the rest is the payload.
+    // hnn-server and hnn-client's message payloads: the first byte is the message type
+    // (protocol::MessageType) whose decoder reads the rest.
     namespace protocol = hnn::distilbert::protocol;
     if (size == 0) return 0;
     const ByteView payload = bytes.subspan(1);
-    switch (data[0] % 6) {
-      case 0: (void)protocol::decode_hello(payload); break;
-      case 1: (void)protocol::decode_plan(payload); break;
-      case 2: (void)protocol::decode_keys_header(payload); break;
-      case 3: (void)protocol::decode_progress(payload); break;
-      case 4: (void)protocol::decode_error(payload); break;
-      default: (void)protocol::decode_blobs(payload, 64); break;
+    switch (data[0]) {
+      case protocol::kHello: (void)protocol::decode_hello(payload); break;
+      case protocol::kPlan: (void)protocol::decode_plan(payload); break;
+      case protocol::kKeys: (void)protocol::decode_keys_header(payload); break;
+      case protocol::kInput: (void)protocol::decode_blobs(payload, 64); break;
+      case protocol::kProgress: (void)protocol::decode_progress(payload); break;
+      case protocol::kError: (void)protocol::decode_error(payload); break;
+      default: break;  // RESULT and KEY are serialized objects: the other targets read them
     }
 #else
 #error "define HNN_FUZZ_<kind>"

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "hnn/ckks/bootstrap/serialization.h"
@@ -30,37 +29,36 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
   };
-  write("parameters", serialize(ctx->params()));
-  write("plaintext", serialize(pt));
-  write("ciphertext", serialize(encryptor.encrypt(pt)));
-  write("public-key", serialize(keygen.create_public_key()));
-  write("relin-key", serialize(keygen.create_relin_key()));
-  write("galois-keys", serialize(keygen.create_galois_keys({1})));
-  write("secret-key", serialize_secret_key_explicitly(keygen.secret_key()));
-
   bootstrap::BootstrapKeys keys;
   keys.relin = keygen.create_relin_key();
   keys.galois = keygen.create_galois_keys({1, -2});
   keys.encapsulation = keygen.create_encapsulation_keys(8, 1);
+  const GaloisKeys one_rotation = keygen.create_galois_keys({1});
+  write("parameters", serialize(ctx->params()));
+  write("plaintext", serialize(pt));
+  write("ciphertext", serialize(encryptor.encrypt(pt)));
+  write("public-key", serialize(keygen.create_public_key()));
+  write("relin-key", serialize(keys.relin));
+  write("galois-keys", serialize(one_rotation));
+  write("secret-key", serialize_secret_key_explicitly(keygen.secret_key()));
   write("encapsulation-keys", serialize(keys.encapsulation));
   write("bootstrap-keys", bootstrap::serialize(keys));
   write("key-part", serialize(keys.relin), "relin");
-  write("key-part", serialize(keygen.create_galois_keys({1})), "galois");
+  write("key-part", serialize(one_rotation), "galois");
   write("key-part", serialize(keys.encapsulation), "encapsulation");
 
-  // One payload per decoder of fuzz_deserialize.cpp's protocol target, behind its selector byte.
+  // The protocol target's inputs: the message type, then its payload.
   namespace protocol = hnn::distilbert::protocol;
-  const std::vector<std::pair<const char*, Bytes>> messages = {
-      {"hello", protocol::encode(protocol::Hello{"insecure-n12", 9})},
-      {"plan", protocol::encode(protocol::Plan{16, 2048, 3, {1, 2, -4, 16}})},
-      {"keys", protocol::encode(protocol::KeysHeader{52})},
-      {"progress", protocol::encode(protocol::Progress{"block 1", 1.5, 4})},
-      {"error", protocol::encode_error("key part 1 of 52: not an hnn object")},
-      {"blobs", protocol::encode_blobs({serialize(encryptor.encrypt(pt)), Bytes(3, 7)})}};
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    Bytes b{static_cast<uint8_t>(i)};
-    b.insert(b.end(), messages[i].second.begin(), messages[i].second.end());
-    write("protocol", b, messages[i].first);
-  }
+  const auto message = [&](const char* name, protocol::MessageType type, const Bytes& payload) {
+    Bytes b{static_cast<uint8_t>(type)};
+    b.insert(b.end(), payload.begin(), payload.end());
+    write("protocol", b, name);
+  };
+  message("hello", protocol::kHello, protocol::encode(protocol::Hello{"insecure-n12", 9}));
+  message("plan", protocol::kPlan, protocol::encode(protocol::Plan{16, 2048, 3, {1, 2, -4, 16}}));
+  message("keys", protocol::kKeys, protocol::encode(protocol::KeysHeader{52}));
+  message("input", protocol::kInput, protocol::encode_blobs({serialize(encryptor.encrypt(pt)), Bytes(3, 7)}));
+  message("progress", protocol::kProgress, protocol::encode(protocol::Progress{"block 1", 1.5, 4}));
+  message("error", protocol::kError, protocol::encode_error("key part 1 of 52: not an hnn object"));
   return 0;
 }
