@@ -15,7 +15,9 @@
 // latency a caller sees). The extra case "n16_real8192" is the encrypted DistilBERT's bootstrap
 // (n16 chain, 8192 real slots). Stage shares come from one more bootstrap with stage timings,
 // which waits for the device at each stage boundary. Key generation and precomputation run on
-// the host, multi-threaded with --threads.
+// the host, multi-threaded with --threads. With HNN_BENCH_DEVICE=cuda-emulated (bench_device.h) the
+// GPU cases run on the emulated device, host-timed, one iteration, labelled EMULATED (CI runs the n12
+// case so; the larger ones take hours there).
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -27,6 +29,7 @@
 #include <random>
 #include <string>
 
+#include "bench_device.h"
 #include "gpu/device_context.h"
 #include "hnn/ckks/bootstrap/bootstrapper.h"
 #include "hnn/ckks/ckks.h"
@@ -154,30 +157,24 @@ void BM_Bootstrap(benchmark::State& state, const std::string& name) {
 }
 
 void BM_CudaBootstrap(benchmark::State& state, const std::string& name) {
-  if (cuda::device_count() == 0) {
-    state.SkipWithError(("no GPU: " + cuda::describe_device()).c_str());
-    return;
-  }
-  World& w = world(name, rns::Device::cuda(0));
-  cuda::EventTimer timer(w.ctx->device_context(w.device).stream());
+  if (bench::skip_without_gpu(state)) return;
+  World& w = world(name, bench::gpu_device());
+  bench::DeviceTimer timer(w.ctx->device_context(w.device).stream());
   Ciphertext out;
   const cuda::Activity before = cuda::activity();
   for (auto _ : state) {
     timer.start();
     out = w.boot->bootstrap(w.input, w.keys);
-    state.SetIterationTime(timer.stop_ms() * 1e-3);
+    state.SetIterationTime(timer.stop_s());
   }
-  // Per bootstrap (the timer's event waits are not counted): the launch overhead is launches x
-  // the device's per-launch cost; host waits should be 0.
-  const cuda::Activity a = cuda::activity() - before;
-  const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+  // Per bootstrap: the launch overhead is launches x the device's per-launch cost; host waits
+  // and downloads should be 0.
+  bench::report_activity(state, before);
   bootstrap::BootstrapTimings stages;
   out = w.boot->bootstrap(w.input, w.keys, &stages);
   report(state, w, out, stages);
-  state.counters["launches"] = static_cast<double>(a.launches) / iterations;
-  state.counters["host_waits"] = static_cast<double>(a.host_waits) / iterations;
-  state.counters["uploads"] = static_cast<double>(a.uploads) / iterations;
-  state.SetLabel(cuda::describe_device(0) + ", " + w.ctx->params().describe());
+  state.SetLabel((bench::emulated() ? std::string(bench::kEmulatedLabel) : cuda::describe_device(0)) + ", " +
+                 w.ctx->params().describe());
 }
 
 }  // namespace
@@ -197,7 +194,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark((std::string("BM_CudaBootstrap/") + name).c_str(), BM_CudaBootstrap, std::string(name))
         ->Unit(benchmark::kMillisecond)
         ->UseManualTime()
-        ->Iterations(std::string(name) == "n12" ? 20 : 10);
+        ->Iterations(bench::emulated() ? 1 : std::string(name) == "n12" ? 20 : 10);
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i)
     if (std::strncmp(argv[i], "--threads=", 10)) args.push_back(argv[i]);

@@ -4,14 +4,19 @@
 //
 // Each case reports bytes_min, the words it must at least read and write once (inputs, keys,
 // outputs; intermediates not counted), GB/s = bytes_min / mean time, floor_us = bytes_min / the
-// device's measured copy bandwidth, and ratio_to_floor.
+// device's measured copy bandwidth, and ratio_to_floor; and per operation the kernel launches, host
+// waits (0: no hidden round trip), uploads and downloads. With HNN_BENCH_DEVICE=cuda-emulated
+// (bench_device.h) both sets shrink to logN = 12 (same limbs and digits, insecure) and run on the
+// emulated device, host-timed and labelled EMULATED, without the bandwidth counters.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "../bench_device.h"
 #include "bench_util.h"
 #include "hnn/ckks/ckks.h"
 #include "gpu/device_context.h"
@@ -22,7 +27,7 @@ using namespace hnn::ckks;
 
 namespace {
 
-ParametersLiteral params_for(int set) {
+ParametersLiteral params_for_n16(int set) {
   if (set == 0) return presets::n16_l24_dnum3();
   // 60 + 35 x 40-bit Q primes, 4 x 60-bit special primes, dnum 9 (4 limbs a digit): log QP = 1700
   // <= 1772, 128-bit.
@@ -32,6 +37,15 @@ ParametersLiteral params_for(int set) {
   lit.log_q[0] = 60;
   lit.log_p = {60, 60, 60, 60};
   lit.dnum = 9;
+  return lit;
+}
+
+ParametersLiteral params_for(int set) {
+  ParametersLiteral lit = params_for_n16(set);
+  if (bench::emulated()) {
+    lit.log_n = 12;
+    lit.security = SecurityLevel::None;
+  }
   return lit;
 }
 
@@ -45,7 +59,7 @@ struct World {
   explicit World(int set) {
     ctx = Context::create(Parameters::create(params_for(set)));
     keygen = std::make_unique<KeyGenerator>(ctx);
-    const rns::Device dev = rns::Device::cuda(0);
+    const rns::Device dev = bench::gpu_device();
     rk = to_device(keygen->create_relin_key(), dev);
     gk = to_device(keygen->create_galois_keys({1, 2, 3, 4, 5, 6, 7, 8}), dev);
     eval = std::make_unique<Evaluator>(ctx);
@@ -72,46 +86,47 @@ World& world(int set) {
 
 // Times `op` with CUDA events; one untimed warm-up call fills the stream-ordered pool.
 void run(benchmark::State& state, double bytes_min, const std::function<void()>& op) {
-  const double copy_bandwidth = bench::device_copy_bandwidth();
   World& w = world(static_cast<int>(state.range(0)));
-  const cuda::Stream& stream = w.ctx->device_context(rns::Device::cuda(0)).stream();
+  const cuda::Stream& stream = w.ctx->device_context(bench::gpu_device()).stream();
   op();
   stream.synchronize();
-  cuda::EventTimer timer(stream);
+  bench::DeviceTimer timer(stream);
+  const cuda::Activity before = cuda::activity();
   double total_s = 0;
   for (auto _ : state) {
     timer.start();
     op();
-    const double s = timer.stop_ms() * 1e-3;
+    const double s = timer.stop_s();
     state.SetIterationTime(s);
     total_s += s;
   }
   if (state.iterations() == 0) return;
-  const double mean_s = total_s / static_cast<double>(state.iterations());
-  const double floor_s = bytes_min / copy_bandwidth;
+  bench::report_activity(state, before);
+  state.counters["logN"] = std::log2(static_cast<double>(w.ctx->n()));
   state.counters["Q_limbs"] = static_cast<double>(w.limbs());
   state.counters["dnum"] = static_cast<double>(w.digits());
   state.counters["bytes_min"] = bytes_min;
+  if (bench::emulated()) {
+    state.SetLabel(bench::kEmulatedLabel);
+    return;
+  }
+  const double copy_bandwidth = bench::device_copy_bandwidth();
+  const double mean_s = total_s / static_cast<double>(state.iterations());
+  const double floor_s = bytes_min / copy_bandwidth;
   state.counters["GB/s"] = bytes_min / mean_s * 1e-9;
   state.counters["floor_us"] = floor_s * 1e6;
   state.counters["ratio_to_floor"] = mean_s / floor_s;
 }
 
-bool skip_without_gpu(benchmark::State& state) {
-  if (cuda::device_count() > 0) return false;
-  state.SkipWithError(("no GPU: " + cuda::describe_device()).c_str());
-  return true;
-}
-
 void BM_CudaModUp(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   run(state, static_cast<double>(w.poly_bytes(w.limbs()) + w.digits() * w.poly_bytes(w.ext_limbs())),
       [&] { benchmark::DoNotOptimize(ckks::detail::decompose(*w.ctx, w.a[1])); });
 }
 
 void BM_CudaModDown(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   rns::RnsPoly acc0, acc1;
   ckks::detail::key_switch_extended(*w.ctx, ckks::detail::decompose(*w.ctx, w.a[1]), w.rk.key(), nullptr, acc0, acc1);
@@ -121,7 +136,7 @@ void BM_CudaModDown(benchmark::State& state) {
 }
 
 void BM_CudaKeySwitch(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   rns::RnsPoly u0, u1;
   run(state, static_cast<double>(w.poly_bytes(w.limbs()) + w.key_bytes() + 2 * w.poly_bytes(w.limbs())), [&] {
@@ -130,14 +145,14 @@ void BM_CudaKeySwitch(benchmark::State& state) {
 }
 
 void BM_CudaHMultRelin(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   run(state, static_cast<double>(4 * w.poly_bytes(w.limbs()) + w.key_bytes() + 2 * w.poly_bytes(w.limbs())),
       [&] { benchmark::DoNotOptimize(w.eval->multiply(w.a, w.b, w.rk)); });
 }
 
 void BM_CudaHMultRelinRescale(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   run(state, static_cast<double>(4 * w.poly_bytes(w.limbs()) + w.key_bytes() + 2 * w.poly_bytes(w.limbs() - 1)), [&] {
     Ciphertext t = w.eval->multiply_no_relin(w.a, w.b);
@@ -147,14 +162,14 @@ void BM_CudaHMultRelinRescale(benchmark::State& state) {
 }
 
 void BM_CudaRotate(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   run(state, static_cast<double>(2 * w.poly_bytes(w.limbs()) + w.key_bytes() + 2 * w.poly_bytes(w.limbs())),
       [&] { benchmark::DoNotOptimize(w.eval->rotate(w.a, 1, w.gk)); });
 }
 
 void BM_CudaRotateHoisted8(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   const std::vector<int> steps{1, 2, 3, 4, 5, 6, 7, 8};
   run(state, static_cast<double>(2 * w.poly_bytes(w.limbs()) + 8 * (w.key_bytes() + 2 * w.poly_bytes(w.limbs()))),
@@ -162,7 +177,7 @@ void BM_CudaRotateHoisted8(benchmark::State& state) {
 }
 
 void BM_CudaRescale(benchmark::State& state) {
-  if (skip_without_gpu(state)) return;
+  if (bench::skip_without_gpu(state)) return;
   World& w = world(static_cast<int>(state.range(0)));
   run(state, static_cast<double>(2 * w.poly_bytes(w.limbs()) + 2 * w.poly_bytes(w.limbs() - 1)),
       [&] { benchmark::DoNotOptimize(w.eval->rescale(w.a)); });

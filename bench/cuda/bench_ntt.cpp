@@ -3,13 +3,16 @@
 //
 // Counters: bytes_min = every word read and written once (2 * 8 * N * limbs) plus the twiddles and
 // Shoup companions of each distinct table read once (2 * 8 * N per table); GB/s = bytes_min / mean
-// time; floor_us = bytes_min / copy bandwidth (bench_util.h); ratio_to_floor = mean time / floor.
+// time; floor_us = bytes_min / copy bandwidth (bench_util.h); ratio_to_floor = mean time / floor;
+// launches per transform. With HNN_BENCH_DEVICE=cuda-emulated (bench_device.h) the cases run on the
+// emulated device, host-timed and labelled EMULATED, without the bandwidth counters.
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "../bench_device.h"
 #include "bench_util.h"
 #include "hnn/ntt/ntt.h"
 #include "hnn/ntt/ntt_cuda.h"
@@ -21,10 +24,7 @@ using namespace hnn;
 namespace {
 
 void run_ntt(benchmark::State& state, ntt::Direction direction) {
-  if (cuda::device_count() == 0) {
-    state.SkipWithError(("no GPU: " + cuda::describe_device()).c_str());
-    return;
-  }
+  if (bench::skip_without_gpu(state)) return;
   const int log_n = static_cast<int>(state.range(0));
   const std::size_t limbs = static_cast<std::size_t>(state.range(1));
   const std::size_t n = std::size_t{1} << log_n;
@@ -37,8 +37,7 @@ void run_ntt(benchmark::State& state, ntt::Direction direction) {
   for (std::size_t i = 0; i < host.size(); ++i)
     host[i] = (i * 0x9e3779b97f4a7c15ULL) % tables[i / n].modulus().value;
 
-  const double copy_bandwidth = bench::device_copy_bandwidth();
-  cuda::Stream stream;
+  const cuda::Stream stream = bench::emulated() ? cuda::Stream::emulated() : cuda::Stream(0);
   const ntt::cuda::DeviceNttPlan plan(ptrs, stream);
   cuda::DeviceBuffer words(host.size() * sizeof(uint64_t), stream);
   words.upload(host.data(), host.size() * sizeof(uint64_t), stream);
@@ -46,24 +45,30 @@ void run_ntt(benchmark::State& state, ntt::Direction direction) {
   ntt::cuda::transform(plan, direction, words.as<uint64_t>(), stream);
   stream.synchronize();
 
-  cuda::EventTimer timer(stream);
+  bench::DeviceTimer timer(stream);
+  const cuda::Activity before = cuda::activity();
   double total_s = 0;
   for (auto _ : state) {
     timer.start();
     ntt::cuda::transform(plan, direction, words.as<uint64_t>(), stream);
-    const double s = timer.stop_ms() * 1e-3;
+    const double s = timer.stop_s();
     state.SetIterationTime(s);
     total_s += s;
   }
   if (state.iterations() == 0) return;
-
+  bench::report_activity(state, before);
   const double distinct_tables = static_cast<double>(tables.size());
   const double bytes_min = 2.0 * 8.0 * static_cast<double>(n) * static_cast<double>(limbs) +
                            2.0 * 8.0 * static_cast<double>(n) * distinct_tables;
-  const double mean_s = total_s / static_cast<double>(state.iterations());
-  const double floor_s = bytes_min / copy_bandwidth;
   state.counters["limbs"] = static_cast<double>(limbs);
   state.counters["bytes_min"] = bytes_min;
+  if (bench::emulated()) {
+    state.SetLabel(bench::kEmulatedLabel);
+    return;
+  }
+  const double mean_s = total_s / static_cast<double>(state.iterations());
+  const double copy_bandwidth = bench::device_copy_bandwidth();
+  const double floor_s = bytes_min / copy_bandwidth;
   state.counters["GB/s"] = bytes_min / mean_s * 1e-9;
   state.counters["copy_GB/s"] = copy_bandwidth * 1e-9;
   state.counters["floor_us"] = floor_s * 1e6;

@@ -3,6 +3,9 @@
 // GPU with HNN_CUDA_POISON=1), so an unwritten word shows as a mismatch.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "../ckks/ckks_fixture.h"
@@ -189,4 +192,48 @@ TEST(GpuEvaluator, MixedDevicesAreRefusedWithAFix) {
   EXPECT_NE(test::invalid_argument_message([&] { ev.rotate(da, 1, w.gk); }).find("to_device"), std::string::npos);
   EXPECT_NE(test::invalid_argument_message([&] { ev.rotate(a, 1, w.gk_dev); }).find("to_host"), std::string::npos);
   EXPECT_NE(test::invalid_argument_message([&] { ckks::to_device(da, w.dev); }).find("already on"), std::string::npos);
+}
+
+// "No hidden host round trips inside an op": once warm (the first rotation by a step builds its
+// permutation on the device), no Evaluator operation on device operands waits for the device or
+// copies anything back. What each launches is printed: at logN 16 the launch overhead of an
+// operation is about its launch count times the device's per-launch cost (the launch counts do not
+// depend on N).
+TEST(GpuEvaluator, OperationsNeverWaitForTheDevice) {
+  HNN_REQUIRE_GPU();
+  DeviceWorld w(12);
+  const auto& ev = *w.eval;
+  const Ciphertext da = ckks::to_device(w.fresh(), w.dev), db = ckks::to_device(w.fresh(), w.dev);
+  const ckks::Plaintext dp = ckks::to_device(w.encoder->encode(test::random_complex(w.slots())), w.dev);
+  const std::vector<int> steps{1, 2, -3, 5};
+  const std::vector<std::pair<const char*, std::function<Ciphertext()>>> ops = {
+      {"add", [&] { return ev.add(da, db); }},
+      {"multiply_plain", [&] { Ciphertext c = da.clone(); ev.multiply_plain_inplace(c, dp); return c; }},
+      {"multiply_no_relin", [&] { return ev.multiply_no_relin(da, db); }},
+      {"multiply + relinearize", [&] { return ev.multiply(da, db, w.rk_dev); }},
+      {"multiply + relinearize_rescale", [&] {
+         Ciphertext c = ev.multiply_no_relin(da, db);
+         ev.relinearize_rescale_inplace(c, w.rk_dev);
+         return c;
+       }},
+      {"rescale", [&] { return ev.rescale(da); }},
+      {"rotate", [&] { return ev.rotate(da, 1, w.gk_dev); }},
+      {"conjugate", [&] { return ev.conjugate(da, w.gk_dev); }},
+      {"rotate_hoisted x4", [&] { return std::move(ev.rotate_hoisted(da, steps, w.gk_dev)[0]); }},
+  };
+  for (const auto& [name, op] : ops) {
+    SCOPED_TRACE(name);
+    (void)op();
+    const cuda::Activity before = cuda::activity();
+    const Ciphertext out = op();
+    const cuda::Activity a = cuda::activity() - before;
+    std::printf("[activity] %s (7 Q limbs, 3 special, dnum 3, top level): %llu kernel launches, %llu uploads, "
+                "%llu host waits, %llu downloads\n",
+                name, static_cast<unsigned long long>(a.launches), static_cast<unsigned long long>(a.uploads),
+                static_cast<unsigned long long>(a.host_waits), static_cast<unsigned long long>(a.downloads));
+    EXPECT_TRUE(out.device() == w.dev);
+    EXPECT_GT(a.launches, 0u);
+    EXPECT_EQ(a.host_waits, 0u);
+    EXPECT_EQ(a.downloads, 0u);
+  }
 }
