@@ -24,7 +24,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -102,12 +101,17 @@ bootstrap::presets::BootstrapPreset preset(const std::string& name) {
   return bootstrap::presets::insecure_n12_bootstrap();
 }
 
+// One world at a time (an n16 world holds about 13 GB of keys and plaintexts): the previous one is
+// freed before the next is made, and kept while the same case repeats.
 World& world(const std::string& name, rns::Device device) {
-  static std::map<std::string, std::unique_ptr<World>> worlds;
-  auto& w = worlds[name + "@" + device.name()];
-  if (!w) {
-    worlds.clear();  // one world at a time: an n16 world holds about 13 GB of keys and plaintexts
+  static std::string current;
+  static std::unique_ptr<World> w;
+  const std::string key = name + "@" + device.name();
+  if (!w || key != current) {
+    w.reset();
+    current.clear();
     w = std::make_unique<World>(preset(name), device);
+    current = key;
   }
   return *w;
 }

@@ -83,10 +83,7 @@ void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, boo
     const uint64_t q = ctx.modulus(i).value;
     const uint64_t w = rescale ? ctx.pq_last_inv(level, i) : ctx.p_inv_mod_q(i);
     const uint64_t ws = rescale ? ctx.pq_last_inv_shoup(level, i) : ctx.p_inv_mod_q_shoup(i);
-    const uint64_t* x = ext.limb(i);
-    const uint64_t* y = conv.limb(i);
-    uint64_t* z = out.limb(i);
-    for (std::size_t c = 0; c < n; ++c) z[c] = rns::mul_shoup(x[c] + q - y[c], w, ws, q);
+    rns::sub_mul_shoup_words(ext.limb(i), conv.limb(i), out.limb(i), n, w, ws, q);
   }
   out.set_domain(rns::Domain::Ntt);
 }
@@ -153,15 +150,8 @@ void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
     const std::size_t i = static_cast<std::size_t>(ii);
     const uint64_t q = ctx.modulus(i).value;
-    const uint64_t w = ctx.p_mod_q(i), ws = ctx.p_mod_q_shoup(i);
-    const uint64_t* a = x.limb(i);
-    uint64_t* z = ext.limb(i);
-    if (perm) {
-      const uint32_t* pm = perm->data();
-      for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], rns::mul_shoup(a[pm[c]], w, ws, q), q);
-    } else {
-      for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], rns::mul_shoup(a[c], w, ws, q), q);
-    }
+    rns::add_mul_shoup_words(ext.limb(i), x.limb(i), perm ? perm->data() : nullptr, n, ctx.p_mod_q(i),
+                             ctx.p_mod_q_shoup(i), q);
   }
 }
 

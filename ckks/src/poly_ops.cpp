@@ -139,9 +139,8 @@ void rescale_inplace(const Context& ctx, RnsPoly& poly) {
       uint64_t* tw = t.data();
       for (std::size_t c = 0; c < n; ++c) tw[c] = rns::sub_mod(rns::reduce_64(lw[c], qi), half_i, qi.value);
       ntt::transform(ctx.plan({i}, ntt::Direction::Forward), tw);
-      const uint64_t w = ctx.inv_q_last(l, i), ws = ctx.inv_q_last_shoup(l, i);
-      uint64_t* x = poly.limb(i);
-      for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c] + qi.value - tw[c], w, ws, qi.value);
+      rns::sub_mul_shoup_words(poly.limb(i), tw, poly.limb(i), n, ctx.inv_q_last(l, i), ctx.inv_q_last_shoup(l, i),
+                               qi.value);
     }
   }
   poly.truncate_limbs(level);
@@ -150,11 +149,13 @@ void rescale_inplace(const Context& ctx, RnsPoly& poly) {
 void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
   if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, ScalarOp::Mul, scalars, scalars);
   const std::size_t n = a.n();
-  for (std::size_t i = 0; i < a.limbs(); ++i) {
-    const uint64_t q = ctx.modulus(i).value;
-    const uint64_t w = scalars[i], ws = rns::shoup_precompute(w, q);
-    uint64_t* x = a.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::mul_shoup(x[c], w, ws, q);
+  // Limbs in parallel, each through the vector kernel (the serial scalar loop before it took 5 % of
+  // an encrypted DistilBERT sentence on 2 threads).
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(a.limbs()); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii);
+    const uint64_t q = ctx.modulus(i).value, w = scalars[i];
+    rns::mul_shoup_words(a.limb(i), a.limb(i), n, w, rns::shoup_precompute(w, q), q);
   }
 }
 

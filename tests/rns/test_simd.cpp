@@ -155,6 +155,41 @@ TEST(Simd, ElementWiseProductsGiveThePortableWords) {
       EXPECT_EQ(g1, t1) << simd_name(set) << " " << bits << "-bit tensor";
       EXPECT_EQ(g2, t2) << simd_name(set) << " " << bits << "-bit tensor";
     }
+    // By a fixed multiplicand (Shoup), for operands below q and any 64-bit ones; n has a tail of 7.
+    const uint64_t w = b[5] % q.value, ws = shoup_precompute(w, q.value);
+    std::vector<uint64_t> wide = a;
+    for (std::size_t c = 0; c < n; c += 3) wide[c] = ~wide[c];
+    std::vector<uint64_t> by_w(n);
+    mul_shoup_words(wide.data(), by_w.data(), n, w, ws, q.value, Simd::Portable);
+    for (std::size_t c = 0; c < n; ++c)
+      ASSERT_EQ(by_w[c], static_cast<uint64_t>(static_cast<u128>(wide[c]) * w % q.value)) << bits << "-bit, c=" << c;
+    for (Simd set : sets) {
+      std::vector<uint64_t> got = wide;
+      mul_shoup_words(got.data(), got.data(), n - 7, w, ws, q.value, set);  // in place, a tail of 1
+      for (std::size_t c = n - 7; c < n; ++c) got[c] = mul_shoup(got[c], w, ws, q.value);
+      EXPECT_EQ(got, by_w) << simd_name(set) << " " << bits << "-bit Shoup";
+    }
+    // (x - y) w and acc + a[pi(c)] w, pi a permutation (reversal), against 128-bit arithmetic.
+    std::vector<uint32_t> perm(n);
+    for (std::size_t c = 0; c < n; ++c) perm[c] = static_cast<uint32_t>(n - 1 - c);
+    std::vector<uint64_t> diff(n), sum_p = acc, sum_id = acc;
+    sub_mul_shoup_words(a.data(), b.data(), diff.data(), n, w, ws, q.value, Simd::Portable);
+    add_mul_shoup_words(sum_p.data(), a.data(), perm.data(), n, w, ws, q.value, Simd::Portable);
+    add_mul_shoup_words(sum_id.data(), a.data(), nullptr, n, w, ws, q.value, Simd::Portable);
+    for (std::size_t c = 0; c < n; ++c) {
+      ASSERT_EQ(diff[c], static_cast<uint64_t>(static_cast<u128>(a[c] + q.value - b[c]) * w % q.value)) << bits << "-bit, c=" << c;
+      ASSERT_EQ(sum_p[c], static_cast<uint64_t>((static_cast<u128>(a[perm[c]]) * w + acc[c]) % q.value)) << bits << "-bit, c=" << c;
+      ASSERT_EQ(sum_id[c], static_cast<uint64_t>((static_cast<u128>(a[c]) * w + acc[c]) % q.value)) << bits << "-bit, c=" << c;
+    }
+    for (Simd set : sets) {
+      std::vector<uint64_t> got_diff = a, got_p = acc, got_id = acc;
+      sub_mul_shoup_words(got_diff.data(), b.data(), got_diff.data(), n, w, ws, q.value, set);  // in place
+      add_mul_shoup_words(got_p.data(), a.data(), perm.data(), n, w, ws, q.value, set);
+      add_mul_shoup_words(got_id.data(), a.data(), nullptr, n, w, ws, q.value, set);
+      EXPECT_EQ(got_diff, diff) << simd_name(set) << " " << bits << "-bit (x - y) w";
+      EXPECT_EQ(got_p, sum_p) << simd_name(set) << " " << bits << "-bit acc + a[pi] w";
+      EXPECT_EQ(got_id, sum_id) << simd_name(set) << " " << bits << "-bit acc + a w";
+    }
     for (Simd set : sets) {
       std::vector<uint64_t> got = a, got_sum = acc;
       mul_mod_words(got.data(), b.data(), got.data(), n, q, set);  // in place
