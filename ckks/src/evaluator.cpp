@@ -245,6 +245,23 @@ void Evaluator::multiply_const_inplace(Ciphertext& a, std::complex<double> c, do
   a.set_scale(a.scale() * const_scale);
 }
 
+void Evaluator::multiply_const_add_inplace(Ciphertext& acc, const Ciphertext& a, double c,
+                                           double const_scale) const {
+  check(acc, "accumulator");
+  check(a, "ciphertext");
+  HNN_REQUIRE(std::isfinite(const_scale) && const_scale > 0, "constant scale must be positive and finite");
+  HNN_REQUIRE(a.level() >= acc.level(), "ciphertext at level ", a.level(), " below the accumulator's ", acc.level(),
+              ": a product can only be taken down to the accumulator's level");
+  HNN_REQUIRE(a.slots() == acc.slots(), "ciphertexts hold ", acc.slots(), " and ", a.slots(),
+              " slots: encode both with the same slot count");
+  check_same_device(acc[0].device(), a[0].device(), "the accumulator", "the ciphertext");
+  HNN_REQUIRE(acc.size() >= a.size(), "accumulator has ", acc.size(), " components, the ciphertext ", a.size());
+  HNN_REQUIRE(scales_match(acc.scale(), a.scale() * const_scale), "accumulator scale 2^", log2_of(acc.scale()),
+              " differs from the product's 2^", log2_of(a.scale() * const_scale));
+  const auto r = detail::rounded_residues(*ctx_, c * const_scale, acc[0].limbs());
+  for (std::size_t i = 0; i < a.size(); ++i) detail::mul_scalar_add_inplace(*ctx_, acc[i], a[i], r);
+}
+
 void Evaluator::multiply_integer_inplace(Ciphertext& a, int64_t k) const {
   check(a, "ciphertext");
   const auto r = detail::residues_of(*ctx_, k, a[0].limbs());

@@ -102,12 +102,15 @@ class Evaluation {
     std::optional<Ciphertext> acc;
     for (int i = 1; i <= d; ++i) {
       if (p[i] == 0.0) continue;
-      HNN_ASSERT(power(i).level() >= level + 1, "Chebyshev leaf below its level");
-      Ciphertext term = ev_.copy_at_level(power(i), level + 1);
-      ev_.multiply_const_inplace(term, p[i], unscaled / term.scale());
-      term.set_scale(unscaled);
-      if (acc) ev_.add_inplace(*acc, term);
-      else acc = std::move(term);
+      const Ciphertext& t = power(i);
+      HNN_ASSERT(t.level() >= level + 1, "Chebyshev leaf below its level");
+      if (acc) {  // acc += p_i T_i, read at level + 1 in place: no copy, no temporary
+        ev_.multiply_const_add_inplace(*acc, t, p[i], unscaled / t.scale());
+        continue;
+      }
+      acc = ev_.copy_at_level(t, level + 1);
+      ev_.multiply_const_inplace(*acc, p[i], unscaled / acc->scale());
+      acc->set_scale(unscaled);
     }
     if (p[0] != 0.0) ev_.add_const_inplace(*acc, p[0]);
     return acc;

@@ -186,6 +186,35 @@ TEST(CkksPrecision, MultiplyPlainAddIsMultiplyThenAdd) {
                InvalidArgument);
 }
 
+// acc += c * a with a above acc's level is word for word copy_at_level, multiply_const and add; a
+// below acc's level, or a scale that does not match, is refused.
+TEST(CkksPrecision, MultiplyConstAddIsCopyMultiplyThenAdd) {
+  CkksWorld w(presets::test_insecure_n12());
+  const std::size_t slots = 256;
+  const Ciphertext high = w.encrypt(test::random_complex(slots));
+  Ciphertext low = w.encrypt(test::random_complex(slots));
+  w.eval->drop_to_level_inplace(low, high.level() - 2);
+  const double c = -0.6180339887, const_scale = low.scale() / high.scale() * 1048576.0;
+  Ciphertext want = low.clone();
+  w.eval->multiply_const_inplace(want, 1.0, 1048576.0);  // the accumulator at scale 2^20 * its own
+  Ciphertext got = want.clone();
+  Ciphertext term = w.eval->copy_at_level(high, low.level());
+  w.eval->multiply_const_inplace(term, c, const_scale);
+  term.set_scale(want.scale());
+  w.eval->add_inplace(want, term);
+  w.eval->multiply_const_add_inplace(got, high, c, const_scale);
+  ASSERT_EQ(got.level(), want.level());
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto g = got[i].words(), v = want[i].words();
+    EXPECT_TRUE(std::equal(g.begin(), g.end(), v.begin(), v.end())) << "component " << i;
+  }
+  EXPECT_EQ(got.scale(), want.scale());
+  EXPECT_THROW(w.eval->multiply_const_add_inplace(got, high, c, 2 * const_scale), InvalidArgument);
+  Ciphertext below = high.clone();
+  w.eval->drop_to_level_inplace(below, low.level() - 1);
+  EXPECT_THROW(w.eval->multiply_const_add_inplace(got, below, c, got.scale() / below.scale()), InvalidArgument);
+}
+
 TEST(CkksPrecision, RescaleIsExactAgainstGmp) {
   CkksWorld w(presets::test_insecure_n12());
   const Context& ctx = *w.ctx;

@@ -89,6 +89,13 @@ TEST(GpuEvaluator, AdditiveAndPlaintextOperationsMatchCpu) {
     ev.multiply_plain_add_inplace(acc, a, p);
     ev.multiply_plain_add_inplace(dacc, da, dp);
     test::expect_same_words(acc, dacc, "multiply_plain_add");
+    // acc' += c * a, a two levels above acc'.
+    Ciphertext cacc = ev.copy_at_level(b, 4), dcacc = ev.copy_at_level(db, 4);
+    cacc.set_scale(a.scale() * 1048576.0);  // the words do not care: as after a constant product
+    dcacc.set_scale(cacc.scale());
+    ev.multiply_const_add_inplace(cacc, a, -0.375, 1048576.0);
+    ev.multiply_const_add_inplace(dcacc, da, -0.375, 1048576.0);
+    test::expect_same_words(cacc, dcacc, "multiply_const_add");
   }
 }
 

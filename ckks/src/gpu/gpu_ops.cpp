@@ -68,6 +68,17 @@ void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const st
                             scalars(hi, a.limbs()), dc.moduli(), a.limbs(), a.n(), dc.stream());
 }
 
+void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& values) {
+  require_same_device(acc, a, "multiply_const_add");
+  HNN_ASSERT(acc.limbs() <= a.limbs() && acc.domain() == a.domain(), "multiply_const_add: operand has fewer limbs");
+  const std::size_t limbs = acc.limbs();
+  std::vector<uint64_t> shoup(limbs);
+  for (std::size_t i = 0; i < limbs; ++i) shoup[i] = rns::shoup_precompute(values[i], ctx.modulus(i).value);
+  const auto& dc = device_of(ctx, acc);
+  cuda::poly::add_mul_shoup_permuted(acc.device_data(), a.device_data(), nullptr, scalars(values, limbs),
+                                     scalars(shoup, limbs), dc.moduli(), limbs, acc.n(), dc.stream());
+}
+
 void to_ntt(const Context& ctx, RnsPoly& a) {
   HNN_ASSERT(a.domain() == rns::Domain::Coefficient, "to_ntt: already in the NTT domain");
   const auto& dc = device_of(ctx, a);

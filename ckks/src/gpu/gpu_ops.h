@@ -29,6 +29,7 @@ void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out);
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c);
 void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const std::vector<uint64_t>& lo,
                            const std::vector<uint64_t>& hi);
+void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& scalars);
 void to_ntt(const Context& ctx, RnsPoly& a);
 void to_coeff(const Context& ctx, RnsPoly& a);
 void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& perm, RnsPoly& out);

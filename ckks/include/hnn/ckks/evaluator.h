@@ -51,6 +51,11 @@ class Evaluator {
   // multiplies by X^(N/2), i.e. by i exactly. This is the tool for matching scales exactly: pick
   // const_scale = wanted_scale / a.scale().
   void multiply_const_inplace(Ciphertext& a, std::complex<double> c, double const_scale) const;
+  // acc += a * round(c * const_scale) in one pass, for a real c: a may sit above acc's level (its
+  // first limbs are read, no copy), and acc's scale must equal a's times const_scale. The words are
+  // those of copy_at_level, multiply_const_inplace(c, const_scale) and add_inplace; the polynomial
+  // evaluator's sums of constant multiples of Chebyshev powers.
+  void multiply_const_add_inplace(Ciphertext& acc, const Ciphertext& a, double c, double const_scale) const;
   // Multiplies by an integer: no scale change, no level consumed.
   void multiply_integer_inplace(Ciphertext& a, int64_t k) const;
 
