@@ -60,6 +60,10 @@ std::size_t max_dot_terms(const Modulus& q) {
 }
 
 namespace {
+void require_supported(Simd set) {
+  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+}
+
 void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
                        const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q,
                        uint64_t* out0, uint64_t* out1) {
@@ -99,7 +103,7 @@ void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64
 void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
                    const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
                    uint64_t* out1) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
   HNN_ASSERT(terms <= max_dot_terms(q), "dot2_mod: ", terms, " products of ", q.bits, "-bit words overflow its sums");
   HNN_ASSERT(q.bits <= 61, "dot2_mod: the modulus must be below 2^61");
 #if defined(HNN_HAVE_AVX512)
@@ -114,7 +118,7 @@ void dot2_mod(std::size_t terms, const uint64_t* const* s, const uint64_t* const
 }
 
 void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q, Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) return detail::mul_mod_words_avx512(a, b, out, n, q, false);
 #endif
@@ -122,7 +126,7 @@ void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::siz
 }
 
 void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std::size_t n, const Modulus& q, Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) return detail::mul_mod_words_avx512(a, b, acc, n, q, true);
 #endif
@@ -131,7 +135,7 @@ void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std:
 
 void mul_shoup_words(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup, uint64_t q,
                      Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
   std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma) c = detail::mul_shoup_words_avx512(a, out, n & ~std::size_t{7}, w, w_shoup, q);
@@ -141,7 +145,7 @@ void mul_shoup_words(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w
 
 void sub_mul_shoup_words(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n, uint64_t w,
                          uint64_t w_shoup, uint64_t q, Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
   std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma) c = detail::sub_mul_shoup_words_avx512(x, y, out, n & ~std::size_t{7}, w, w_shoup, q);
@@ -151,7 +155,7 @@ void sub_mul_shoup_words(const uint64_t* x, const uint64_t* y, uint64_t* out, st
 
 void add_mul_shoup_words(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n, uint64_t w,
                          uint64_t w_shoup, uint64_t q, Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
   std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma) c = detail::add_mul_shoup_words_avx512(acc, a, perm, n & ~std::size_t{7}, w, w_shoup, q);
@@ -161,7 +165,7 @@ void add_mul_shoup_words(uint64_t* acc, const uint64_t* a, const uint32_t* perm,
 
 void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,
                       uint64_t* r1, uint64_t* r2, std::size_t n, const Modulus& q, Simd set) {
-  HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
+  require_supported(set);
 #if defined(HNN_HAVE_AVX512)
   if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits <= 61) {  // four vector passes
     detail::mul_mod_words_avx512(x0, y0, r0, n, q, false);
