@@ -31,18 +31,21 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     RnsPoly ext(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});  // fully written below
     // The digit's own limbs are d's limbs, already in the NTT domain.
     std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
-    // The others: fast base conversion in the coefficient domain, then forward NTTs.
-    const std::size_t targets = step.target_limbs.size();
-    RnsPoly converted(n, targets, rns::Domain::Coefficient, RnsPoly::Uninitialized{});
-    step.converter.convert_centered(coeff.limb(step.begin), converted.data(), n);
-    std::vector<std::size_t> qp(targets);
-    for (std::size_t t = 0; t < targets; ++t) {
-      const std::size_t pos = step.target_limbs[t];
-      qp[t] = pos <= static_cast<std::size_t>(level) ? pos : ctx.p_index(pos - level - 1);
-    }
-    ntt::transform(ctx.plan(qp, ntt::Direction::Forward), converted.data());
-    for (std::size_t t = 0; t < targets; ++t)
-      std::memcpy(ext.limb(step.target_limbs[t]), converted.limb(t), n * sizeof(uint64_t));
+    // The others, limbs [0, begin) and [end, ext_limbs) (step.target_limbs, in order): fast base
+    // conversion in the coefficient domain straight into them, then forward NTTs in place.
+    HNN_ASSERT(step.target_limbs.size() == ext_limbs - (step.end - step.begin) &&
+                   (step.begin == 0 || step.target_limbs[step.begin - 1] == step.begin - 1),
+               "ModUp targets must be the limbs around the digit");
+    step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, step.end - step.begin);
+    const auto forward = [&](std::size_t first, std::size_t last) {  // ext limbs [first, last)
+      if (first == last) return;
+      std::vector<std::size_t> qp;
+      for (std::size_t pos = first; pos < last; ++pos)
+        qp.push_back(pos <= static_cast<std::size_t>(level) ? pos : ctx.p_index(pos - level - 1));
+      ntt::transform(ctx.plan(qp, ntt::Direction::Forward), ext.limb(first));
+    };
+    forward(0, step.begin);
+    forward(step.end, ext_limbs);
     out.digits.push_back(std::move(ext));
   }
   return out;

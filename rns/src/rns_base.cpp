@@ -131,10 +131,13 @@ void dot_rows_any(std::size_t k, const uint64_t* y, std::size_t stride, const ui
 
 // Shared body of convert() and convert_centered(): y_i = x_i (A/a_i)^{-1} mod a_i per block, then
 // out_j = sum_i y_i (A/a_i mod b_j) [- v (A mod b_j)], accumulated in 128 bits (<= 64 terms).
+// Target j is limb j of out, or j + gap from j = gap_at on.
 template <bool kCentered>
 void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_mod_b,
                   const uint64_t* a_mod_b, const double* inv_a, const uint64_t* in, uint64_t* out,
-                  std::size_t n, [[maybe_unused]] const detail::BaseConvertTables* vector_tables) {
+                  std::size_t n, std::size_t gap_at, std::size_t gap,
+                  [[maybe_unused]] const detail::BaseConvertTables* vector_tables) {
+  const auto out_limb = [&](std::size_t j) { return out + (j < gap_at ? j : j + gap) * n; };
   const std::size_t k = from.size(), m = to.size();
   constexpr std::size_t kBlock = 256;
   const std::ptrdiff_t blocks = static_cast<std::ptrdiff_t>((n + kBlock - 1) / kBlock);
@@ -151,7 +154,8 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
     const std::size_t len = std::min(kBlock, n - start);
 #if defined(HNN_HAVE_AVX512)
     if (avx512 && len % 8 == 0) {
-      detail::base_convert_block_avx512(*vector_tables, kCentered, in + start, n, out + start, n, len, y.data());
+      detail::base_convert_block_avx512(*vector_tables, kCentered, in + start, n, out + start, n, gap_at, gap, len,
+                                        y.data());
       continue;
     }
 #endif
@@ -173,7 +177,7 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
       // above a/2 stand for x - a.
       const uint64_t a = from[0].value, half = a >> 1;
       for (std::size_t j = 0; j < m; ++j) {
-        uint64_t* dst = out + j * n + start;
+        uint64_t* dst = out_limb(j) + start;
         const uint64_t a_mod_bj = a_mod_b[j], bj = to[j].value;
         for (std::size_t c = 0; c < len; ++c) {
           const uint64_t r = reduce_64(y[c], to[j]);
@@ -188,7 +192,7 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
       // - v A mod b_j joins the accumulator as v (b_j - A mod b_j): v <= k, so the term stays below
       // 2^70 and one reduction serves both (instead of a second Barrett multiplication).
       const uint64_t neg_a = a_mod_b[j] == 0 ? 0 : bj.value - a_mod_b[j];
-      dot_rows_any<kCentered>(k, y.data(), kBlock, row, v.data(), neg_a, bj, out + j * n + start, len);
+      dot_rows_any<kCentered>(k, y.data(), kBlock, row, v.data(), neg_a, bj, out_limb(j) + start, len);
     }
   }
   }
@@ -196,21 +200,27 @@ void base_convert(const RnsBase& from, const RnsBase& to, const uint64_t* ahat_m
 }  // namespace
 
 template <bool kCentered>
-void BaseConverter::run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
+void BaseConverter::run(const uint64_t* in, uint64_t* out, std::size_t n, std::size_t gap_at, std::size_t gap,
+                        Simd set) const {
   HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
   // The vector kernels' view of the tables (every prime is below 2^61, as they need: RnsBase).
   const detail::BaseConvertTables t{&from_, &to_, inv_a_.data(), ahat_mod_b_.data(), ahat_mod_b_shoup_.data(),
                                     neg_a_times_.data()};
-  base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n,
+  base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n, gap_at, gap,
                           set == Simd::Avx512Ifma ? &t : nullptr);
 }
 
 void BaseConverter::convert(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
-  run<false>(in, out, n, set);
+  run<false>(in, out, n, to_.size(), 0, set);
 }
 
 void BaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const {
-  run<true>(in, out, n, set);
+  run<true>(in, out, n, to_.size(), 0, set);
+}
+
+void BaseConverter::convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, std::size_t gap_at,
+                                     std::size_t gap, Simd set) const {
+  run<true>(in, out, n, gap_at, gap, set);
 }
 
 void divide_round_by_last(const RnsBase& base, uint64_t* poly, std::size_t n) {

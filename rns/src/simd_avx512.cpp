@@ -108,7 +108,8 @@ std::size_t add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const u
 }
 
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
-                               uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y) {
+                               uint64_t* out, std::size_t out_stride, std::size_t gap_at, std::size_t gap,
+                               std::size_t len, uint64_t* y) {
   const std::size_t k = t.from->size(), m = t.to->size();
   HNN_ASSERT(len % 8 == 0 && k >= 1 && k <= 64 && (!centered || k <= 15), "base_convert_block_avx512: k = ", k);
   // y_i = x_i (A / a_i)^{-1} mod a_i
@@ -146,7 +147,7 @@ void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const 
       rws_hi[i] = _mm512_srli_epi64(rws[i], 52);
     }
     const V table_lo = load(t.neg_a_times + j * 16), table_hi = load(t.neg_a_times + j * 16 + 8);
-    uint64_t* dst = out + j * out_stride;
+    uint64_t* dst = out + (j < gap_at ? j : j + gap) * out_stride;
     for (std::size_t c = 0; c < len; c += 8) {
       V sum = _mm512_setzero_si512();
       for (std::size_t i = 0; i < k; ++i) {

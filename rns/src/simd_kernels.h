@@ -39,7 +39,9 @@ std::size_t add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const u
                                        uint64_t w, uint64_t w_shoup, uint64_t q);
 
 // The block kernel for BaseConvertTables (above).
+// Target j is written at out + (j < gap_at ? j : j + gap) * out_stride.
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,
-                               uint64_t* out, std::size_t out_stride, std::size_t len, uint64_t* y_scratch);
+                               uint64_t* out, std::size_t out_stride, std::size_t gap_at, std::size_t gap,
+                               std::size_t len, uint64_t* y_scratch);
 #endif
 }  // namespace hnn::rns::detail

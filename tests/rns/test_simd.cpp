@@ -3,6 +3,7 @@
 // with a line saying so; CI's machines have AVX-512 IFMA.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <numeric>
 
@@ -118,6 +119,24 @@ TEST(Simd, BaseConversionGivesThePortableWords) {
             centered ? conv.convert_centered(in.data(), got.data(), n, set) : conv.convert(in.data(), got.data(), n, set);
             EXPECT_EQ(got, want) << simd_name(set) << " k=" << k << " " << from_bits << "->" << to_bits
                                  << " bits, n=" << n << (centered ? " centered" : "");
+          }
+        }
+        // Centered, targets 3.. written after a gap of k limbs (ModUp's layout), the gap untouched.
+        std::vector<uint64_t> want(7 * n);
+        conv.convert_centered(in.data(), want.data(), n, Simd::Portable);
+        for (Simd set : sets) {
+          std::vector<uint64_t> got((7 + k) * n, 0xdead);
+          conv.convert_centered(in.data(), got.data(), n, 3, k, set);
+          for (std::size_t j = 0; j < 7 + k; ++j) {
+            const auto at = got.begin() + static_cast<std::ptrdiff_t>(j * n);
+            if (j >= 3 && j < 3 + k) {
+              EXPECT_TRUE(std::all_of(at, at + static_cast<std::ptrdiff_t>(n), [](uint64_t x) { return x == 0xdead; }))
+                  << simd_name(set) << " k=" << k << ": gap limb " << j << " written";
+              continue;
+            }
+            const std::size_t t = j < 3 ? j : j - k;
+            EXPECT_TRUE(std::equal(at, at + static_cast<std::ptrdiff_t>(n), want.begin() + static_cast<std::ptrdiff_t>(t * n)))
+                << simd_name(set) << " k=" << k << " n=" << n << ": target " << t << " after the gap";
           }
         }
       }

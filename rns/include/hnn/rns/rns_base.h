@@ -60,6 +60,10 @@ class BaseConverter {
   // 2^-46), so the result is exact except when x is within A * 2^-46 of A/2, where x' may be the
   // other of the two representatives. Unlike convert(), its error is not biased: ModDown uses it.
   void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, Simd set = simd_level()) const;
+  // The same with output limb j at out + (j < gap_at ? j : j + gap) * n: a ModUp digit's targets
+  // land around the digit's own limbs of the extended polynomial, with no copy.
+  void convert_centered(const uint64_t* in, uint64_t* out, std::size_t n, std::size_t gap_at, std::size_t gap,
+                        Simd set = simd_level()) const;
 
   // The tables, for device copies (hnn/rns/cuda_poly.h).
   const std::vector<uint64_t>& ahat_mod_b() const { return ahat_mod_b_; }
@@ -76,7 +80,7 @@ class BaseConverter {
   std::vector<uint64_t> ahat_mod_b_shoup_, neg_a_times_;
 
   template <bool kCentered>
-  void run(const uint64_t* in, uint64_t* out, std::size_t n, Simd set) const;
+  void run(const uint64_t* in, uint64_t* out, std::size_t n, std::size_t gap_at, std::size_t gap, Simd set) const;
 };
 
 // Exact rounding division by the last prime of a base, in the coefficient domain:
