@@ -36,6 +36,7 @@ namespace proto = hnn::distilbert::protocol;
 using namespace hnn::distilbert;
 
 const fs::path kTiny = fs::path(HNN_DISTILBERT_FIXTURE_DIR) / "he-tiny";
+const fs::path kData = fs::path(HNN_DISTILBERT_DATA_DIR);
 
 // A server process started by this test, its stdout in a temporary file; killed if still running.
 class ServerProcess {
@@ -115,10 +116,9 @@ struct ClientRun {
   }
 };
 
-ClientRun run_client(uint16_t port, const std::string& sentence) {
-  const std::string cmd = std::string("'") + HNN_CLIENT + "' --host 127.0.0.1 --port " + std::to_string(port) +
-                          " --params insecure-n12 --flood-sigma 0 --model '" + kTiny.string() + "' '" + sentence +
-                          "' 2>&1";
+// Runs a shell command line; its exit status and its output (stdout and stderr).
+ClientRun run_command(const std::string& cmd_line) {
+  const std::string cmd = cmd_line + " 2>&1";
   ClientRun r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -127,6 +127,11 @@ ClientRun run_client(uint16_t port, const std::string& sentence) {
   const int status = ::pclose(p);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   return r;
+}
+
+ClientRun run_client(uint16_t port, const std::string& sentence) {
+  return run_command(std::string("'") + HNN_CLIENT + "' --host 127.0.0.1 --port " + std::to_string(port) +
+                     " --params insecure-n12 --flood-sigma 0 --model '" + kTiny.string() + "' '" + sentence + "'");
 }
 
 // The server's answer to a HELLO whose payload is garbage: an ERROR message.
@@ -277,3 +282,23 @@ TEST(ClientServer, OnceServerExitsWithOneAfterAMalformedHello) {
 }
 
 }  // namespace
+
+// The one-process command's bad arguments: each is refused with exit status 2 or 1 and its reason,
+// before any key is made.
+TEST(DistilBertCli, BadArgumentsAreRefusedWithTheReason) {
+  const std::string tiny =
+      std::string("'") + HNN_DISTILBERT + "' --model '" + kTiny.string() + "' --data '" + kData.string() + "' ";
+  const auto expect_refused = [&](const std::string& args, const std::string& reason) {
+    const ClientRun r = run_command(tiny + (args.starts_with("--params") ? "" : "--params insecure-n12 ") + args);
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_NE(r.output.find(reason), std::string::npos) << args << " printed:\n" << r.output;
+    EXPECT_EQ(r.output.find("[client] keys"), std::string::npos) << args << ": keys were made";
+  };
+  expect_refused("''", "the sentence is empty");
+  expect_refused("'  '", "the sentence is empty");
+  expect_refused("", "give either a sentence or --sst2");
+  expect_refused("--sst2 /nonexistent.tsv", "File does not exist: /nonexistent.tsv");
+  expect_refused("--sst2 '" + (kData / "sst2" / "dev.tsv").string() + "'", "--sst2 needs --results");
+  expect_refused("--params bogus 'a fine film'", "unknown parameter set 'bogus'");
+  expect_refused("--device gpu7 'a fine film'", "unknown device 'gpu7'");
+}

@@ -357,6 +357,10 @@ int main(int argc, char** argv) {
   app.add_option("sentence", sentence, "the sentence to classify");
   CLI11_PARSE(app, argc, argv);
   try {
+    if (app.count("sentence") > 0 && sentence.find_first_not_of(" \t\r\n") == std::string::npos) {
+      std::cerr << "hnn-distilbert: the sentence is empty: it has no tokens to classify\n";
+      return 2;
+    }
     if (batch.empty() == sentence.empty()) {
       std::cerr << "hnn-distilbert: give either a sentence or --sst2 FILE (see --help)\n";
       return 2;
