@@ -1,7 +1,9 @@
 #include "key_switch.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <ranges>
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
@@ -33,10 +35,12 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
     // The others, limbs [0, begin) and [end, ext_limbs) (step.target_limbs, in order): fast base
     // conversion in the coefficient domain straight into them, then forward NTTs in place.
-    HNN_ASSERT(step.target_limbs.size() == ext_limbs - (step.end - step.begin) &&
-                   (step.begin == 0 || step.target_limbs[step.begin - 1] == step.begin - 1),
+    const std::size_t own = step.end - step.begin;
+    HNN_ASSERT(step.target_limbs.size() == ext_limbs - own &&
+                   std::ranges::all_of(std::views::iota(std::size_t{0}, ext_limbs - own),
+                                       [&](std::size_t t) { return step.target_limbs[t] == (t < step.begin ? t : t + own); }),
                "ModUp targets must be the limbs around the digit");
-    step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, step.end - step.begin);
+    step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, own);
     const auto forward = [&](std::size_t first, std::size_t last) {  // ext limbs [first, last)
       if (first == last) return;
       std::vector<std::size_t> qp;

@@ -30,9 +30,9 @@ void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsP
             RnsPoly& d0, RnsPoly& d1, RnsPoly& d2);
 // a[i] *= scalars[i] (one residue per limb)
 void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars);
-// a[i] += scalars[i] in every word (adds a constant polynomial when a is in the NTT domain)
 // acc += a * scalars[i] on limb i < acc.limbs() (a may have more limbs).
 void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& scalars);
+// a[i] += scalars[i] in every word (adds a constant polynomial when a is in the NTT domain)
 void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars);
 
 // In-place NTT / inverse NTT of the first a.limbs() Q limbs, updating the domain flag.
