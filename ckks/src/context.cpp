@@ -56,6 +56,9 @@ Context::Context(const Parameters& p) : params_(p) {
         to.push_back(p.p()[t]);
       }
       step.converter = rns::BaseConverter(rns::RnsBase(from), rns::RnsBase(to));
+      for (std::size_t pos : step.target_limbs)
+        (pos < step.begin ? step.forward_below : step.forward_above)
+            .tables.push_back(&ntt_[pos < limbs ? pos : p_index(pos - limbs)]);
       mod_up_[l].push_back(std::move(step));
     }
     mod_down_.emplace_back(p_base_, q_bases_[l]);

@@ -1,9 +1,7 @@
 #include "key_switch.h"
 
-#include <algorithm>
 #include <array>
 #include <cstring>
-#include <ranges>
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
@@ -33,23 +31,11 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     RnsPoly ext(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});  // fully written below
     // The digit's own limbs are d's limbs, already in the NTT domain.
     std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
-    // The others, limbs [0, begin) and [end, ext_limbs) (step.target_limbs, in order): fast base
-    // conversion in the coefficient domain straight into them, then forward NTTs in place.
-    const std::size_t own = step.end - step.begin;
-    HNN_ASSERT(step.target_limbs.size() == ext_limbs - own &&
-                   std::ranges::all_of(std::views::iota(std::size_t{0}, ext_limbs - own),
-                                       [&](std::size_t t) { return step.target_limbs[t] == (t < step.begin ? t : t + own); }),
-               "ModUp targets must be the limbs around the digit");
-    step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, own);
-    const auto forward = [&](std::size_t first, std::size_t last) {  // ext limbs [first, last)
-      if (first == last) return;
-      std::vector<std::size_t> qp;
-      for (std::size_t pos = first; pos < last; ++pos)
-        qp.push_back(pos <= static_cast<std::size_t>(level) ? pos : ctx.p_index(pos - level - 1));
-      ntt::transform(ctx.plan(qp, ntt::Direction::Forward), ext.limb(first));
-    };
-    forward(0, step.begin);
-    forward(step.end, ext_limbs);
+    // The others, limbs [0, begin) and [end, ext_limbs) (step.target_limbs): fast base conversion
+    // in the coefficient domain straight into them, then forward NTTs in place.
+    step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, step.end - step.begin);
+    if (step.begin > 0) ntt::transform(step.forward_below, ext.limb(0));
+    if (step.end < ext_limbs) ntt::transform(step.forward_above, ext.limb(step.end));
     out.digits.push_back(std::move(ext));
   }
   return out;

@@ -160,9 +160,9 @@ void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64
 }
 
 void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& scalars) {
-  if (acc.on_device()) return gpu::mul_scalar_add_inplace(ctx, acc, a, scalars);
   require_same_device(acc, a, "multiply_const_add");
   HNN_ASSERT(acc.limbs() <= a.limbs() && acc.domain() == a.domain(), "multiply_const_add: operand has fewer limbs");
+  if (acc.on_device()) return gpu::mul_scalar_add_inplace(ctx, acc, a, scalars);
   const std::size_t n = acc.n();
 #pragma omp parallel for if (acc.limbs() > 1)
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(acc.limbs()); ++ii) {

@@ -136,31 +136,28 @@ void mul_add_mod_words(uint64_t* acc, const uint64_t* a, const uint64_t* b, std:
 void mul_shoup_words(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup, uint64_t q,
                      Simd set) {
   require_supported(set);
-  std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
-  if (set == Simd::Avx512Ifma) c = detail::mul_shoup_words_avx512(a, out, n & ~std::size_t{7}, w, w_shoup, q);
+  if (set == Simd::Avx512Ifma && n % 8 == 0) return detail::mul_shoup_words_avx512(a, out, n, w, w_shoup, q);
 #endif
-  for (; c < n; ++c) out[c] = mul_shoup(a[c], w, w_shoup, q);
+  for (std::size_t c = 0; c < n; ++c) out[c] = mul_shoup(a[c], w, w_shoup, q);
 }
 
 void sub_mul_shoup_words(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n, uint64_t w,
                          uint64_t w_shoup, uint64_t q, Simd set) {
   require_supported(set);
-  std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
-  if (set == Simd::Avx512Ifma) c = detail::sub_mul_shoup_words_avx512(x, y, out, n & ~std::size_t{7}, w, w_shoup, q);
+  if (set == Simd::Avx512Ifma && n % 8 == 0) return detail::sub_mul_shoup_words_avx512(x, y, out, n, w, w_shoup, q);
 #endif
-  for (; c < n; ++c) out[c] = mul_shoup(x[c] + q - y[c], w, w_shoup, q);
+  for (std::size_t c = 0; c < n; ++c) out[c] = mul_shoup(x[c] + q - y[c], w, w_shoup, q);
 }
 
 void add_mul_shoup_words(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n, uint64_t w,
                          uint64_t w_shoup, uint64_t q, Simd set) {
   require_supported(set);
-  std::size_t c = 0;
 #if defined(HNN_HAVE_AVX512)
-  if (set == Simd::Avx512Ifma) c = detail::add_mul_shoup_words_avx512(acc, a, perm, n & ~std::size_t{7}, w, w_shoup, q);
+  if (set == Simd::Avx512Ifma && n % 8 == 0) return detail::add_mul_shoup_words_avx512(acc, a, perm, n, w, w_shoup, q);
 #endif
-  for (; c < n; ++c) acc[c] = add_mod(acc[c], mul_shoup(a[perm ? perm[c] : c], w, w_shoup, q), q);
+  for (std::size_t c = 0; c < n; ++c) acc[c] = add_mod(acc[c], mul_shoup(a[perm ? perm[c] : c], w, w_shoup, q), q);
 }
 
 void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,

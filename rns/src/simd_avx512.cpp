@@ -77,25 +77,23 @@ void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, s
   }
 }
 
-std::size_t mul_shoup_words_avx512(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup,
-                                   uint64_t q) {
+void mul_shoup_words_avx512(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup,
+                            uint64_t q) {
   const ShoupMul mul(w, w_shoup);
   const V qv = set1(q);
   for (std::size_t c = 0; c < n; c += 8) store(out + c, mul.full(load(a + c), qv));
-  return n;
 }
 
-std::size_t sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n,
-                                       uint64_t w, uint64_t w_shoup, uint64_t q) {
+void sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n,
+                                uint64_t w, uint64_t w_shoup, uint64_t q) {
   const ShoupMul mul(w, w_shoup);
   const V qv = set1(q);
   for (std::size_t c = 0; c < n; c += 8)
     store(out + c, mul.full(_mm512_sub_epi64(_mm512_add_epi64(load(x + c), qv), load(y + c)), qv));
-  return n;
 }
 
-std::size_t add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
-                                       uint64_t w, uint64_t w_shoup, uint64_t q) {
+void add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
+                                uint64_t w, uint64_t w_shoup, uint64_t q) {
   const ShoupMul mul(w, w_shoup);
   const V qv = set1(q);
   for (std::size_t c = 0; c < n; c += 8) {
@@ -104,7 +102,6 @@ std::size_t add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const u
                      : load(a + c);
     store(acc + c, reduce_once(_mm512_add_epi64(load(acc + c), mul.full(x, qv)), qv));
   }
-  return n;
 }
 
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,

@@ -27,16 +27,15 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
 void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,
                           bool accumulate);
 
-// out = a w mod q (Shoup), n a multiple of 8; returns n.
-std::size_t mul_shoup_words_avx512(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup,
-                                   uint64_t q);
+// out = a w mod q (Shoup), n a multiple of 8.
+void mul_shoup_words_avx512(const uint64_t* a, uint64_t* out, std::size_t n, uint64_t w, uint64_t w_shoup,
+                            uint64_t q);
 
-// out = (x + q - y) w mod q; acc = acc + a[perm[c] or c] w mod q (Shoup); n a multiple of 8;
-// each returns n.
-std::size_t sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n,
-                                       uint64_t w, uint64_t w_shoup, uint64_t q);
-std::size_t add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
-                                       uint64_t w, uint64_t w_shoup, uint64_t q);
+// out = (x + q - y) w mod q; acc = acc + a[perm[c] or c] w mod q (Shoup); n a multiple of 8.
+void sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* out, std::size_t n,
+                                uint64_t w, uint64_t w_shoup, uint64_t q);
+void add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
+                                uint64_t w, uint64_t w_shoup, uint64_t q);
 
 // The block kernel for BaseConvertTables (above).
 // Target j is written at out + (j < gap_at ? j : j + gap) * out_stride.

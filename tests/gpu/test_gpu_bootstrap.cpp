@@ -20,17 +20,33 @@ struct Case {
   bool real;
 };
 
+ckks::bootstrap::presets::BootstrapPreset preset_for(Case c) {
+  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(c.slots);
+  preset.config.real_slots = c.real;
+  return preset;
+}
+
+// The insecure logN 12 preset of case c, a world of its parameters (keys from `seed`), its
+// bootstrapper and bootstrapping keys, all on the host.
+struct BootWorld {
+  ckks::bootstrap::presets::BootstrapPreset preset;
+  test::CkksWorld w;
+  ckks::bootstrap::Bootstrapper boot;
+  ckks::bootstrap::BootstrapKeys keys;
+  BootWorld(Case c, uint8_t seed)
+      : preset(preset_for(c)), w(preset.params, seed), boot(w.ctx, preset.config), keys(boot.create_keys(*w.keygen)) {}
+};
+
 }  // namespace
 
 TEST(GpuBootstrap, MatchesTheCpuBootstrapWordForWord) {
   HNN_REQUIRE_GPU();
   for (const Case c : {Case{0, false}, Case{16, false}, Case{0, true}}) {
     SCOPED_TRACE("slots " + std::to_string(c.slots) + (c.real ? ", real" : ""));
-    auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(c.slots);
-    preset.config.real_slots = c.real;
-    test::CkksWorld w(preset.params, 11);
-    ckks::bootstrap::Bootstrapper boot(w.ctx, preset.config);
-    const auto keys = boot.create_keys(*w.keygen);
+    BootWorld bw(c, 11);
+    auto& w = bw.w;
+    auto& boot = bw.boot;
+    const auto& keys = bw.keys;
     auto x = test::random_complex(boot.slots(), 0.8);
     if (c.real)
       for (auto& v : x) v = v.real();
@@ -54,10 +70,9 @@ TEST(GpuBootstrap, MatchesTheCpuBootstrapWordForWord) {
 // print): sizes come from the shapes, never from host words a device copy does not have.
 TEST(GpuBootstrap, SizesAreReportedOnTheDevice) {
   HNN_REQUIRE_GPU();
-  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(0);
-  test::CkksWorld w(preset.params, 13);
-  ckks::bootstrap::Bootstrapper boot(w.ctx, preset.config);
-  const auto keys = boot.create_keys(*w.keygen);
+  BootWorld bw({0, false}, 13);
+  auto& boot = bw.boot;
+  const auto& keys = bw.keys;
   const std::size_t plaintext_bytes = boot.precomputed_bytes(), key_bytes = keys.size_bytes();
   ASSERT_GT(plaintext_bytes, 0u);
   EXPECT_EQ(key_bytes, boot.key_bytes());
@@ -71,10 +86,10 @@ TEST(GpuBootstrap, SizesAreReportedOnTheDevice) {
 // launches and uploads (the giant steps' pointer tables) is printed for the launch-overhead plan.
 TEST(GpuBootstrap, NeverWaitsForTheDevice) {
   HNN_REQUIRE_GPU();
-  auto preset = ckks::bootstrap::presets::insecure_n12_bootstrap(0);
-  test::CkksWorld w(preset.params, 12);
-  ckks::bootstrap::Bootstrapper boot(w.ctx, preset.config);
-  const auto keys = boot.create_keys(*w.keygen);
+  BootWorld bw({0, false}, 12);
+  auto& w = bw.w;
+  auto& boot = bw.boot;
+  const auto& keys = bw.keys;
   boot.move_to(test::gpu_device());
   const auto dkeys = ckks::bootstrap::to_device(keys, test::gpu_device());
   const auto x = test::random_complex(boot.slots(), 0.8);

@@ -68,9 +68,8 @@ void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const st
                             scalars(hi, a.limbs()), dc.moduli(), a.limbs(), a.n(), dc.stream());
 }
 
+// The checks are detail::mul_scalar_add_inplace's, made before it forwards here.
 void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& values) {
-  require_same_device(acc, a, "multiply_const_add");
-  HNN_ASSERT(acc.limbs() <= a.limbs() && acc.domain() == a.domain(), "multiply_const_add: operand has fewer limbs");
   const std::size_t limbs = acc.limbs();
   std::vector<uint64_t> shoup(limbs);
   for (std::size_t i = 0; i < limbs; ++i) shoup[i] = rns::shoup_precompute(values[i], ctx.modulus(i).value);

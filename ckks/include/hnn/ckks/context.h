@@ -58,8 +58,10 @@ class Context {
   int digits_at_level(int level) const { return (level + params_.alpha()) / params_.alpha(); }
   struct ModUpStep {
     std::size_t begin, end;                   // the digit's limbs (clipped to the level)
-    std::vector<std::size_t> target_limbs;    // positions in the extended poly it converts to
+    std::vector<std::size_t> target_limbs;    // positions in the extended poly it converts to:
+                                              // [0, begin) then [end, l + 1 + k), in order
     rns::BaseConverter converter;             // digit base -> (Q_l \ digit) u P
+    ntt::NttPlan forward_below, forward_above;  // forward NTTs of targets [0, begin), [end, l + 1 + k)
   };
   const ModUpStep& mod_up_step(int level, int digit) const { return mod_up_[level][digit]; }
   const rns::BaseConverter& mod_down_converter(int level) const { return mod_down_[level]; }
