@@ -64,7 +64,7 @@ TEST(Simd, Dot2ModMatchesReferenceAndPortable) {
   std::shuffle(perm.begin(), perm.end(), hnn::test::rng());
   for (int bits : {30, 40, 50, 52, 55, 60, 61}) {
     const Modulus q(generate_ntt_primes(bits, 1, 1024)[0]);
-    for (std::size_t terms : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{6}, max_dot_terms(q)}) {
+    for (std::size_t terms : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{6}, max_dot_terms(q)}) {
       std::vector<std::vector<uint64_t>> s, u, v;
       for (std::size_t t = 0; t < terms; ++t) s.push_back(words(n, q.value)), u.push_back(words(n, q.value)), v.push_back(words(n, q.value));
       std::vector<const uint64_t*> sp, up, vp;
