@@ -77,6 +77,13 @@ struct Columns {
     c2 = _mm512_madd52hi_epu64(c2, a_hi, b);
     c2 = _mm512_madd52lo_epu64(c2, a_hi, b_hi);
   }
+  // += a b for a below 2^52 (its high part zero), b_hi = b >> 52: add() without a_hi's products.
+  void add_low(V a, V b, V b_hi) {
+    c0 = _mm512_madd52lo_epu64(c0, a, b);
+    c1 = _mm512_madd52hi_epu64(c1, a, b);
+    c1 = _mm512_madd52lo_epu64(c1, a, b_hi);
+    c2 = _mm512_madd52hi_epu64(c2, a, b_hi);
+  }
 };
 
 // (c0 + c1 2^52 + c2 2^104) mod q in [0, q), for q < 2^61: c0 + c1 (2^52 mod q) + c2 (2^104 mod
@@ -87,6 +94,10 @@ struct ColumnReducer {
   explicit ColumnReducer(const Modulus& m)  // floor(2^64 / q) is the high word of Barrett's ratio
       : q(set1(m.value)), two_q(set1(2 * m.value)), four_q(set1(4 * m.value)), one(1, m.ratio_hi),
         r52(shoup(pow2_mod(52, m.value), m.value)), r104(shoup(pow2_mod(104, m.value), m.value)) {}
+  // With 2^52 mod q, 2^104 mod q and their Shoup companions given (powers[0..3]), for hot loops.
+  ColumnReducer(const Modulus& m, const uint64_t* powers)
+      : q(set1(m.value)), two_q(set1(2 * m.value)), four_q(set1(4 * m.value)), one(1, m.ratio_hi),
+        r52(powers[0], powers[1]), r104(powers[2], powers[3]) {}
   V operator()(const Columns& s) const {
     V t = _mm512_add_epi64(one.lazy(s.c0, q), r52.lazy(s.c1, q));
     t = _mm512_add_epi64(t, r104.lazy(s.c2, q));

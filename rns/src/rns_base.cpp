@@ -92,8 +92,12 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
   }
   for (std::size_t i = 0; i < from.size(); ++i) inv_a_.push_back(1.0 / static_cast<double>(from[i].value));
   for (std::size_t j = 0; j < to.size(); ++j) {
-    for (std::size_t i = 0; i < from.size(); ++i)
-      ahat_mod_b_shoup_.push_back(shoup_precompute(ahat_mod_b_[j * from.size() + i], to[j].value));
+    const uint64_t b = to[j].value;
+    for (int e : {52, 104}) {
+      const auto power = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << e) % b);
+      column_powers_.push_back(power);
+      column_powers_.push_back(shoup_precompute(power, b));
+    }
     const uint64_t neg_a = a_mod_b_[j] == 0 ? 0 : to[j].value - a_mod_b_[j];
     for (uint64_t v = 0; v < 16; ++v) neg_a_times_.push_back(mul_mod(v % to[j].value, neg_a, to[j]));
   }
@@ -204,8 +208,8 @@ void BaseConverter::run(const uint64_t* in, uint64_t* out, std::size_t n, std::s
                         Simd set) const {
   HNN_REQUIRE(simd_supported(set), "the ", simd_name(set), " kernels are not available in this build or on this CPU");
   // The vector kernels' view of the tables (every prime is below 2^61, as they need: RnsBase).
-  const detail::BaseConvertTables t{&from_, &to_, inv_a_.data(), ahat_mod_b_.data(), ahat_mod_b_shoup_.data(),
-                                    neg_a_times_.data()};
+  const detail::BaseConvertTables t{&from_, &to_, inv_a_.data(), ahat_mod_b_.data(), neg_a_times_.data(),
+                                    column_powers_.data()};
   base_convert<kCentered>(from_, to_, ahat_mod_b_.data(), a_mod_b_.data(), inv_a_.data(), in, out, n, gap_at, gap,
                           set == Simd::Avx512Ifma ? &t : nullptr);
 }

@@ -145,29 +145,43 @@ void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const 
       store(vs + c, _mm512_mask_add_epi64(r, up, r, set1(1)));
     }
   }
-  // out_j = sum_i y_i ((A / a_i) mod b_j) [+ v (b_j - A mod b_j)] mod b_j, each product by Shoup
-  // into [0, 2 b_j), the running sum kept below 2 b_j.
-  alignas(64) V rw[64], rws[64], rws_hi[64];
+  // out_j = sum_i y_i ((A / a_i) mod b_j) [+ v (b_j - A mod b_j)] mod b_j: the products summed
+  // unreduced in 52-bit columns (Columns, below 2^64 for k <= 64 terms and the overflow term),
+  // one reduction per output word. A factor below 2^52 has no high part, and the products of a
+  // high part vanish with it: a 40-bit source and a 40-bit target need 2 multiply-adds per
+  // product, a 40-bit and a 60-bit one 4, two 60-bit ones 7 (a Shoup product took 6 and two
+  // 64-bit multiplies).
+  constexpr uint64_t kSmall = uint64_t{1} << 52;
+  bool small_source[64];
+  for (std::size_t i = 0; i < k; ++i) small_source[i] = (*t.from)[i].value < kSmall;
+  alignas(64) V rw[64], rw_hi[64];
   for (std::size_t j = 0; j < m; ++j) {
-    const uint64_t bj = (*t.to)[j].value;
-    const V b = set1(bj), two_b = set1(2 * bj);
+    const Modulus& bj = (*t.to)[j];
+    const bool small_target = bj.value < kSmall;  // then every row entry is below 2^52 too
+    const ColumnReducer reduce(bj, t.column_powers + 4 * j);
     for (std::size_t i = 0; i < k; ++i) {
       rw[i] = set1(t.row[j * k + i]);
-      rws[i] = set1(t.row_shoup[j * k + i]);
-      rws_hi[i] = _mm512_srli_epi64(rws[i], 52);
+      rw_hi[i] = _mm512_srli_epi64(rw[i], 52);
     }
     const V table_lo = load(t.neg_a_times + j * 16), table_hi = load(t.neg_a_times + j * 16 + 8);
     uint64_t* dst = out + (j < gap_at ? j : j + gap) * out_stride;
     for (std::size_t c = 0; c < len; c += 8) {
-      V sum = _mm512_setzero_si512();
+      Columns sum = Columns::zero();
       for (std::size_t i = 0; i < k; ++i) {
         const V x = load(y + i * len + c);
-        const V quotient = mul_hi64(x, rws[i], rws_hi[i]);
-        const V term = _mm512_sub_epi64(_mm512_mullo_epi64(x, rw[i]), _mm512_mullo_epi64(quotient, b));
-        sum = reduce_once(_mm512_add_epi64(sum, term), two_b);
+        if (small_source[i] && small_target) {
+          sum.c0 = _mm512_madd52lo_epu64(sum.c0, x, rw[i]);
+          sum.c1 = _mm512_madd52hi_epu64(sum.c1, x, rw[i]);
+        } else if (small_source[i]) {
+          sum.add_low(x, rw[i], rw_hi[i]);
+        } else if (small_target) {
+          sum.add_low(rw[i], x, _mm512_srli_epi64(x, 52));
+        } else {
+          sum.add(x, _mm512_srli_epi64(x, 52), rw[i], rw_hi[i]);
+        }
       }
-      if (centered) sum = reduce_once(_mm512_add_epi64(sum, _mm512_permutex2var_epi64(table_lo, load(vs + c), table_hi)), two_b);
-      store(dst + c, reduce_once(sum, b));
+      if (centered) sum.c0 = _mm512_add_epi64(sum.c0, _mm512_permutex2var_epi64(table_lo, load(vs + c), table_hi));
+      store(dst + c, reduce(sum));
     }
   }
 }

@@ -14,9 +14,9 @@ struct BaseConvertTables {
   const RnsBase* from;             // a_i, (A / a_i)^{-1} mod a_i and its Shoup companion
   const RnsBase* to;               // b_j
   const double* inv_a;             // 1 / a_i
-  const uint64_t* row;             // [j k + i] = (A / a_i) mod b_j and its Shoup companion
-  const uint64_t* row_shoup;
+  const uint64_t* row;             // [j k + i] = (A / a_i) mod b_j
   const uint64_t* neg_a_times;     // [j 16 + v] = v (b_j - A mod b_j) mod b_j, v < 16 (centered: k <= 15)
+  const uint64_t* column_powers;   // [4 j ..] = 2^52 mod b_j, its Shoup companion, 2^104 mod b_j, its companion
 };
 
 #if defined(HNN_HAVE_AVX512)

@@ -75,9 +75,9 @@ class BaseConverter {
   std::vector<uint64_t> ahat_mod_b_;  // [j * k + i] = (A / a_i) mod b_j
   std::vector<uint64_t> a_mod_b_;     // A mod b_j
   std::vector<double> inv_a_;         // 1 / a_i
-  // For the vector kernels: Shoup companions of ahat_mod_b_, and [j 16 + v] = v (b_j - A mod b_j)
-  // mod b_j for the overflow counts v < 16.
-  std::vector<uint64_t> ahat_mod_b_shoup_, neg_a_times_;
+  // For the vector kernels: [j 16 + v] = v (b_j - A mod b_j) mod b_j for the overflow counts
+  // v < 16, and per target [4 j ..] = 2^52 mod b_j, 2^104 mod b_j and their Shoup companions.
+  std::vector<uint64_t> neg_a_times_, column_powers_;
 
   template <bool kCentered>
   void run(const uint64_t* in, uint64_t* out, std::size_t n, std::size_t gap_at, std::size_t gap, Simd set) const;
