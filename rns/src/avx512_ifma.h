@@ -77,6 +77,11 @@ struct Columns {
     c2 = _mm512_madd52hi_epu64(c2, a_hi, b);
     c2 = _mm512_madd52lo_epu64(c2, a_hi, b_hi);
   }
+  // += a b for a and b below 2^52 (no high parts): the products below 2^104 fill c0 and c1.
+  void add_small(V a, V b) {
+    c0 = _mm512_madd52lo_epu64(c0, a, b);
+    c1 = _mm512_madd52hi_epu64(c1, a, b);
+  }
   // += a b for a below 2^52 (its high part zero), b_hi = b >> 52: add() without a_hi's products.
   void add_low(V a, V b, V b_hi) {
     c0 = _mm512_madd52lo_epu64(c0, a, b);
@@ -91,10 +96,8 @@ struct Columns {
 struct ColumnReducer {
   V q, two_q, four_q;
   ShoupMul one, r52, r104;
-  explicit ColumnReducer(const Modulus& m)  // floor(2^64 / q) is the high word of Barrett's ratio
-      : q(set1(m.value)), two_q(set1(2 * m.value)), four_q(set1(4 * m.value)), one(1, m.ratio_hi),
-        r52(shoup(pow2_mod(52, m.value), m.value)), r104(shoup(pow2_mod(104, m.value), m.value)) {}
-  // With 2^52 mod q, 2^104 mod q and their Shoup companions given (powers[0..3]), for hot loops.
+  // powers: 2^52 mod q, its Shoup companion, 2^104 mod q, its Shoup companion
+  // (detail::column_powers in simd_kernels.h); floor(2^64 / q) is the high word of Barrett's ratio.
   ColumnReducer(const Modulus& m, const uint64_t* powers)
       : q(set1(m.value)), two_q(set1(2 * m.value)), four_q(set1(4 * m.value)), one(1, m.ratio_hi),
         r52(powers[0], powers[1]), r104(powers[2], powers[3]) {}
@@ -102,14 +105,6 @@ struct ColumnReducer {
     V t = _mm512_add_epi64(one.lazy(s.c0, q), r52.lazy(s.c1, q));
     t = _mm512_add_epi64(t, r104.lazy(s.c2, q));
     return reduce_once(reduce_once(reduce_once(t, four_q), two_q), q);
-  }
-
- private:
-  static uint64_t pow2_mod(int e, uint64_t q) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(1) << e) % q);
-  }
-  static ShoupMul shoup(uint64_t w, uint64_t q) {
-    return ShoupMul(w, static_cast<uint64_t>((static_cast<unsigned __int128>(w) << 64) / q));
   }
 };
 

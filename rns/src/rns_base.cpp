@@ -92,12 +92,8 @@ BaseConverter::BaseConverter(const RnsBase& from, const RnsBase& to) : from_(fro
   }
   for (std::size_t i = 0; i < from.size(); ++i) inv_a_.push_back(1.0 / static_cast<double>(from[i].value));
   for (std::size_t j = 0; j < to.size(); ++j) {
-    const uint64_t b = to[j].value;
-    for (int e : {52, 104}) {
-      const auto power = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << e) % b);
-      column_powers_.push_back(power);
-      column_powers_.push_back(shoup_precompute(power, b));
-    }
+    column_powers_.resize(column_powers_.size() + 4);
+    detail::column_powers(to[j].value, column_powers_.data() + column_powers_.size() - 4);
     const uint64_t neg_a = a_mod_b_[j] == 0 ? 0 : to[j].value - a_mod_b_[j];
     for (uint64_t v = 0; v < 16; ++v) neg_a_times_.push_back(mul_mod(v % to[j].value, neg_a, to[j]));
   }

@@ -25,7 +25,9 @@ void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t
   constexpr std::size_t kBlock = 512, kPair = 2;
   alignas(64) uint64_t acc[6][kBlock];
   alignas(64) uint64_t gathered[kPair][kBlock];
-  const ColumnReducer reduce(q);
+  uint64_t powers[4];
+  column_powers(q.value, powers);
+  const ColumnReducer reduce(q, powers);
   for (std::size_t start = 0; start < n; start += kBlock) {
     const std::size_t len = std::min(kBlock, n - start);  // a multiple of 8 (n is)
     for (std::size_t t0 = 0; t0 < terms; t0 += kPair) {
@@ -170,8 +172,7 @@ void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const 
       for (std::size_t i = 0; i < k; ++i) {
         const V x = load(y + i * len + c);
         if (small_source[i] && small_target) {
-          sum.c0 = _mm512_madd52lo_epu64(sum.c0, x, rw[i]);
-          sum.c1 = _mm512_madd52hi_epu64(sum.c1, x, rw[i]);
+          sum.add_small(x, rw[i]);
         } else if (small_source[i]) {
           sum.add_low(x, rw[i], rw_hi[i]);
         } else if (small_target) {

@@ -19,6 +19,16 @@ struct BaseConvertTables {
   const uint64_t* column_powers;   // [4 j ..] = 2^52 mod b_j, its Shoup companion, 2^104 mod b_j, its companion
 };
 
+// The constants of avx512::ColumnReducer for q: 2^52 mod q, 2^104 mod q, each followed by its
+// Shoup companion (out[0..3]). Scalar, so that BaseConverter can keep them per target.
+inline void column_powers(uint64_t q, uint64_t* out) {
+  for (int e : {52, 104}) {
+    const auto power = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << e) % q);
+    *out++ = power;
+    *out++ = shoup_precompute(power, q);
+  }
+}
+
 #if defined(HNN_HAVE_AVX512)
 void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
                      const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1);
