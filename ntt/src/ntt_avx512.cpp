@@ -8,8 +8,8 @@
 // VPMULLQ, so the lazy values are the portable kernel's, word for word. For q < 2^50 a shorter
 // form applies (Mul52 below): values stay below 4q < 2^52, so one 52-bit quotient suffices; its
 // lazy values may differ from the portable ones by q, the reduced outputs do not.
-#include <array>
-#include <utility>
+
+#include <type_traits>
 
 #include "avx512_ifma.h"
 #include "hnn/ntt/butterfly.h"
@@ -37,59 +37,76 @@ struct Mul52 {
   }
 };
 
-// The stages with gap g in {1, 2, 4} work on 16 words (two vectors A, B) at a time: X gathers the
-// upper halves' partners, Y the lower, lane l of both in group l / g. kGather[g] picks X and Y
-// from (A, B); kScatter[g] puts (X, Y) back.
-struct Shuffle {
-  std::array<long long, 8> x, y, a, b, twiddle;
-};
-constexpr Shuffle make_shuffle(int g) {
-  Shuffle s{};
-  for (int l = 0; l < 8; ++l) {
-    const int k = l / g, o = l % g;
-    s.x[static_cast<std::size_t>(l)] = 2 * g * k + o;
-    s.y[static_cast<std::size_t>(l)] = 2 * g * k + g + o;
-    s.twiddle[static_cast<std::size_t>(l)] = k;
-  }
-  for (int pos = 0; pos < 16; ++pos) {
-    const int k = pos / (2 * g), r = pos % (2 * g);
-    const int idx = r < g ? k * g + r : 8 + k * g + r - g;
-    (pos < 8 ? s.a : s.b)[static_cast<std::size_t>(pos % 8)] = idx;
-  }
-  return s;
-}
-constexpr Shuffle kShuffle1 = make_shuffle(1), kShuffle2 = make_shuffle(2), kShuffle4 = make_shuffle(4);
+// The long stages (gap >= 8) go two per pass for Mul52 only: at N = 2^16 that took 19 % off a
+// 40-bit forward NTT's long stages, and added 8 % to a 60-bit one's (ShoupMul's six multiply-adds
+// and two 64-bit multiplies per butterfly).
+template <class Mul>
+constexpr bool kTwoStagesPerPass = std::is_same_v<Mul, Mul52>;
 
-inline V idx(const std::array<long long, 8>& v) { return _mm512_loadu_si512(v.data()); }
-
-struct ShortStage {
-  V x, y, a, b, tw;
-  __mmask8 tw_mask;
-  explicit ShortStage(const Shuffle& s, int g)
-      : x(idx(s.x)), y(idx(s.y)), a(idx(s.a)), b(idx(s.b)), tw(idx(s.twiddle)),
-        tw_mask(static_cast<__mmask8>((1u << (8 / g)) - 1)) {}
-  // The twiddles of the 8 / g groups starting at w[first], one per lane.
-  V twiddles(const uint64_t* w) const { return _mm512_permutexvar_epi64(tw, _mm512_maskz_loadu_epi64(tw_mask, w)); }
+// The stages with gap 4, 2 and 1 run in one pass, 16 words (vectors A, B) at a time, moved
+// between stages by the perfect shuffle lo(X, Y) = (X0 Y0 X1 Y1 X2 Y2 X3 Y3), hi(X, Y) = (X4 Y4
+// ... X7 Y7). Applied to (A, B) it gives the gap-4 stage's pairs (X, Y = X + 4) with lane l in
+// group l & 1, whose twiddles are two words repeated; applied again, the gap-2 stage's, lane l in
+// group l & 3 (four words repeated); again, the gap-1 stage's, lane l in group l (eight words);
+// and a fourth time, the words in order. The inverse runs the stages the other way, moved by the
+// inverse shuffle, ulo(X, Y) = (X0 X2 X4 X6 Y0 Y2 Y4 Y6), uhi(X, Y) = (X1 X3 ... Y7).
+struct Shuffles {
+  V lo, hi, ulo, uhi;
+  Shuffles() {
+    alignas(64) long long l[8], h[8], ul[8], uh[8];
+    for (int i = 0; i < 8; ++i) {
+      l[i] = (i / 2) + (i % 2) * 8;
+      h[i] = l[i] + 4;
+      ul[i] = 2 * (i % 4) + (i / 4) * 8;
+      uh[i] = ul[i] + 1;
+    }
+    lo = _mm512_load_si512(l), hi = _mm512_load_si512(h), ulo = _mm512_load_si512(ul), uhi = _mm512_load_si512(uh);
+  }
 };
 
-const ShortStage& short_stage(int g) {
-  static const ShortStage s1(kShuffle1, 1), s2(kShuffle2, 2), s4(kShuffle4, 4);
-  return g == 1 ? s1 : g == 2 ? s2 : s4;
+// The twiddles of the short stages starting at w[first], in the lane order above.
+inline V twiddles4(const uint64_t* w) {
+  return _mm512_broadcast_i64x2(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+}
+inline V twiddles2(const uint64_t* w) {
+  return _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
 }
 
-// One stage with gap g in {1, 2, 4} over all n words (m groups): per 16 words, X and Y gathered,
-// the butterfly bf(x, y, mul) -> (x', y') applied, the results put back.
+// The three short stages over all n words; twiddles of the gap-g stage from index n / (2g) on.
+// bf(x, y, mul, last) is the butterfly, last on the final stage of the pass.
 template <class Mul, class Butterfly>
-void short_stage_pass(uint64_t* a, std::size_t n, std::size_t gap, std::size_t m, const uint64_t* w,
-                      const uint64_t* ws, Butterfly bf) {
-  const ShortStage& s = short_stage(static_cast<int>(gap));
+void short_stages(uint64_t* a, std::size_t n, const uint64_t* w, const uint64_t* ws, bool forward, Butterfly bf) {
+  static const Shuffles sh;
+  const std::size_t m4 = n / 8, m2 = n / 4, m1 = n / 2;
   for (std::size_t p = 0; p < n; p += 16) {
-    const V A = load(a + p), B = load(a + p + 8);
-    const std::size_t first = m + p / (2 * gap);
-    const Mul mul(s.twiddles(w + first), s.twiddles(ws + first));
-    const auto [xo, yo] = bf(_mm512_permutex2var_epi64(A, s.x, B), _mm512_permutex2var_epi64(A, s.y, B), mul);
-    store(a + p, _mm512_permutex2var_epi64(xo, s.a, yo));
-    store(a + p + 8, _mm512_permutex2var_epi64(xo, s.b, yo));
+    const Mul mul4(twiddles4(w + m4 + p / 8), twiddles4(ws + m4 + p / 8));
+    const Mul mul2(twiddles2(w + m2 + p / 4), twiddles2(ws + m2 + p / 4));
+    const Mul mul1(load(w + m1 + p / 2), load(ws + m1 + p / 2));
+    V X = load(a + p), Y = load(a + p + 8);
+    const auto next = [&](V lo, V hi) {
+      const V x = _mm512_permutex2var_epi64(X, lo, Y);
+      Y = _mm512_permutex2var_epi64(X, hi, Y);
+      X = x;
+    };
+    if (forward) {
+      next(sh.lo, sh.hi);
+      bf(X, Y, mul4, false);
+      next(sh.lo, sh.hi);
+      bf(X, Y, mul2, false);
+      next(sh.lo, sh.hi);
+      bf(X, Y, mul1, true);
+      next(sh.lo, sh.hi);
+    } else {
+      next(sh.ulo, sh.uhi);
+      bf(X, Y, mul1, false);
+      next(sh.ulo, sh.uhi);
+      bf(X, Y, mul2, false);
+      next(sh.ulo, sh.uhi);
+      bf(X, Y, mul4, true);
+      next(sh.ulo, sh.uhi);
+    }
+    store(a + p, X);
+    store(a + p + 8, Y);
   }
 }
 
@@ -99,32 +116,59 @@ void forward(uint64_t* a, const NttTables& t) {
   const uint64_t* w = t.root_powers();
   const uint64_t* ws = t.root_powers_shoup();
   const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
+  const auto bf = [&](V& x, V& y, const Mul& mul) {
+    const V u = reduce_once(x, two_q), v = mul.lazy(y, q);
+    x = _mm512_add_epi64(u, v);
+    y = _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q);
+  };
   std::size_t gap = n >> 1, m = 1;
+  // Two stages per pass while both have gap >= 8: group i of the stage (m, gap) is groups 2i and
+  // 2i + 1 of the next, so its quarters x0..x3 take (x0, x2), (x1, x3) with w[m + i], then
+  // (x0, x1) with w[2m + 2i] and (x2, x3) with w[2m + 2i + 1]: the same butterflies on the same
+  // words, with half the loads and stores.
+  if constexpr (kTwoStagesPerPass<Mul>) {
+    for (; gap >= 16; m <<= 2, gap >>= 2) {
+      const std::size_t h = gap >> 1;
+      for (std::size_t i = 0; i < m; ++i) {
+        uint64_t* x0 = a + 2 * i * gap;
+        uint64_t *x1 = x0 + h, *x2 = x0 + gap, *x3 = x2 + h;
+        const Mul m1(set1(w[m + i]), set1(ws[m + i]));
+        const Mul m2(set1(w[2 * m + 2 * i]), set1(ws[2 * m + 2 * i]));
+        const Mul m3(set1(w[2 * m + 2 * i + 1]), set1(ws[2 * m + 2 * i + 1]));
+        for (std::size_t j = 0; j < h; j += 8) {
+          V A = load(x0 + j), B = load(x1 + j), C = load(x2 + j), D = load(x3 + j);
+          bf(A, C, m1);
+          bf(B, D, m1);
+          bf(A, B, m2);
+          bf(C, D, m3);
+          store(x0 + j, A);
+          store(x1 + j, B);
+          store(x2 + j, C);
+          store(x3 + j, D);
+        }
+      }
+    }
+  }
   for (; gap >= 8; m <<= 1, gap >>= 1) {
     for (std::size_t i = 0; i < m; ++i) {
       uint64_t* x = a + 2 * i * gap;
       uint64_t* y = x + gap;
       const Mul mul(set1(w[m + i]), set1(ws[m + i]));
       for (std::size_t j = 0; j < gap; j += 8) {
-        const V u = reduce_once(load(x + j), two_q);
-        const V v = mul.lazy(load(y + j), q);
-        store(x + j, _mm512_add_epi64(u, v));
-        store(y + j, _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q));
+        V X = load(x + j), Y = load(y + j);
+        bf(X, Y, mul);
+        store(x + j, X);
+        store(y + j, Y);
       }
     }
   }
-  for (; gap >= 1; m <<= 1, gap >>= 1) {
-    const bool last = gap == 1;
-    short_stage_pass<Mul>(a, n, gap, m, w, ws, [&](V x, V y, const Mul& mul) {
-      const V u = reduce_once(x, two_q), v = mul.lazy(y, q);
-      V xo = _mm512_add_epi64(u, v), yo = _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q);
-      if (last) {  // the final reduction [0, 4q) -> [0, q), fused
-        xo = reduce_once(reduce_once(xo, two_q), q);
-        yo = reduce_once(reduce_once(yo, two_q), q);
-      }
-      return std::pair{xo, yo};
-    });
-  }
+  short_stages<Mul>(a, n, w, ws, true, [&](V& x, V& y, const Mul& mul, bool last) {
+    bf(x, y, mul);
+    if (last) {  // the final reduction [0, 4q) -> [0, q), fused
+      x = reduce_once(reduce_once(x, two_q), q);
+      y = reduce_once(reduce_once(y, two_q), q);
+    }
+  });
 }
 
 template <class Mul>
@@ -133,12 +177,37 @@ void inverse(uint64_t* a, const NttTables& t) {
   const uint64_t* w = t.inv_root_powers();
   const uint64_t* ws = t.inv_root_powers_shoup();
   const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
-  std::size_t gap = 1, m = n >> 1;
-  for (; gap <= 4; m >>= 1, gap <<= 1) {
-    short_stage_pass<Mul>(a, n, gap, m, w, ws, [&](V u, V v, const Mul& mul) {
-      return std::pair{reduce_once(_mm512_add_epi64(u, v), two_q),
-                       mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q)};
-    });
+  const auto bf = [&](V& u, V& v, const Mul& mul) {
+    const V s = reduce_once(_mm512_add_epi64(u, v), two_q);
+    v = mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q);
+    u = s;
+  };
+  short_stages<Mul>(a, n, w, ws, false, [&](V& u, V& v, const Mul& mul, bool) { bf(u, v, mul); });
+  std::size_t gap = 8, m = n >> 4;
+  // Two stages per pass while both have m >= 2, the forward pairing reversed: groups 2k and
+  // 2k + 1 of the stage (m, gap) take (x0, x1) with w[m + 2k] and (x2, x3) with w[m + 2k + 1],
+  // then group k of the next stage (x0, x2), (x1, x3) with w[m / 2 + k].
+  if constexpr (kTwoStagesPerPass<Mul>) {
+    for (; m >= 4; m >>= 2, gap <<= 2) {
+      for (std::size_t k = 0; k < m / 2; ++k) {
+        uint64_t* x0 = a + 4 * k * gap;
+        uint64_t *x1 = x0 + gap, *x2 = x1 + gap, *x3 = x2 + gap;
+        const Mul m1(set1(w[m + 2 * k]), set1(ws[m + 2 * k]));
+        const Mul m2(set1(w[m + 2 * k + 1]), set1(ws[m + 2 * k + 1]));
+        const Mul m3(set1(w[m / 2 + k]), set1(ws[m / 2 + k]));
+        for (std::size_t j = 0; j < gap; j += 8) {
+          V A = load(x0 + j), B = load(x1 + j), C = load(x2 + j), D = load(x3 + j);
+          bf(A, B, m1);
+          bf(C, D, m2);
+          bf(A, C, m3);
+          bf(B, D, m3);
+          store(x0 + j, A);
+          store(x1 + j, B);
+          store(x2 + j, C);
+          store(x3 + j, D);
+        }
+      }
+    }
   }
   for (; m >= 2; m >>= 1, gap <<= 1) {
     for (std::size_t i = 0; i < m; ++i) {
@@ -146,9 +215,10 @@ void inverse(uint64_t* a, const NttTables& t) {
       uint64_t* y = x + gap;
       const Mul mul(set1(w[m + i]), set1(ws[m + i]));
       for (std::size_t j = 0; j < gap; j += 8) {
-        const V u = load(x + j), v = load(y + j);
-        store(x + j, reduce_once(_mm512_add_epi64(u, v), two_q));
-        store(y + j, mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q));
+        V U = load(x + j), W = load(y + j);
+        bf(U, W, mul);
+        store(x + j, U);
+        store(y + j, W);
       }
     }
   }
