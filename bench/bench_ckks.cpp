@@ -7,10 +7,12 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hnn/ckks/ckks.h"
 #include "hnn/rns/primes.h"
@@ -191,6 +193,20 @@ void BM_Rotate16Sequential(benchmark::State& state, const std::string& name) {
   annotate(state, w);
 }
 
+// A plaintext as the encrypted DistilBERT encodes its weights for each product: `slots` values in
+// [-1, 1] at level 9 (10 limbs), the default scale. Needs the context only (no keys).
+void BM_Encode(benchmark::State& state, const std::string& name, std::size_t slots) {
+  static std::map<std::string, ContextPtr> contexts;
+  ContextPtr& ctx = contexts[name];
+  if (!ctx) ctx = Context::create(Parameters::create(literal_for(name)));
+  const Encoder enc(ctx);
+  std::vector<double> x(slots);
+  for (std::size_t i = 0; i < slots; ++i) x[i] = std::sin(0.001 * static_cast<double>(i));
+  for (auto _ : state) benchmark::DoNotOptimize(enc.encode(x, 9));
+  state.counters["slots"] = static_cast<double>(slots);
+  state.counters["limbs"] = 10;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,6 +229,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("Rotate16Hoisted/" + s).c_str(), BM_Rotate16Hoisted, s)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("Rotate16Sequential/" + s).c_str(), BM_Rotate16Sequential, s)->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("Encode8192/n16", BM_Encode, std::string("n16"), std::size_t{8192})
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("Encode32768/n16", BM_Encode, std::string("n16"), std::size_t{32768})
+      ->Unit(benchmark::kMillisecond);
   int ac = static_cast<int>(args.size());
   benchmark::Initialize(&ac, args.data());
   if (benchmark::ReportUnrecognizedArguments(ac, args.data())) return 1;

@@ -3,6 +3,7 @@
 #include <gmpxx.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "gpu/gpu_ops.h"
@@ -62,16 +63,21 @@ void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
   const std::size_t m = 2 * ctx_->n();
   const auto& rot = ctx_->rot_group();
   const auto& ksi = ctx_->ksi_pows();
+  // Each stage's size / 2 butterflies are independent: butterfly b is j = b mod len/2 of the
+  // block at (b div len/2) len. Threads share a stage and meet at its end.
+  const std::ptrdiff_t butterflies = static_cast<std::ptrdiff_t>(size / 2);
+#pragma omp parallel if (size >= 4096)
   for (std::size_t len = size; len >= 2; len >>= 1) {
-    const std::size_t lenh = len >> 1, lenq = len << 2;
-    for (std::size_t i = 0; i < size; i += len) {
-      for (std::size_t j = 0; j < lenh; ++j) {
-        const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
-        const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
-        const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
-        vals[i + j] = u;
-        vals[i + j + lenh] = v;
-      }
+    const std::size_t lenh = len >> 1, lenq = len << 2, shift = static_cast<std::size_t>(std::countr_zero(lenh));
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t b = 0; b < butterflies; ++b) {
+      const std::size_t j = static_cast<std::size_t>(b) & (lenh - 1);
+      const std::size_t i = (static_cast<std::size_t>(b) >> shift) * len;
+      const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
+      const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
+      const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
+      vals[i + j] = u;
+      vals[i + j + lenh] = v;
     }
   }
   bit_reverse_permute(vals);
@@ -93,22 +99,28 @@ rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values,
     HNN_REQUIRE(std::isfinite(v.real()) && std::isfinite(v.imag()), "cannot encode inf or NaN");
   special_inverse_fft(w);
 
+  // Checked here so that the threads below cannot throw.
+  for (const auto& v : w)
+    HNN_REQUIRE(std::isfinite(v.real() * scale) && std::isfinite(v.imag() * scale),
+                "cannot encode a non-finite value (a value times the scale 2^", std::log2(scale), " overflows)");
+  const auto round_all = [&](uint64_t* out, std::size_t stride, std::size_t imag_offset, std::size_t step) {
+#pragma omp parallel for schedule(static) if (slots * limbs >= 4096)
+    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(slots); ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii);
+      detail::rounded_residues(ctx, w[i].real() * scale, qp, out + i * step, stride);
+      detail::rounded_residues(ctx, w[i].imag() * scale, qp, out + imag_offset + i * step, stride);
+    }
+  };
   if (gap > 1) {  // m(X) = r(X^gap): transform r (2 slots coefficients) and repeat each value gap times
     const std::size_t m = 2 * slots;
     std::vector<uint64_t> r(m * limbs);
-    for (std::size_t i = 0; i < slots; ++i) {
-      detail::rounded_residues(ctx, w[i].real() * scale, qp, r.data() + i, m);
-      detail::rounded_residues(ctx, w[i].imag() * scale, qp, r.data() + slots + i, m);
-    }
+    round_all(r.data(), m, slots, 1);
     rns::RnsPoly poly(n, limbs, rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
     ntt::sparse_forward(ctx.subring_plan(gap, qp), gap, r.data(), poly.data());
     return poly;
   }
   rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient);
-  for (std::size_t i = 0; i < slots; ++i) {
-    detail::rounded_residues(ctx, w[i].real() * scale, qp, poly.data() + i * gap, n);
-    detail::rounded_residues(ctx, w[i].imag() * scale, qp, poly.data() + n / 2 + i * gap, n);
-  }
+  round_all(poly.data(), n, n / 2, gap);
   ntt::transform(ctx.plan(qp, ntt::Direction::Forward), poly.data());
   poly.set_domain(rns::Domain::Ntt);
   return poly;

@@ -30,7 +30,7 @@ Decomposition decompose(const Context& ctx, const RnsPoly& d) {
     const auto& step = ctx.mod_up_step(level, j);
     RnsPoly ext(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});  // fully written below
     // The digit's own limbs are d's limbs, already in the NTT domain.
-    std::memcpy(ext.limb(step.begin), d.limb(step.begin), (step.end - step.begin) * n * sizeof(uint64_t));
+    rns::copy_limbs(ext.limb(step.begin), d.limb(step.begin), step.end - step.begin, n);
     // The others, limbs [0, begin) and [end, ext_limbs) (step.target_limbs): fast base conversion
     // in the coefficient domain straight into them, then forward NTTs in place.
     step.converter.convert_centered(coeff.limb(step.begin), ext.data(), n, step.begin, step.end - step.begin);

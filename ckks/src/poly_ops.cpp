@@ -215,9 +215,10 @@ void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& 
   require_same_device(a, out, "permute");
   const std::size_t n = a.n();
   HNN_ASSERT(out.limbs() == a.limbs() && perm.size() == n, "permute: shape mismatch");
-  for (std::size_t i = 0; i < a.limbs(); ++i) {
-    const uint64_t* x = a.limb(i);
-    uint64_t* y = out.limb(i);
+#pragma omp parallel for if (a.limbs() > 1)
+  for (std::ptrdiff_t ii = 0; ii < limb_count(a); ++ii) {
+    const uint64_t* x = a.limb(static_cast<std::size_t>(ii));
+    uint64_t* y = out.limb(static_cast<std::size_t>(ii));
     for (std::size_t c = 0; c < n; ++c) y[c] = x[perm[c]];
   }
   out.set_domain(a.domain());

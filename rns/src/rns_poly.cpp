@@ -73,13 +73,21 @@ RnsPoly RnsPoly::clone(std::size_t limbs) const {
   HNN_ASSERT(limbs <= limbs_, "cannot clone ", limbs, " limbs of a ", limbs_, "-limb polynomial");
   if (device_.is_cpu()) {
     RnsPoly out(n_, limbs, domain_, Uninitialized{});
-    std::copy(words_, words_ + n_ * limbs, out.words_);
+    copy_limbs(out.words_, words_, limbs, n_);
     return out;
   }
   const cuda::Stream s = stream();
   RnsPoly out(n_, limbs, domain_, Uninitialized{}, s);
   cuda::copy_device_to_device(out.words_, words_, n_ * limbs * sizeof(uint64_t), s);
   return out;
+}
+
+void copy_limbs(uint64_t* dst, const uint64_t* src, std::size_t limbs, std::size_t n) {
+  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(limbs);
+#pragma omp parallel for if (limbs > 1 && n >= 4096)
+  for (std::ptrdiff_t i = 0; i < count; ++i)
+    std::copy(src + static_cast<std::size_t>(i) * n, src + static_cast<std::size_t>(i + 1) * n,
+              dst + static_cast<std::size_t>(i) * n);
 }
 
 RnsPoly RnsPoly::to_device(const cuda::Stream& stream) const {

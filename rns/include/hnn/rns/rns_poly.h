@@ -159,4 +159,8 @@ class RnsPoly {
   cuda::DeviceBuffer device_words_;  // owns words_ on a device; empty on the host
 };
 
+// dst[0, limbs n) = src[0, limbs n), limb by limb on all threads (host words; the ranges do not
+// overlap). A serial copy of a ciphertext leaves the other threads waiting.
+void copy_limbs(uint64_t* dst, const uint64_t* src, std::size_t limbs, std::size_t n);
+
 }  // namespace hnn::rns
