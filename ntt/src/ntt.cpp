@@ -165,6 +165,14 @@ void transform_with(Kernel kernel, const NttPlan& plan, uint64_t* data) {
 
 void transform(const NttPlan& plan, uint64_t* data) { transform_with(active_kernel(), plan, data); }
 
+namespace {
+template <std::size_t G>
+void repeat_each(const uint64_t* in, uint64_t* out, std::size_t m) {
+  for (std::size_t k = 0; k < m; ++k)
+    for (std::size_t i = 0; i < G; ++i) out[k * G + i] = in[k];
+}
+}  // namespace
+
 // With N = g M and j = k g + i (i < g): brev_N(j) = brev_g(i) M + brev_M(k), so
 // p(psi^(2 brev_N(j) + 1)) = r(psi^(g (2 brev_N(j) + 1))) = r((psi^g)^(2 brev_M(k) + 1)), psi^(2N) = 1.
 void sparse_forward(const NttPlan& sub, std::size_t g, uint64_t* data, uint64_t* out) {
@@ -178,8 +186,15 @@ void sparse_forward(const NttPlan& sub, std::size_t g, uint64_t* data, uint64_t*
   for (std::ptrdiff_t l = 0; l < limbs; ++l) {
     const uint64_t* in = data + static_cast<std::size_t>(l) * m;
     uint64_t* o = out + static_cast<std::size_t>(l) * m * g;
-    for (std::size_t k = 0; k < m; ++k)
-      for (std::size_t i = 0; i < g; ++i) o[k * g + i] = in[k];
+    // A constant g lets the compiler vectorise the copy (with g a variable it stored word by word).
+    switch (g) {
+      case 2: repeat_each<2>(in, o, m); break;
+      case 4: repeat_each<4>(in, o, m); break;
+      case 8: repeat_each<8>(in, o, m); break;
+      default:
+        for (std::size_t k = 0; k < m; ++k)
+          for (std::size_t i = 0; i < g; ++i) o[k * g + i] = in[k];
+    }
   }
 }
 

@@ -222,7 +222,7 @@ TEST(Ntt, SparseForwardEqualsDenseTransform) {
   const std::size_t n = 4096;
   const std::vector<uint64_t> primes = {rns::generate_ntt_primes(50, 1, n)[0], rns::generate_ntt_primes(60, 1, n)[0]};
   const auto dense_tables = make_tables(n, primes);
-  for (std::size_t g : {std::size_t{2}, std::size_t{4}, std::size_t{64}, std::size_t{2048}}) {
+  for (std::size_t g : {std::size_t{2}, std::size_t{4}, std::size_t{8}, std::size_t{64}, std::size_t{2048}}) {
     const std::size_t m = n / g;
     std::vector<ntt::NttTables> sub;
     for (const auto& t : dense_tables) sub.emplace_back(m, t.modulus(), rns::pow_mod(t.psi(), g, t.modulus()));
