@@ -1,5 +1,6 @@
 // Encoding against an independent reference: direct evaluation of the canonical embedding.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <numbers>
@@ -174,5 +175,28 @@ TEST(Encoder, RejectsBadSlotCountsAndValues) {
   EXPECT_THROW(enc.encode(std::vector<std::complex<double>>{}), InvalidArgument);
   std::vector<double> nan = {std::nan(""), 1.0};
   EXPECT_THROW(enc.encode(nan), InvalidArgument);
+  // finite, but not once multiplied by the scale
+  EXPECT_THROW(enc.encode(std::vector<double>{1e300, 1.0}), InvalidArgument);
   EXPECT_THROW(enc.encode(std::vector<double>{1.0, 2.0}, 99), InvalidArgument);
+}
+
+// From 4096 slots on, encoding shares its FFT's stages and its rounding among the threads (CI runs
+// one thread per test process): the words must not depend on the thread count, in the sparse
+// path (4096 of 8192 slots) and the full one.
+TEST(Encoder, WordsDoNotDependOnTheThreadCount) {
+  auto ctx = small_context(14, 3);
+  Encoder enc(ctx);
+  const int before = omp_get_max_threads();
+  for (std::size_t slots : {ctx->n() / 4, ctx->n() / 2}) {
+    const auto z = test::random_complex(slots);
+    std::vector<std::vector<uint64_t>> words;
+    for (int threads : {1, 2, 3}) {
+      omp_set_num_threads(threads);
+      const Plaintext pt = enc.encode(z);
+      words.emplace_back(pt.poly().data(), pt.poly().data() + pt.poly().limbs() * ctx->n());
+    }
+    EXPECT_EQ(words[0], words[1]) << slots << " slots, 2 threads";
+    EXPECT_EQ(words[0], words[2]) << slots << " slots, 3 threads";
+  }
+  omp_set_num_threads(before);
 }
