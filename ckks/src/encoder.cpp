@@ -66,23 +66,33 @@ void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
   // Each stage's size / 2 butterflies are independent: butterfly b is j = b mod len/2 of the
   // block at (b div len/2) len. Threads share a stage and meet at its end.
   const std::ptrdiff_t butterflies = static_cast<std::ptrdiff_t>(size / 2);
+  const double inv = 1.0 / static_cast<double>(size);
+  const int bits = std::countr_zero(size);
 #pragma omp parallel if (size >= 4096)
-  for (std::size_t len = size; len >= 2; len >>= 1) {
-    const std::size_t lenh = len >> 1, lenq = len << 2, shift = static_cast<std::size_t>(std::countr_zero(lenh));
+  {
+    for (std::size_t len = size; len >= 2; len >>= 1) {
+      const std::size_t lenh = len >> 1, lenq = len << 2, shift = static_cast<std::size_t>(std::countr_zero(lenh));
 #pragma omp for schedule(static)
-    for (std::ptrdiff_t b = 0; b < butterflies; ++b) {
-      const std::size_t j = static_cast<std::size_t>(b) & (lenh - 1);
-      const std::size_t i = (static_cast<std::size_t>(b) >> shift) * len;
-      const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
-      const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
-      const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
-      vals[i + j] = u;
-      vals[i + j + lenh] = v;
+      for (std::ptrdiff_t b = 0; b < butterflies; ++b) {
+        const std::size_t j = static_cast<std::size_t>(b) & (lenh - 1);
+        const std::size_t i = (static_cast<std::size_t>(b) >> shift) * len;
+        const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
+        const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
+        const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
+        vals[i + j] = u;
+        vals[i + j + lenh] = v;
+      }
+    }
+    // The bit-reversal permutation and the 1/size, each pair (i, rev i) taken by its smaller index.
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(size); ++ii) {
+      const std::size_t i = static_cast<std::size_t>(ii), j = ntt::bit_reverse(static_cast<uint32_t>(i), bits);
+      if (i > j) continue;
+      const std::complex<double> a = vals[i];
+      vals[i] = vals[j] * inv;
+      if (i != j) vals[j] = a * inv;
     }
   }
-  bit_reverse_permute(vals);
-  const double inv = 1.0 / static_cast<double>(size);
-  for (auto& v : vals) v *= inv;
 }
 
 rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values, double scale,
@@ -113,13 +123,13 @@ rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values,
   };
   if (gap > 1) {  // m(X) = r(X^gap): transform r (2 slots coefficients) and repeat each value gap times
     const std::size_t m = 2 * slots;
-    std::vector<uint64_t> r(m * limbs);
+    rns::RnsPoly r(m, limbs, rns::Domain::Coefficient, rns::RnsPoly::Uninitialized{});  // every word rounded below
     round_all(r.data(), m, slots, 1);
     rns::RnsPoly poly(n, limbs, rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
     ntt::sparse_forward(ctx.subring_plan(gap, qp), gap, r.data(), poly.data());
     return poly;
   }
-  rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient);
+  rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient, rns::RnsPoly::Uninitialized{});  // every word rounded below
   round_all(poly.data(), n, n / 2, gap);
   ntt::transform(ctx.plan(qp, ntt::Direction::Forward), poly.data());
   poly.set_domain(rns::Domain::Ntt);

@@ -5,6 +5,7 @@
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/parallel.h"
 #include "hnn/rns/simd.h"
 #include "poly_ops.h"
 
@@ -56,7 +57,7 @@ void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, boo
   const std::size_t div = k + (rescale ? 1 : 0);                                 // divisor limbs
   // x mod D in the coefficient domain: the P limbs, then q_l when rescaling.
   RnsPoly d_part(n, div, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  std::memcpy(d_part.data(), ext.limb(static_cast<std::size_t>(level) + 1), k * n * sizeof(uint64_t));
+  rns::copy_limbs(d_part.data(), ext.limb(static_cast<std::size_t>(level) + 1), k, n);
   std::vector<std::size_t> d_idx(div);
   for (std::size_t j = 0; j < k; ++j) d_idx[j] = ctx.p_index(j);
   if (rescale) {
@@ -70,14 +71,12 @@ void divide_by_special(const Context& ctx, const RnsPoly& ext, RnsPoly& out, boo
   converter.convert_centered(d_part.data(), conv.data(), n);
   ntt::transform(ctx.plan_q(limbs, ntt::Direction::Forward), conv.data());
   if (out.limbs() != limbs || out.n() != n) out = RnsPoly(n, limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-#pragma omp parallel for if (limbs > 1)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value;
     const uint64_t w = rescale ? ctx.pq_last_inv(level, i) : ctx.p_inv_mod_q(i);
     const uint64_t ws = rescale ? ctx.pq_last_inv_shoup(level, i) : ctx.p_inv_mod_q_shoup(i);
-    rns::sub_mul_shoup_words(ext.limb(i), conv.limb(i), out.limb(i), n, w, ws, q);
-  }
+    rns::sub_mul_shoup_words(ext.limb(i) + c0, conv.limb(i) + c0, out.limb(i) + c0, c1 - c0, w, ws, q);
+  });
   out.set_domain(rns::Domain::Ntt);
 }
 
@@ -108,19 +107,18 @@ void key_switch_extended(const Context& ctx, const Decomposition& dec, const Swi
 
   if (acc0.limbs() != ext_limbs || acc0.n() != n) acc0 = RnsPoly(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
   if (acc1.limbs() != ext_limbs || acc1.n() != n) acc1 = RnsPoly(n, ext_limbs, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-#pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(ext_limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  // Words [c0, c1) of each limb; the digits are read through the permutation at any index.
+  rns::for_each_limb_part(ext_limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const std::size_t key_limb = i < limbs ? i : key_p_offset + (i - limbs);
     std::array<const uint64_t*, 64> x, b, a;  // dnum <= 64 (Parameters)
     for (std::size_t j = 0; j < digits; ++j) {
-      x[j] = dec.digits[j].limb(i);
-      b[j] = key.b(j).limb(key_limb);
-      a[j] = key.a(j).limb(key_limb);
+      x[j] = dec.digits[j].limb(i) + (perm ? 0 : c0);
+      b[j] = key.b(j).limb(key_limb) + c0;
+      a[j] = key.a(j).limb(key_limb) + c0;
     }
-    rns::dot2_mod(digits, x.data(), b.data(), a.data(), perm ? perm->data() : nullptr, n,
-                  extended_modulus(ctx, limbs, i), acc0.limb(i), acc1.limb(i));
-  }
+    rns::dot2_mod(digits, x.data(), b.data(), a.data(), perm ? perm->data() + c0 : nullptr, c1 - c0,
+                  extended_modulus(ctx, limbs, i), acc0.limb(i) + c0, acc1.limb(i) + c0);
+  });
   acc0.set_domain(rns::Domain::Ntt);
   acc1.set_domain(rns::Domain::Ntt);
 }
@@ -139,13 +137,11 @@ void add_times_p(const Context& ctx, RnsPoly& ext, const RnsPoly& x, const std::
   const std::size_t limbs = x.limbs();
   HNN_ASSERT(ext.limbs() == limbs + ctx.special_count() && x.domain() == rns::Domain::Ntt,
              "add_times_p: operands at different levels");
-#pragma omp parallel for if (limbs > 1)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value;
-    rns::add_mul_shoup_words(ext.limb(i), x.limb(i), perm ? perm->data() : nullptr, n, ctx.p_mod_q(i),
-                             ctx.p_mod_q_shoup(i), q);
-  }
+    rns::add_mul_shoup_words(ext.limb(i) + c0, x.limb(i) + (perm ? 0 : c0), perm ? perm->data() + c0 : nullptr,
+                             c1 - c0, ctx.p_mod_q(i), ctx.p_mod_q_shoup(i), q);
+  });
 }
 
 }  // namespace hnn::ckks::detail

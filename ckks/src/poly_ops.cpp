@@ -6,14 +6,11 @@
 
 #include "gpu/gpu_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/parallel.h"
 #include "hnn/rns/simd.h"
 #include "hnn/rns/modarith.h"
 
 namespace hnn::ckks::detail {
-
-namespace {
-std::ptrdiff_t limb_count(const RnsPoly& a) { return static_cast<std::ptrdiff_t>(a.limbs()); }
-}  // namespace
 
 void require_same_device(const RnsPoly& a, const RnsPoly& b, const char* what) {
   HNN_REQUIRE(a.device() == b.device(), what, ": operands on ", a.device().name(), " and ", b.device().name(),
@@ -25,13 +22,12 @@ void add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   require_same_device(a, b, "add");
   HNN_ASSERT(a.limbs() <= b.limbs(), "add: operand has fewer limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value;
     uint64_t* x = a.limb(i);
     const uint64_t* y = b.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::add_mod(x[c], y[c], q);
-  }
+    for (std::size_t c = c0; c < c1; ++c) x[c] = rns::add_mod(x[c], y[c], q);
+  });
 }
 
 void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
@@ -39,23 +35,22 @@ void sub_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   require_same_device(a, b, "sub");
   HNN_ASSERT(a.limbs() <= b.limbs(), "sub: operand has fewer limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value;
     uint64_t* x = a.limb(i);
     const uint64_t* y = b.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::sub_mod(x[c], y[c], q);
-  }
+    for (std::size_t c = c0; c < c1; ++c) x[c] = rns::sub_mod(x[c], y[c], q);
+  });
 }
 
 void negate_inplace(const Context& ctx, RnsPoly& a) {
   if (a.on_device()) return gpu::negate_inplace(ctx, a);
   const std::size_t n = a.n();
-  for (std::size_t i = 0; i < a.limbs(); ++i) {
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value;
     uint64_t* x = a.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::neg_mod(x[c], q);
-  }
+    for (std::size_t c = c0; c < c1; ++c) x[c] = rns::neg_mod(x[c], q);
+  });
 }
 
 void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
@@ -63,11 +58,9 @@ void mul_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b) {
   require_same_device(a, b, "mul");
   HNN_ASSERT(a.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
-    const rns::Modulus& q = ctx.modulus(i);
-    rns::mul_mod_words(a.limb(i), b.limb(i), a.limb(i), n, q);
-  }
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    rns::mul_mod_words(a.limb(i) + c0, b.limb(i) + c0, a.limb(i) + c0, c1 - c0, ctx.modulus(i));
+  });
 }
 
 void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
@@ -76,11 +69,9 @@ void mul(const Context& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& out) {
   require_same_device(a, out, "mul");
   HNN_ASSERT(out.limbs() <= a.limbs() && out.limbs() <= b.limbs(), "mul: operand has fewer limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for if (out.limbs() > 1)
-  for (std::ptrdiff_t i = 0; i < limb_count(out); ++i) {
-    const rns::Modulus& q = ctx.modulus(i);
-    rns::mul_mod_words(a.limb(i), b.limb(i), out.limb(i), n, q);
-  }
+  rns::for_each_limb_part(out.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    rns::mul_mod_words(a.limb(i) + c0, b.limb(i) + c0, out.limb(i) + c0, c1 - c0, ctx.modulus(i));
+  });
 }
 
 void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const RnsPoly& c) {
@@ -89,11 +80,9 @@ void mul_add_inplace(const Context& ctx, RnsPoly& a, const RnsPoly& b, const Rns
   require_same_device(a, c, "mul_add");
   HNN_ASSERT(a.limbs() <= b.limbs() && a.limbs() <= c.limbs(), "mul_add: operand has fewer limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t i = 0; i < limb_count(a); ++i) {
-    const rns::Modulus& q = ctx.modulus(i);
-    rns::mul_add_mod_words(a.limb(i), b.limb(i), c.limb(i), n, q);
-  }
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    rns::mul_add_mod_words(a.limb(i) + c0, b.limb(i) + c0, c.limb(i) + c0, c1 - c0, ctx.modulus(i));
+  });
 }
 
 void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsPoly& b0, const RnsPoly& b1,
@@ -104,12 +93,10 @@ void tensor(const Context& ctx, const RnsPoly& a0, const RnsPoly& a1, const RnsP
   d0 = a0.uninitialized_like(limbs);
   d1 = a0.uninitialized_like(limbs);
   d2 = a0.uninitialized_like(limbs);
-#pragma omp parallel for
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
-    const rns::Modulus& q = ctx.modulus(i);
-    rns::tensor_mod_words(a0.limb(i), a1.limb(i), b0.limb(i), b1.limb(i), d0.limb(i), d1.limb(i), d2.limb(i), n, q);
-  }
+  rns::for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    rns::tensor_mod_words(a0.limb(i) + c0, a1.limb(i) + c0, b0.limb(i) + c0, b1.limb(i) + c0, d0.limb(i) + c0,
+                          d1.limb(i) + c0, d2.limb(i) + c0, c1 - c0, ctx.modulus(i));
+  });
 }
 
 void rescale_inplace(const Context& ctx, RnsPoly& poly) {
@@ -121,10 +108,12 @@ void rescale_inplace(const Context& ctx, RnsPoly& poly) {
   const uint64_t half = ql.value >> 1;
   // The last limb back to coefficients, + floor(q_l / 2) so the division rounds to nearest.
   RnsPoly last(n, 1, rns::Domain::Ntt, RnsPoly::Uninitialized{});
-  std::copy(poly.limb(level), poly.limb(level) + n, last.data());
+  rns::copy_limbs(last.data(), poly.limb(level), 1, n);
   ntt::transform(ctx.plan({level}, ntt::Direction::Inverse), last.data());
   uint64_t* lw = last.data();
-  for (std::size_t c = 0; c < n; ++c) lw[c] = rns::add_mod(lw[c], half, ql.value);
+  rns::for_each_limb_part(1, n, [&](std::size_t, std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) lw[c] = rns::add_mod(lw[c], half, ql.value);
+  });
   const int l = static_cast<int>(level);
 #pragma omp parallel
   {
@@ -151,12 +140,10 @@ void mul_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64
   const std::size_t n = a.n();
   // Limbs in parallel, each through the vector kernel (the serial scalar loop before it took 5 % of
   // an encrypted DistilBERT sentence on 2 threads).
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(a.limbs()); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value, w = scalars[i];
-    rns::mul_shoup_words(a.limb(i), a.limb(i), n, w, rns::shoup_precompute(w, q), q);
-  }
+    rns::mul_shoup_words(a.limb(i) + c0, a.limb(i) + c0, c1 - c0, w, rns::shoup_precompute(w, q), q);
+  });
 }
 
 void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, const std::vector<uint64_t>& scalars) {
@@ -164,22 +151,20 @@ void mul_scalar_add_inplace(const Context& ctx, RnsPoly& acc, const RnsPoly& a, 
   HNN_ASSERT(acc.limbs() <= a.limbs() && acc.domain() == a.domain(), "multiply_const_add: operand has fewer limbs");
   if (acc.on_device()) return gpu::mul_scalar_add_inplace(ctx, acc, a, scalars);
   const std::size_t n = acc.n();
-#pragma omp parallel for if (acc.limbs() > 1)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(acc.limbs()); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(acc.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value, w = scalars[i];
-    rns::add_mul_shoup_words(acc.limb(i), a.limb(i), nullptr, n, w, rns::shoup_precompute(w, q), q);
-  }
+    rns::add_mul_shoup_words(acc.limb(i) + c0, a.limb(i) + c0, nullptr, c1 - c0, w, rns::shoup_precompute(w, q), q);
+  });
 }
 
 void add_scalar_inplace(const Context& ctx, RnsPoly& a, const std::vector<uint64_t>& scalars) {
   if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, ScalarOp::Add, scalars, scalars);
   const std::size_t n = a.n();
-  for (std::size_t i = 0; i < a.limbs(); ++i) {
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = ctx.modulus(i).value, s = scalars[i];
     uint64_t* x = a.limb(i);
-    for (std::size_t c = 0; c < n; ++c) x[c] = rns::add_mod(x[c], s, q);
-  }
+    for (std::size_t c = c0; c < c1; ++c) x[c] = rns::add_mod(x[c], s, q);
+  });
 }
 
 void to_ntt(const Context& ctx, RnsPoly& a) {
@@ -215,12 +200,11 @@ void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& 
   require_same_device(a, out, "permute");
   const std::size_t n = a.n();
   HNN_ASSERT(out.limbs() == a.limbs() && perm.size() == n, "permute: shape mismatch");
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t ii = 0; ii < limb_count(a); ++ii) {
-    const uint64_t* x = a.limb(static_cast<std::size_t>(ii));
-    uint64_t* y = out.limb(static_cast<std::size_t>(ii));
-    for (std::size_t c = 0; c < n; ++c) y[c] = x[perm[c]];
-  }
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    const uint64_t* x = a.limb(i);
+    uint64_t* y = out.limb(i);
+    for (std::size_t c = c0; c < c1; ++c) y[c] = x[perm[c]];
+  });
   out.set_domain(a.domain());
 }
 
@@ -285,16 +269,14 @@ void scalar_halves_inplace(const Context& ctx, RnsPoly& a, ScalarOp op, const st
   if (a.on_device()) return gpu::scalar_halves_inplace(ctx, a, op, lo, hi);
   const bool multiply = op == ScalarOp::Mul;
   const std::size_t n = a.n(), half = n / 2;
-#pragma omp parallel for if (a.limbs() > 1)
-  for (std::ptrdiff_t ii = 0; ii < limb_count(a); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(a.limbs(), n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const rns::Modulus& q = ctx.modulus(i);
     uint64_t* x = a.limb(i);
-    for (std::size_t c = 0; c < n; ++c) {
+    for (std::size_t c = c0; c < c1; ++c) {
       const uint64_t s = c < half ? lo[i] : hi[i];
       x[c] = multiply ? rns::mul_mod(x[c], s, q) : rns::add_mod(x[c], s, q.value);
     }
-  }
+  });
 }
 
 RnsPoly constant_poly(const Context& ctx, double re, double im, std::size_t limbs) {

@@ -72,13 +72,14 @@ inline V twiddles2(const uint64_t* w) {
   return _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
 }
 
-// The three short stages over all n words; twiddles of the gap-g stage from index n / (2g) on.
-// bf(x, y, mul, last) is the butterfly, last on the final stage of the pass.
+// The three short stages over words [begin, end) of n; twiddles of the gap-g stage from index
+// n / (2g) on. bf(x, y, mul, last) is the butterfly, last on the final stage of the pass.
 template <class Mul, class Butterfly>
-void short_stages(uint64_t* a, std::size_t n, const uint64_t* w, const uint64_t* ws, bool forward, Butterfly bf) {
+void short_stages(uint64_t* a, std::size_t n, std::size_t begin, std::size_t end, const uint64_t* w,
+                  const uint64_t* ws, bool forward, Butterfly bf) {
   static const Shuffles sh;
   const std::size_t m4 = n / 8, m2 = n / 4, m1 = n / 2;
-  for (std::size_t p = 0; p < n; p += 16) {
+  for (std::size_t p = begin; p < end; p += 16) {
     const Mul mul4(twiddles4(w + m4 + p / 8), twiddles4(ws + m4 + p / 8));
     const Mul mul2(twiddles2(w + m2 + p / 4), twiddles2(ws + m2 + p / 4));
     const Mul mul1(load(w + m1 + p / 2), load(ws + m1 + p / 2));
@@ -110,18 +111,33 @@ void short_stages(uint64_t* a, std::size_t n, const uint64_t* w, const uint64_t*
   }
 }
 
+// The butterflies, lazy: forward [0, 4q) -> [0, 4q), inverse [0, 2q) -> [0, 2q).
 template <class Mul>
-void forward(uint64_t* a, const NttTables& t) {
+inline void forward_bf(V& x, V& y, const Mul& mul, V q, V two_q) {
+  const V u = reduce_once(x, two_q), v = mul.lazy(y, q);
+  x = _mm512_add_epi64(u, v);
+  y = _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q);
+}
+template <class Mul>
+inline void inverse_bf(V& u, V& v, const Mul& mul, V q, V two_q) {
+  const V s = reduce_once(_mm512_add_epi64(u, v), two_q);
+  v = mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q);
+  u = s;
+}
+
+// Stages from m = parts on, stage m restricted to its groups [m part / parts, m (part + 1) /
+// parts) (ntt_kernels.h): parts = 1 the whole transform, parts = 2 half `part` after the first
+// stage.
+template <class Mul>
+void forward(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
   const std::size_t n = t.n();
   const uint64_t* w = t.root_powers();
   const uint64_t* ws = t.root_powers_shoup();
   const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
-  const auto bf = [&](V& x, V& y, const Mul& mul) {
-    const V u = reduce_once(x, two_q), v = mul.lazy(y, q);
-    x = _mm512_add_epi64(u, v);
-    y = _mm512_add_epi64(_mm512_sub_epi64(u, v), two_q);
-  };
-  std::size_t gap = n >> 1, m = 1;
+  const auto bf = [&](V& x, V& y, const Mul& mul) { forward_bf(x, y, mul, q, two_q); };
+  std::size_t m = parts, gap = n / (2 * parts);
+  const auto first = [&] { return m * part / parts; };
+  const auto last = [&] { return m * (part + 1) / parts; };
   // Two stages per pass while both have gap >= 8: group i of the stage (m, gap) is groups 2i and
   // 2i + 1 of the next, so its quarters x0..x3 take (x0, x2), (x1, x3) with w[m + i], then
   // (x0, x1) with w[2m + 2i] and (x2, x3) with w[2m + 2i + 1]: the same butterflies on the same
@@ -129,7 +145,7 @@ void forward(uint64_t* a, const NttTables& t) {
   if constexpr (kTwoStagesPerPass<Mul>) {
     for (; gap >= 16; m <<= 2, gap >>= 2) {
       const std::size_t h = gap >> 1;
-      for (std::size_t i = 0; i < m; ++i) {
+      for (std::size_t i = first(); i < last(); ++i) {
         uint64_t* x0 = a + 2 * i * gap;
         uint64_t *x1 = x0 + h, *x2 = x0 + gap, *x3 = x2 + h;
         const Mul m1(set1(w[m + i]), set1(ws[m + i]));
@@ -150,7 +166,7 @@ void forward(uint64_t* a, const NttTables& t) {
     }
   }
   for (; gap >= 8; m <<= 1, gap >>= 1) {
-    for (std::size_t i = 0; i < m; ++i) {
+    for (std::size_t i = first(); i < last(); ++i) {
       uint64_t* x = a + 2 * i * gap;
       uint64_t* y = x + gap;
       const Mul mul(set1(w[m + i]), set1(ws[m + i]));
@@ -162,34 +178,65 @@ void forward(uint64_t* a, const NttTables& t) {
       }
     }
   }
-  short_stages<Mul>(a, n, w, ws, true, [&](V& x, V& y, const Mul& mul, bool last) {
-    bf(x, y, mul);
-    if (last) {  // the final reduction [0, 4q) -> [0, q), fused
-      x = reduce_once(reduce_once(x, two_q), q);
-      y = reduce_once(reduce_once(y, two_q), q);
-    }
-  });
+  short_stages<Mul>(a, n, n * part / parts, n * (part + 1) / parts, w, ws, true,
+                    [&](V& x, V& y, const Mul& mul, bool end) {
+                      bf(x, y, mul);
+                      if (end) {  // the final reduction [0, 4q) -> [0, q), fused
+                        x = reduce_once(reduce_once(x, two_q), q);
+                        y = reduce_once(reduce_once(y, two_q), q);
+                      }
+                    });
 }
 
+// The first stage's butterflies (a[j], a[j + N/2]) for j in quarter `part` of [0, N/2).
 template <class Mul>
-void inverse(uint64_t* a, const NttTables& t) {
+void forward_first(uint64_t* a, const NttTables& t, std::size_t part) {
+  const std::size_t gap = t.n() / 2;
+  const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
+  const Mul mul(set1(t.root_powers()[1]), set1(t.root_powers_shoup()[1]));
+  for (std::size_t j = gap * part / 2; j < gap * (part + 1) / 2; j += 8) {
+    V X = load(a + j), Y = load(a + gap + j);
+    forward_bf(X, Y, mul, q, two_q);
+    store(a + j, X);
+    store(a + gap + j, Y);
+  }
+}
+
+// The last stage fused with N^{-1}, butterflies j in [gap part / parts, gap (part + 1) / parts).
+template <class Mul>
+void inverse_last(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
+  const std::size_t gap = t.n() / 2;
+  const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
+  const Mul by_inv_n(set1(t.inv_n()), set1(t.inv_n_shoup()));
+  const Mul by_wn(set1(t.inv_n_root1()), set1(t.inv_n_root1_shoup()));
+  uint64_t* x = a;
+  uint64_t* y = a + gap;
+  for (std::size_t j = gap * part / parts; j < gap * (part + 1) / parts; j += 8) {
+    const V u = load(x + j), v = load(y + j);
+    store(x + j, reduce_once(by_inv_n.lazy(_mm512_add_epi64(u, v), q), q));
+    store(y + j, reduce_once(by_wn.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q), q));
+  }
+}
+
+// Stages down to m = 2, stage m restricted to its groups [m part / parts, m (part + 1) / parts);
+// with parts = 1 the last stage too.
+template <class Mul>
+void inverse(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
   const std::size_t n = t.n();
   const uint64_t* w = t.inv_root_powers();
   const uint64_t* ws = t.inv_root_powers_shoup();
   const V q = set1(t.modulus().value), two_q = set1(2 * t.modulus().value);
-  const auto bf = [&](V& u, V& v, const Mul& mul) {
-    const V s = reduce_once(_mm512_add_epi64(u, v), two_q);
-    v = mul.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q);
-    u = s;
-  };
-  short_stages<Mul>(a, n, w, ws, false, [&](V& u, V& v, const Mul& mul, bool) { bf(u, v, mul); });
+  const auto bf = [&](V& u, V& v, const Mul& mul) { inverse_bf(u, v, mul, q, two_q); };
+  short_stages<Mul>(a, n, n * part / parts, n * (part + 1) / parts, w, ws, false,
+                    [&](V& u, V& v, const Mul& mul, bool) { bf(u, v, mul); });
   std::size_t gap = 8, m = n >> 4;
   // Two stages per pass while both have m >= 2, the forward pairing reversed: groups 2k and
   // 2k + 1 of the stage (m, gap) take (x0, x1) with w[m + 2k] and (x2, x3) with w[m + 2k + 1],
   // then group k of the next stage (x0, x2), (x1, x3) with w[m / 2 + k].
   if constexpr (kTwoStagesPerPass<Mul>) {
     for (; m >= 4; m >>= 2, gap <<= 2) {
-      for (std::size_t k = 0; k < m / 2; ++k) {
+      const std::size_t half = m / 2;
+      for (std::size_t k = half * part / parts; k < half * (part + 1) / parts; ++k) {
         uint64_t* x0 = a + 4 * k * gap;
         uint64_t *x1 = x0 + gap, *x2 = x1 + gap, *x3 = x2 + gap;
         const Mul m1(set1(w[m + 2 * k]), set1(ws[m + 2 * k]));
@@ -210,7 +257,7 @@ void inverse(uint64_t* a, const NttTables& t) {
     }
   }
   for (; m >= 2; m >>= 1, gap <<= 1) {
-    for (std::size_t i = 0; i < m; ++i) {
+    for (std::size_t i = m * part / parts; i < m * (part + 1) / parts; ++i) {
       uint64_t* x = a + 2 * i * gap;
       uint64_t* y = x + gap;
       const Mul mul(set1(w[m + i]), set1(ws[m + i]));
@@ -222,28 +269,32 @@ void inverse(uint64_t* a, const NttTables& t) {
       }
     }
   }
-  // Last stage fused with N^{-1}, as in the portable path.
-  const Mul by_inv_n(set1(t.inv_n()), set1(t.inv_n_shoup()));
-  const Mul by_wn(set1(t.inv_n_root1()), set1(t.inv_n_root1_shoup()));
-  uint64_t* x = a;
-  uint64_t* y = a + gap;
-  for (std::size_t j = 0; j < gap; j += 8) {
-    const V u = load(x + j), v = load(y + j);
-    store(x + j, reduce_once(by_inv_n.lazy(_mm512_add_epi64(u, v), q), q));
-    store(y + j, reduce_once(by_wn.lazy(_mm512_add_epi64(_mm512_sub_epi64(u, v), two_q), q), q));
-  }
+  if (parts == 1) inverse_last<Mul>(a, t, 0, 1);
 }
 
 constexpr uint64_t kMul52Bound = uint64_t{1} << 50;
+bool mul52(const NttTables& t) { return t.modulus().value < kMul52Bound; }
 
 }  // namespace
 
-void forward_limb_avx512(uint64_t* a, const NttTables& t) {
-  t.modulus().value < kMul52Bound ? forward<Mul52>(a, t) : forward<ShoupMul>(a, t);
+void forward_limb_avx512(uint64_t* a, const NttTables& t) { forward_part_avx512(a, t, 0, 1); }
+
+void inverse_limb_avx512(uint64_t* a, const NttTables& t) { inverse_part_avx512(a, t, 0, 1); }
+
+void forward_first_stage_avx512(uint64_t* a, const NttTables& t, std::size_t part) {
+  mul52(t) ? forward_first<Mul52>(a, t, part) : forward_first<ShoupMul>(a, t, part);
 }
 
-void inverse_limb_avx512(uint64_t* a, const NttTables& t) {
-  t.modulus().value < kMul52Bound ? inverse<Mul52>(a, t) : inverse<ShoupMul>(a, t);
+void forward_part_avx512(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
+  mul52(t) ? forward<Mul52>(a, t, part, parts) : forward<ShoupMul>(a, t, part, parts);
+}
+
+void inverse_part_avx512(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
+  mul52(t) ? inverse<Mul52>(a, t, part, parts) : inverse<ShoupMul>(a, t, part, parts);
+}
+
+void inverse_last_stage_avx512(uint64_t* a, const NttTables& t, std::size_t part, std::size_t parts) {
+  mul52(t) ? inverse_last<Mul52>(a, t, part, parts) : inverse_last<ShoupMul>(a, t, part, parts);
 }
 
 }  // namespace hnn::ntt::detail

@@ -1,11 +1,15 @@
 #include "hnn/rns/rns_poly.h"
 
+#include <omp.h>
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
 #include <string>
 #include <vector>
+
+#include "hnn/rns/parallel.h"
 
 namespace hnn::rns {
 namespace {
@@ -82,12 +86,20 @@ RnsPoly RnsPoly::clone(std::size_t limbs) const {
   return out;
 }
 
+std::size_t limb_parts(std::size_t limbs, std::size_t n) {
+  if (omp_in_parallel() || n < 32 || n % 16 != 0) return 1;
+  const int threads = omp_get_max_threads();
+  return threads > 1 && limbs % static_cast<std::size_t>(threads) != 0 ? 2 : 1;
+}
+
 void copy_limbs(uint64_t* dst, const uint64_t* src, std::size_t limbs, std::size_t n) {
-  const std::ptrdiff_t count = static_cast<std::ptrdiff_t>(limbs);
-#pragma omp parallel for if (limbs > 1 && n >= 4096)
-  for (std::ptrdiff_t i = 0; i < count; ++i)
-    std::copy(src + static_cast<std::size_t>(i) * n, src + static_cast<std::size_t>(i + 1) * n,
-              dst + static_cast<std::size_t>(i) * n);
+  if (n < 4096) {
+    std::copy(src, src + limbs * n, dst);
+    return;
+  }
+  for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t b, std::size_t e) {
+    std::copy(src + i * n + b, src + i * n + e, dst + i * n + b);
+  });
 }
 
 RnsPoly RnsPoly::to_device(const cuda::Stream& stream) const {
@@ -114,7 +126,13 @@ RnsPoly RnsPoly::uninitialized_like(std::size_t limbs) const {
 
 void RnsPoly::zero() {
   if (device_.is_cpu()) {
-    std::fill(words_, words_ + size(), uint64_t{0});
+    if (n_ < 4096) {
+      std::fill(words_, words_ + size(), uint64_t{0});
+      return;
+    }
+    for_each_limb_part(limbs_, n_, [&](std::size_t i, std::size_t b, std::size_t e) {
+      std::fill(words_ + i * n_ + b, words_ + i * n_ + e, uint64_t{0});
+    });
     return;
   }
   device_words_.fill_bytes(0, stream());

@@ -1,5 +1,6 @@
 // Rotations and conjugation match the plaintext permutation.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <string>
@@ -245,4 +246,54 @@ TEST(RestrictedGaloisKeys, MixWithFullKeysAndTheWiderKeyWins) {
   const auto h = w.eval->rotate_hoisted(ct, {1, 2, 3}, gk);
   for (int i = 0; i < 3; ++i)
     EXPECT_GE(test::precision(w.decrypt(h[i]), rotated(z, i + 1)).min_bits, 20) << "step " << i + 1;
+}
+
+// Element-wise loops, key switching and NTTs cut limbs in halves where the threads do not divide
+// the limb count (rns::for_each_limb_part, ntt::transform); CI runs one thread per test process.
+// Every operation's words must be the one-thread words, at odd and even limb counts (6 Q limbs
+// and 3 special primes: 9 extended limbs at the top, 6 at level 2, one limb at level 0).
+TEST(Evaluator, WordsDoNotDependOnTheThreadCount) {
+  CkksWorld w(test::deep_test_literal(12, 5));
+  const std::vector<int> steps = {1, -3, 17};
+  const GaloisKeys gk = w.keygen->create_galois_keys(steps, true);
+  const std::size_t slots = w.ctx->params().max_slots();
+  const Ciphertext a = w.encrypt(test::random_complex(slots)), b = w.encrypt(test::random_complex(slots));
+  const Plaintext pt = w.encoder->encode(test::random_complex(slots), w.ctx->max_level() - 1);
+  auto run = [&] {
+    std::vector<std::vector<uint64_t>> out;
+    auto keep = [&](const Ciphertext& c) {
+      std::vector<uint64_t> words;
+      for (std::size_t i = 0; i < c.size(); ++i) words.insert(words.end(), c[i].data(), c[i].data() + c[i].limbs() * c[i].n());
+      out.push_back(std::move(words));
+    };
+    Ciphertext x = w.eval->multiply(a, b, w.rk);
+    keep(x);
+    w.eval->rescale_inplace(x);
+    keep(x);
+    keep(w.eval->rotate(x, 1, gk));
+    for (const Ciphertext& h : w.eval->rotate_hoisted(x, steps, gk)) keep(h);
+    keep(w.eval->conjugate(x, gk));
+    w.eval->multiply_plain_inplace(x, pt);
+    w.eval->add_inplace(x, w.eval->negate(w.eval->rotate(x, -3, gk)));
+    w.eval->add_const_inplace(x, {0.25, -0.5});
+    w.eval->multiply_const_inplace(x, {0.5, 0.125});
+    w.eval->multiply_integer_inplace(x, 3);
+    keep(x);
+    w.eval->rescale_inplace(x);
+    w.eval->drop_to_level_inplace(x, 2);
+    keep(w.eval->rotate(x, 17, gk));
+    w.eval->drop_to_level_inplace(x, 0);
+    keep(w.eval->rotate(x, 1, gk));
+    return out;
+  };
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = run();
+  for (int threads : {2, 3}) {
+    omp_set_num_threads(threads);
+    const auto many = run();
+    ASSERT_EQ(one.size(), many.size());
+    for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i], many[i]) << "result " << i << ", " << threads << " threads";
+  }
+  omp_set_num_threads(before);
 }

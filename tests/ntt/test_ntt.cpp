@@ -2,6 +2,7 @@
 // against the GMP big-integer product modulo (X^N + 1, Q).
 #include <gmpxx.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "hnn/ntt/butterfly.h"
 #include "hnn/ntt/ntt.h"
@@ -214,6 +215,44 @@ TEST(Ntt, KernelsAreBitIdentical) {
     }
   }
   std::printf("[ntt] active kernel: %s\n", rns::simd_name(ntt::active_kernel()));
+}
+
+// A limb count the threads do not divide has its last limb shared by two threads (its halves
+// after the first forward stage, before the last inverse one): the words must be the one-thread
+// words for every kernel, at one limb and at odd counts, on two and three threads (CI runs one
+// thread per test process, so only this test takes those paths there).
+TEST(Ntt, WordsDoNotDependOnTheThreadCount) {
+  std::vector<ntt::Kernel> kernels{ntt::Kernel::Portable};
+  for (auto k : {ntt::Kernel::Avx2, ntt::Kernel::Avx512Ifma})
+    if (ntt::kernel_supported(k)) kernels.push_back(k);
+  const int before = omp_get_max_threads();
+  for (std::size_t n : {std::size_t{64}, std::size_t{128}, std::size_t{4096}}) {
+    std::vector<uint64_t> primes;
+    for (int bits : {40, 60, 49, 61, 50}) primes.push_back(rns::generate_ntt_primes(bits, 1, n)[0]);
+    const auto all = make_tables(n, primes);
+    for (std::size_t limbs = 1; limbs <= primes.size(); ++limbs) {
+      const std::vector<ntt::NttTables> tables(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(limbs));
+      std::vector<uint64_t> data(limbs * n);
+      for (std::size_t i = 0; i < limbs; ++i) {
+        auto w = test::random_words(n, primes[i]);
+        w[0] = w[n / 2] = primes[i] - 1;  // at the halves' edges, where the parts meet
+        std::copy(w.begin(), w.end(), data.begin() + static_cast<std::ptrdiff_t>(i * n));
+      }
+      for (auto dir : {ntt::Direction::Forward, ntt::Direction::Inverse})
+        for (auto k : kernels) {
+          std::vector<std::vector<uint64_t>> out;
+          for (int threads : {1, 2, 3}) {
+            omp_set_num_threads(threads);
+            out.push_back(data);
+            ntt::transform_with(k, plan_for(tables, dir), out.back().data());
+          }
+          const char* d = dir == ntt::Direction::Forward ? "forward" : "inverse";
+          EXPECT_EQ(out[0], out[1]) << rns::simd_name(k) << " " << d << " n=" << n << " limbs=" << limbs << ", 2 threads";
+          EXPECT_EQ(out[0], out[2]) << rns::simd_name(k) << " " << d << " n=" << n << " limbs=" << limbs << ", 3 threads";
+        }
+    }
+  }
+  omp_set_num_threads(before);
 }
 
 // A polynomial in X^g transforms through the size-N/g tables with roots psi^g, each value

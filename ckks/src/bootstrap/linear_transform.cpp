@@ -12,6 +12,7 @@
 #include "../key_switch.h"
 #include "../poly_ops.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/parallel.h"
 #include "hnn/rns/simd.h"
 
 namespace hnn::ckks::bootstrap {
@@ -130,19 +131,17 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::array<RnsPoly, 2>>& babies, RnsPoly& s0, RnsPoly& s1) {
   if (s0.on_device()) return detail::gpu::sum_of_products(ctx, q_limbs, terms, babies, s0, s1);
   const std::size_t n = ctx.n(), limbs = s0.limbs();
-  std::vector<const uint64_t*> w(terms.size()), x0(terms.size()), x1(terms.size());
-#pragma omp parallel for schedule(static) firstprivate(w, x0, x1)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(limbs); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
+    std::vector<const uint64_t*> w(terms.size()), x0(terms.size()), x1(terms.size());
     for (std::size_t t = 0; t < terms.size(); ++t) {
       const auto& [bi, pt] = terms[t];
-      w[t] = pt.limb(i);
-      x0[t] = babies[bi][0].limb(i);
-      x1[t] = babies[bi][1].limb(i);
+      w[t] = pt.limb(i) + c0;
+      x0[t] = babies[bi][0].limb(i) + c0;
+      x1[t] = babies[bi][1].limb(i) + c0;
     }
-    rns::dot2_mod(terms.size(), w.data(), x0.data(), x1.data(), nullptr, n, detail::extended_modulus(ctx, q_limbs, i),
-                  s0.limb(i), s1.limb(i));
-  }
+    rns::dot2_mod(terms.size(), w.data(), x0.data(), x1.data(), nullptr, c1 - c0,
+                  detail::extended_modulus(ctx, q_limbs, i), s0.limb(i) + c0, s1.limb(i) + c0);
+  });
 }
 
 // acc += sigma(x) + y over Q_l u P (perm: sigma's NTT permutation, nullptr for the identity;
@@ -150,19 +149,16 @@ void sum_of_products(const Context& ctx, std::size_t q_limbs,
 void add_extended(const Context& ctx, std::size_t q_limbs, RnsPoly& acc, const RnsPoly& x,
                   const std::vector<uint32_t>* perm, const RnsPoly* y) {
   if (acc.on_device()) return detail::gpu::add_extended(ctx, q_limbs, acc, x, perm, y);
-  const std::size_t n = ctx.n();
-#pragma omp parallel for schedule(static)
-  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(acc.limbs()); ++ii) {
-    const std::size_t i = static_cast<std::size_t>(ii);
+  rns::for_each_limb_part(acc.limbs(), ctx.n(), [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const uint64_t q = detail::extended_modulus(ctx, q_limbs, i).value;
     uint64_t* z = acc.limb(i);
     const uint64_t* a = x.limb(i);
-    for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], perm ? a[(*perm)[c]] : a[c], q);
+    for (std::size_t c = c0; c < c1; ++c) z[c] = rns::add_mod(z[c], perm ? a[(*perm)[c]] : a[c], q);
     if (y) {
       const uint64_t* b = y->limb(i);
-      for (std::size_t c = 0; c < n; ++c) z[c] = rns::add_mod(z[c], b[c], q);
+      for (std::size_t c = c0; c < c1; ++c) z[c] = rns::add_mod(z[c], b[c], q);
     }
-  }
+  });
 }
 
 }  // namespace

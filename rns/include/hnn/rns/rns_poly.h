@@ -56,9 +56,7 @@ class RnsPoly {
   struct Uninitialized {};
   RnsPoly() = default;
   // Zero-filled.
-  RnsPoly(std::size_t n, std::size_t limbs, Domain domain) : RnsPoly(n, limbs, domain, Uninitialized{}) {
-    std::fill(words_, words_ + size(), uint64_t{0});
-  }
+  RnsPoly(std::size_t n, std::size_t limbs, Domain domain) : RnsPoly(n, limbs, domain, Uninitialized{}) { zero(); }
   // Contents unspecified: for outputs that are fully overwritten.
   RnsPoly(std::size_t n, std::size_t limbs, Domain domain, Uninitialized)
       : n_(n), limbs_(limbs), capacity_(n * limbs), domain_(domain),
