@@ -65,8 +65,8 @@ void require_supported(Simd set) {
 }
 
 void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
-                       const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q,
-                       uint64_t* out0, uint64_t* out1) {
+                       const uint64_t* const* v, const uint32_t* perm, std::size_t repeat, std::size_t n,
+                       const Modulus& q, uint64_t* out0, uint64_t* out1) {
   // Lazy accumulation in 128 bits over blocks of coefficients, one reduction per word.
   constexpr std::size_t kBlock = 512;
   unsigned __int128 a0[kBlock], a1[kBlock];
@@ -81,6 +81,12 @@ void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64
         const uint32_t* pm = perm + start;
         for (std::size_t c = 0; c < len; ++c) {
           const uint64_t w = x[pm[c]];
+          a0[c] += static_cast<unsigned __int128>(w) * b[c];
+          a1[c] += static_cast<unsigned __int128>(w) * a[c];
+        }
+      } else if (repeat > 1) {
+        for (std::size_t c = 0; c < len; ++c) {
+          const uint64_t w = x[(start + c) / repeat];
           a0[c] += static_cast<unsigned __int128>(w) * b[c];
           a1[c] += static_cast<unsigned __int128>(w) * a[c];
         }
@@ -100,21 +106,43 @@ void dot2_mod_portable(std::size_t terms, const uint64_t* const* s, const uint64
 }
 }  // namespace
 
-void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
-                   const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
-                   uint64_t* out1) {
+namespace {
+void dot2_mod_any(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                  const uint64_t* const* v, const uint32_t* perm, std::size_t repeat, std::size_t n, const Modulus& q,
+                  uint64_t* out0, uint64_t* out1) {
   require_supported(set);
   HNN_ASSERT(terms <= max_dot_terms(q), "dot2_mod: ", terms, " products of ", q.bits, "-bit words overflow its sums");
   HNN_ASSERT(q.bits <= 61, "dot2_mod: the modulus must be below 2^61");
+  HNN_ASSERT(repeat >= 1 && n % repeat == 0, "dot2_mod_repeated: ", n, " words do not repeat ", repeat, " times");
 #if defined(HNN_HAVE_AVX512)
-  if (set == Simd::Avx512Ifma && n % 8 == 0) return detail::dot2_mod_avx512(terms, s, u, v, perm, n, q, out0, out1);
+  if (set == Simd::Avx512Ifma && n % 8 == 0)
+    return detail::dot2_mod_avx512(terms, s, u, v, perm, repeat, n, q, out0, out1);
 #endif
-  dot2_mod_portable(terms, s, u, v, perm, n, q, out0, out1);
+  dot2_mod_portable(terms, s, u, v, perm, repeat, n, q, out0, out1);
+}
+}  // namespace
+
+void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                   const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
+                   uint64_t* out1) {
+  dot2_mod_any(set, terms, s, u, v, perm, 1, n, q, out0, out1);
 }
 
 void dot2_mod(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
               const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1) {
-  dot2_mod_with(simd_level(), terms, s, u, v, perm, n, q, out0, out1);
+  dot2_mod_any(simd_level(), terms, s, u, v, perm, 1, n, q, out0, out1);
+}
+
+void dot2_mod_repeated_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                            const uint64_t* const* v, std::size_t repeat, std::size_t n, const Modulus& q,
+                            uint64_t* out0, uint64_t* out1) {
+  dot2_mod_any(set, terms, s, u, v, nullptr, repeat, n, q, out0, out1);
+}
+
+void dot2_mod_repeated(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                       const uint64_t* const* v, std::size_t repeat, std::size_t n, const Modulus& q,
+                       uint64_t* out0, uint64_t* out1) {
+  dot2_mod_any(simd_level(), terms, s, u, v, nullptr, repeat, n, q, out0, out1);
 }
 
 void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q, Simd set) {

@@ -30,8 +30,10 @@ inline void column_powers(uint64_t q, uint64_t* out) {
 }
 
 #if defined(HNN_HAVE_AVX512)
+// s_t read at perm[c] (perm non-null), else at c / repeat.
 void dot2_mod_avx512(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u, const uint64_t* const* v,
-                     const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0, uint64_t* out1);
+                     const uint32_t* perm, std::size_t repeat, std::size_t n, const Modulus& q, uint64_t* out0,
+                     uint64_t* out1);
 
 // out = a b mod q, or out = out + a b mod q when accumulate; n a multiple of 8.
 void mul_mod_words_avx512(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,

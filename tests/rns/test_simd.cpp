@@ -93,6 +93,39 @@ TEST(Simd, Dot2ModMatchesReferenceAndPortable) {
   }
 }
 
+// Repeated words (sparse-slot plaintexts in the subring form) give dot2_mod's words on the
+// expanded vectors, for every set, at repeat counts inside a block, equal to it and above it.
+TEST(Simd, Dot2ModRepeatedEqualsDot2ModOnTheExpandedWords) {
+  std::vector<Simd> sets = vector_sets();
+  sets.insert(sets.begin(), Simd::Portable);
+  const std::size_t n = 4096;
+  for (int bits : {40, 60}) {
+    const Modulus q(generate_ntt_primes(bits, 1, 1024)[0]);
+    for (std::size_t repeat : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{8}, std::size_t{16},
+                               std::size_t{512}, std::size_t{2048}}) {
+      const std::size_t terms = 5;
+      std::vector<std::vector<uint64_t>> s, wide, u, v;
+      for (std::size_t t = 0; t < terms; ++t) {
+        s.push_back(words(n / repeat, q.value));
+        wide.emplace_back(n);
+        for (std::size_t c = 0; c < n; ++c) wide.back()[c] = s.back()[c / repeat];
+        u.push_back(words(n, q.value)), v.push_back(words(n, q.value));
+      }
+      std::vector<const uint64_t*> sp, wp, up, vp;
+      for (std::size_t t = 0; t < terms; ++t)
+        sp.push_back(s[t].data()), wp.push_back(wide[t].data()), up.push_back(u[t].data()), vp.push_back(v[t].data());
+      std::vector<uint64_t> r0(n), r1(n);
+      dot2_mod_with(Simd::Portable, terms, wp.data(), up.data(), vp.data(), nullptr, n, q, r0.data(), r1.data());
+      for (Simd set : sets) {
+        std::vector<uint64_t> g0(n, 0xdead), g1(n, 0xbeef);
+        dot2_mod_repeated_with(set, terms, sp.data(), up.data(), vp.data(), repeat, n, q, g0.data(), g1.data());
+        EXPECT_EQ(g0, r0) << simd_name(set) << " " << bits << "-bit, repeat " << repeat;
+        EXPECT_EQ(g1, r1) << simd_name(set) << " " << bits << "-bit, repeat " << repeat;
+      }
+    }
+  }
+}
+
 // Base conversion, plain and centered, for source counts on both sides of every special case
 // (1 source, the unrolled 2..8, the centered vector limit 15) and prime sizes up to 61 bits; n
 // leaves a block that the vector kernel does not take (300) and one it does (4096 + 8).

@@ -28,6 +28,22 @@ int normalise(long long d, std::size_t slots) {
 
 long long floor_div(long long a, long long b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
+// A sparse-slot plaintext's NTT values repeat g times in a row (ntt::sparse_forward): every g-th
+// word, and back.
+rns::RnsPoly subring_words(const rns::RnsPoly& full, std::size_t g) {
+  rns::RnsPoly out(full.n() / g, full.limbs(), rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
+  for (std::size_t i = 0; i < full.limbs(); ++i)
+    for (std::size_t k = 0; k < out.n(); ++k) out.limb(i)[k] = full.limb(i)[k * g];
+  return out;
+}
+
+rns::RnsPoly repeated_words(const rns::RnsPoly& sub, std::size_t g) {
+  rns::RnsPoly out(sub.n() * g, sub.limbs(), rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
+  for (std::size_t i = 0; i < sub.limbs(); ++i)
+    for (std::size_t c = 0; c < out.n(); ++c) out.limb(i)[c] = sub.limb(i)[c / g];
+  return out;
+}
+
 }  // namespace
 
 LinearTransform::LinearTransform(const Encoder& encoder, const Diagonals& diagonals, std::size_t slots,
@@ -36,6 +52,7 @@ LinearTransform::LinearTransform(const Encoder& encoder, const Diagonals& diagon
   const Context& ctx = *encoder.context();
   HNN_REQUIRE(slots >= 1 && std::has_single_bit(slots) && slots <= ctx.params().max_slots(),
               "linear transform on ", slots, " slots: use a power of two <= N/2");
+  repeat_ = ctx.params().max_slots() / slots;
   HNN_REQUIRE(level >= 0 && level <= ctx.max_level(), "linear transform level ", level, " out of range");
   HNN_REQUIRE(!diagonals.empty(), "linear transform without diagonals");
   // Merge diagonals that coincide modulo the slot count.
@@ -93,7 +110,8 @@ LinearTransform::LinearTransform(const Encoder& encoder, const Diagonals& diagon
                                static_cast<long long>(slots)) % static_cast<long long>(slots);
         rotated[k2] = v[static_cast<std::size_t>(src)];
       }
-      giant.terms.emplace_back(bi, encoder.encode_extended(rotated, level, scale));
+      rns::RnsPoly pt = encoder.encode_extended(rotated, level, scale);
+      giant.terms.emplace_back(bi, repeat_ > 1 ? subring_words(pt, repeat_) : std::move(pt));
     }
     giants_.push_back(std::move(giant));
   }
@@ -126,21 +144,23 @@ namespace {
 using rns::RnsPoly;
 
 // (s0, s1) = sum over `terms` of pt * baby, over Q_l u P, each word reduced once (rns::dot2_mod).
+// The plaintexts repeat each word `repeat` times (their subring form; 1 on a device).
 void sum_of_products(const Context& ctx, std::size_t q_limbs,
                      const std::vector<std::pair<std::size_t, RnsPoly>>& terms,
-                     const std::vector<std::array<RnsPoly, 2>>& babies, RnsPoly& s0, RnsPoly& s1) {
+                     const std::vector<std::array<RnsPoly, 2>>& babies, std::size_t repeat, RnsPoly& s0,
+                     RnsPoly& s1) {
   if (s0.on_device()) return detail::gpu::sum_of_products(ctx, q_limbs, terms, babies, s0, s1);
   const std::size_t n = ctx.n(), limbs = s0.limbs();
   rns::for_each_limb_part(limbs, n, [&](std::size_t i, std::size_t c0, std::size_t c1) {
     std::vector<const uint64_t*> w(terms.size()), x0(terms.size()), x1(terms.size());
     for (std::size_t t = 0; t < terms.size(); ++t) {
       const auto& [bi, pt] = terms[t];
-      w[t] = pt.limb(i) + c0;
+      w[t] = pt.limb(i) + c0 / repeat;  // a part is half a limb: repeat divides c0
       x0[t] = babies[bi][0].limb(i) + c0;
       x1[t] = babies[bi][1].limb(i) + c0;
     }
-    rns::dot2_mod(terms.size(), w.data(), x0.data(), x1.data(), nullptr, c1 - c0,
-                  detail::extended_modulus(ctx, q_limbs, i), s0.limb(i) + c0, s1.limb(i) + c0);
+    rns::dot2_mod_repeated(terms.size(), w.data(), x0.data(), x1.data(), repeat, c1 - c0,
+                           detail::extended_modulus(ctx, q_limbs, i), s0.limb(i) + c0, s1.limb(i) + c0);
   });
 }
 
@@ -169,12 +189,17 @@ void LinearTransform::move_to(rns::Device device, const Context& ctx) {
     device_ = device;
     return;
   }
-  for (Giant& g : giants_) {
-    for (auto& [bi, pt] : g.terms) {
-      if (pt.on_device()) pt = pt.to_host();
-      if (device.is_cuda()) pt = pt.to_device(ctx.device_context(device).stream());
+  // The device kernels read full plaintexts; the CPU keeps the subring form.
+  const std::size_t g = ctx.params().max_slots() / slots_;
+  for (Giant& giant : giants_) {
+    for (auto& [bi, pt] : giant.terms) {
+      if (pt.on_device()) pt = g > 1 ? subring_words(pt.to_host(), g) : pt.to_host();
+      if (device.is_cuda())
+        pt = g > 1 ? repeated_words(pt, g).to_device(ctx.device_context(device).stream())
+                   : pt.to_device(ctx.device_context(device).stream());
     }
   }
+  repeat_ = device.is_cuda() ? 1 : g;
   device_ = device;
 }
 
@@ -236,7 +261,7 @@ Ciphertext LinearTransform::apply(const Evaluator& ev, const Ciphertext& x, cons
   RnsPoly acc0 = in[0].zeros_like(ext_limbs), acc1 = in[0].zeros_like(ext_limbs);
   RnsPoly s0 = in[0].uninitialized_like(ext_limbs), s1 = in[0].uninitialized_like(ext_limbs);
   for (std::size_t j = 0; j < giants_.size(); ++j) {
-    sum_of_products(ctx, limbs, giants_[j].terms, babies, s0, s1);
+    sum_of_products(ctx, limbs, giants_[j].terms, babies, repeat_, s0, s1);
     if (!giant_keys[j]) {
       add_extended(ctx, limbs, acc0, s0, nullptr, nullptr);
       add_extended(ctx, limbs, acc1, s1, nullptr, nullptr);

@@ -31,6 +31,17 @@ void dot2_mod_with(Simd set, std::size_t terms, const uint64_t* const* s, const 
                    const uint64_t* const* v, const uint32_t* perm, std::size_t n, const Modulus& q, uint64_t* out0,
                    uint64_t* out1);
 
+// dot2_mod with each word of the s_t repeated `repeat` times: out0[c] = sum_t s_t[c / repeat] u_t[c]
+// mod q, out1 likewise with v_t; s_t holds n / repeat words (repeat divides n). A sparse-slot
+// plaintext's NTT values come so repeated (ntt::sparse_forward): its products read the subring's
+// words only.
+void dot2_mod_repeated(std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                       const uint64_t* const* v, std::size_t repeat, std::size_t n, const Modulus& q,
+                       uint64_t* out0, uint64_t* out1);
+void dot2_mod_repeated_with(Simd set, std::size_t terms, const uint64_t* const* s, const uint64_t* const* u,
+                            const uint64_t* const* v, std::size_t repeat, std::size_t n, const Modulus& q,
+                            uint64_t* out0, uint64_t* out1);
+
 // Element-wise products of n words below q < 2^61, outputs in [0, q): out = a b (out may be a or
 // b), and acc = acc + a b (acc below q; it may not alias a or b). `set` as for dot2_mod_with.
 void mul_mod_words(const uint64_t* a, const uint64_t* b, uint64_t* out, std::size_t n, const Modulus& q,

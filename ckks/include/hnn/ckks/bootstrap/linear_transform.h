@@ -52,10 +52,13 @@ class LinearTransform {
   Ciphertext apply(const Evaluator& ev, const Ciphertext& x, const GaloisKeys& gk, bool rescale) const;
   struct Giant {
     int step = 0;
-    // (index into baby_, plaintext polynomial over Q_level u P): products are taken before ModDown
+    // (index into baby_, plaintext polynomial over Q_level u P): products are taken before ModDown.
+    // On the CPU a plaintext of slots < N/2 is kept in its subring form, N / repeat_ words per
+    // limb (each NTT value of the polynomial repeats repeat_ times); on a CUDA device in full.
     std::vector<std::pair<std::size_t, rns::RnsPoly>> terms;
   };
   std::size_t slots_ = 0;
+  std::size_t repeat_ = 1;  // N / (2 slots) on the CPU, 1 on a device
   int level_ = 0;
   double scale_ = 0;
   std::vector<int> baby_;
