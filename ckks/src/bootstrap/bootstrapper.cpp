@@ -216,6 +216,13 @@ std::size_t Bootstrapper::precomputed_bytes() const {
   return b;
 }
 
+std::size_t Bootstrapper::device_precomputed_bytes() const {
+  std::size_t b = 0;
+  for (const auto* group : {&cts_, &stc_})
+    for (const auto& lt : *group) b += lt.device_size_bytes();
+  return b;
+}
+
 std::size_t Bootstrapper::plaintext_count() const {
   std::size_t b = 0;
   for (const auto* group : {&cts_, &stc_})

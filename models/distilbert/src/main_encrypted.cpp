@@ -184,9 +184,9 @@ int run_one(const Engine& e, double flood_sigma, bool check, bool plan_only, std
     // What the client's keys and the bootstrapper's plaintexts will occupy (on the device too).
     const KeyFootprint keys = client_key_footprint(*e.ctx, *e.boot, s.cal.rotation_steps, e.boot->output_level());
     std::printf("[plan] evaluation keys: %zu, %.0f MiB (bootstrapping's %zu, %.0f MiB); bootstrap plaintexts "
-                "%.0f MiB\n",
+                "%.0f MiB on the CPU, %.0f MiB on a GPU\n",
                 keys.keys, mib(keys.bytes), e.boot->key_count(), mib(e.boot->key_bytes()),
-                mib(e.boot->precomputed_bytes()));
+                mib(e.boot->precomputed_bytes()), mib(e.boot->device_precomputed_bytes()));
     if (const HostMemory m = host_memory(); m.known)
       std::printf("[plan] host memory available: %.0f MiB (%.0f MiB of swap free)\n", mib(m.available), mib(m.swap_free));
     std::printf("plan: T=%zu dim=%lld bootstraps=%zu rotation_keys=%zu chunks=%zu key_mib=%.0f\n",

@@ -117,7 +117,10 @@ class Bootstrapper {
   std::set<uint32_t> galois_elements() const;
   // The scale slot_to_coeff's factors were encoded for (its output then has the default scale).
   double slot_to_coeff_input_scale() const { return stc_input_scale_; }
+  // The DFT plaintexts' bytes where they are (on the CPU in their subring form: slots < N/2
+  // polynomials repeat each NTT value), and what they occupy once moved to a CUDA device.
   std::size_t precomputed_bytes() const;
+  std::size_t device_precomputed_bytes() const;
   std::size_t plaintext_count() const;
 
   BootstrapKeys create_keys(KeyGenerator& keygen) const;

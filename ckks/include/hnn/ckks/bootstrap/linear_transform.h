@@ -34,7 +34,10 @@ class LinearTransform {
   double scale() const { return scale_; }
   std::size_t slots() const { return slots_; }
   std::size_t plaintext_count() const;
+  // The plaintexts' bytes where they are (the subring form on the CPU), and once on a CUDA
+  // device (full polynomials there).
   std::size_t size_bytes() const;
+  std::size_t device_size_bytes() const { return size_bytes() * repeat_; }
   bool plan_only() const { return plan_only_; }
   // Moves the precomputed plaintexts to `device` (a CUDA device, the emulated one, or back to the
   // CPU); apply() then takes ciphertexts on that device only.
