@@ -102,6 +102,16 @@ Context::Context(const Parameters& p) : params_(p) {
     ksi_pows_[j] = {std::cos(angle), std::sin(angle)};
   }
   ksi_pows_[m] = ksi_pows_[0];
+  fft_twiddles_.resize(n / 2);
+  inverse_fft_twiddles_.resize(n / 2);
+  for (std::size_t lenh = 1; lenh <= n / 4; lenh <<= 1) {
+    const std::size_t lenq = 8 * lenh;
+    for (std::size_t j = 0; j < lenh; ++j) {
+      const std::size_t r = rot_group_[j] % lenq;
+      fft_twiddles_[lenh + j] = ksi_pows_[r * (m / lenq)];
+      inverse_fft_twiddles_[lenh + j] = ksi_pows_[(lenq - r) * (m / lenq)];
+    }
+  }
 }
 
 ntt::NttPlan Context::plan_q(std::size_t limbs, ntt::Direction dir) const {

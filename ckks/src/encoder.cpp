@@ -1,6 +1,7 @@
 #include "hnn/ckks/encoder.h"
 
 #include <gmpxx.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <bit>
@@ -9,6 +10,8 @@
 #include "gpu/gpu_ops.h"
 #include "hnn/ckks/device.h"
 #include "hnn/rns/error.h"
+#include "hnn/rns/parallel.h"
+#include "hnn/rns/simd.h"
 #include "poly_ops.h"
 
 namespace hnn::ckks {
@@ -23,6 +26,16 @@ void bit_reverse_permute(std::span<std::complex<double>> v) {
     j ^= bit;
     if (i < j) std::swap(v[i], v[j]);
   }
+}
+
+// std::nearbyint in the default rounding mode (to nearest, ties to even), without a library call:
+// below 2^52 in magnitude, adding 2^52 of the same sign rounds the fraction away exactly as
+// nearbyint does (the sign of a zero result may differ; it is cast to an integer).
+double round_to_even(double x) {
+  constexpr double kShift = 4503599627370496.0;  // 2^52
+  if (!(std::fabs(x) < kShift)) return x;         // an integer already (or a non-finite value)
+  const double c = std::copysign(kShift, x);
+  return (x + c) - c;
 }
 
 void check_slots(std::size_t slots, std::size_t max_slots) {
@@ -40,17 +53,14 @@ Encoder::Encoder(ContextPtr ctx) : ctx_(std::move(ctx)) {
 
 void Encoder::special_fft(std::span<std::complex<double>> vals) const {
   const std::size_t size = vals.size();
-  const std::size_t m = 2 * ctx_->n();
-  const auto& rot = ctx_->rot_group();
-  const auto& ksi = ctx_->ksi_pows();
+  const std::complex<double>* tw = ctx_->fft_twiddles().data();
   bit_reverse_permute(vals);
   for (std::size_t len = 2; len <= size; len <<= 1) {
-    const std::size_t lenh = len >> 1, lenq = len << 2;
+    const std::size_t lenh = len >> 1;
     for (std::size_t i = 0; i < size; i += len) {
       for (std::size_t j = 0; j < lenh; ++j) {
-        const std::size_t idx = (rot[j] % lenq) * (m / lenq);
         const std::complex<double> u = vals[i + j];
-        const std::complex<double> v = vals[i + j + lenh] * ksi[idx];
+        const std::complex<double> v = vals[i + j + lenh] * tw[lenh + j];
         vals[i + j] = u + v;
         vals[i + j + lenh] = u - v;
       }
@@ -60,29 +70,38 @@ void Encoder::special_fft(std::span<std::complex<double>> vals) const {
 
 void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
   const std::size_t size = vals.size();
-  const std::size_t m = 2 * ctx_->n();
-  const auto& rot = ctx_->rot_group();
-  const auto& ksi = ctx_->ksi_pows();
+  const std::complex<double>* tw = ctx_->inverse_fft_twiddles().data();
   // Each stage's size / 2 butterflies are independent: butterfly b is j = b mod len/2 of the
-  // block at (b div len/2) len. Threads share a stage and meet at its end.
-  const std::ptrdiff_t butterflies = static_cast<std::ptrdiff_t>(size / 2);
+  // block at (b div len/2) len.
+  const auto butterflies = [&](std::size_t len, std::size_t b0, std::size_t b1) {
+    const std::size_t lenh = len >> 1, shift = static_cast<std::size_t>(std::countr_zero(lenh));
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::size_t j = b & (lenh - 1), i = (b >> shift) * len;
+      const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
+      const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * tw[lenh + j];
+      vals[i + j] = u;
+      vals[i + j + lenh] = v;
+    }
+  };
   const double inv = 1.0 / static_cast<double>(size);
   const int bits = std::countr_zero(size);
 #pragma omp parallel if (size >= 4096)
   {
-    for (std::size_t len = size; len >= 2; len >>= 1) {
-      const std::size_t lenh = len >> 1, lenq = len << 2, shift = static_cast<std::size_t>(std::countr_zero(lenh));
-#pragma omp for schedule(static)
-      for (std::ptrdiff_t b = 0; b < butterflies; ++b) {
-        const std::size_t j = static_cast<std::size_t>(b) & (lenh - 1);
-        const std::size_t i = (static_cast<std::size_t>(b) >> shift) * len;
-        const std::size_t idx = (lenq - (rot[j] % lenq)) * (m / lenq);
-        const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
-        const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * ksi[idx];
-        vals[i + j] = u;
-        vals[i + j + lenh] = v;
-      }
+    // Stages longer than size / blocks are shared butterfly by butterfly, the threads meeting at
+    // each one's end; from there on each block's stages run on one thread, with no meeting.
+    const std::size_t threads = static_cast<std::size_t>(omp_get_num_threads()),
+                      me = static_cast<std::size_t>(omp_get_thread_num());
+    const std::size_t blocks = std::bit_ceil(threads), half = size / 2;
+    std::size_t len = size;
+    for (; len >= 2 && len > size / blocks; len >>= 1) {
+      butterflies(len, me * half / threads, (me + 1) * half / threads);
+#pragma omp barrier
     }
+    const std::size_t per_block = size / 2 / blocks;  // butterflies of a block per stage
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t k = 0; k < static_cast<std::ptrdiff_t>(blocks); ++k)
+      for (std::size_t l = len; l >= 2; l >>= 1)
+        butterflies(l, static_cast<std::size_t>(k) * per_block, static_cast<std::size_t>(k + 1) * per_block);
     // The bit-reversal permutation and the 1/size, each pair (i, rev i) taken by its smaller index.
 #pragma omp for schedule(static)
     for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(size); ++ii) {
@@ -113,24 +132,45 @@ rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values,
   for (const auto& v : w)
     HNN_REQUIRE(std::isfinite(v.real() * scale) && std::isfinite(v.imag() * scale),
                 "cannot encode a non-finite value (a value times the scale 2^", std::log2(scale), " overflows)");
-  const auto round_all = [&](uint64_t* out, std::size_t stride, std::size_t imag_offset, std::size_t step) {
+  // Each limb's row of coefficients is the real parts then the imaginary parts (slots words each):
+  // rounded once to integers, then reduced limb by limb; values past the int64 range take the
+  // exact path word by word.
+  std::vector<int64_t> rounded(2 * slots);
+  bool small = true;
+  for (std::size_t i = 0; i < slots; ++i) {
+    const double re = round_to_even(w[i].real() * scale), im = round_to_even(w[i].imag() * scale);
+    small = small && std::fabs(re) < 9.0e18 && std::fabs(im) < 9.0e18;
+    rounded[i] = small ? static_cast<int64_t>(re) : 0;
+    rounded[slots + i] = small ? static_cast<int64_t>(im) : 0;
+  }
+  const auto round_all = [&](uint64_t* out, std::size_t stride) {
+    if (small) {
+      const std::size_t row = 2 * slots;
+      const auto reduce = [&](std::size_t l, std::size_t c0, std::size_t c1) {
+        rns::signed_residue_words(rounded.data() + c0, out + l * stride + c0, c1 - c0, ctx.modulus(qp[l]));
+      };
+      if (row * limbs >= 4096) rns::for_each_limb_part(limbs, row, reduce);
+      else
+        for (std::size_t l = 0; l < limbs; ++l) reduce(l, 0, row);
+      return;
+    }
 #pragma omp parallel for schedule(static) if (slots * limbs >= 4096)
     for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(slots); ++ii) {
       const std::size_t i = static_cast<std::size_t>(ii);
-      detail::rounded_residues(ctx, w[i].real() * scale, qp, out + i * step, stride);
-      detail::rounded_residues(ctx, w[i].imag() * scale, qp, out + imag_offset + i * step, stride);
+      detail::rounded_residues(ctx, w[i].real() * scale, qp, out + i, stride);
+      detail::rounded_residues(ctx, w[i].imag() * scale, qp, out + slots + i, stride);
     }
   };
   if (gap > 1) {  // m(X) = r(X^gap): transform r (2 slots coefficients) and repeat each value gap times
     const std::size_t m = 2 * slots;
     rns::RnsPoly r(m, limbs, rns::Domain::Coefficient, rns::RnsPoly::Uninitialized{});  // every word rounded below
-    round_all(r.data(), m, slots, 1);
+    round_all(r.data(), m);
     rns::RnsPoly poly(n, limbs, rns::Domain::Ntt, rns::RnsPoly::Uninitialized{});
     ntt::sparse_forward(ctx.subring_plan(gap, qp), gap, r.data(), poly.data());
     return poly;
   }
   rns::RnsPoly poly(n, limbs, rns::Domain::Coefficient, rns::RnsPoly::Uninitialized{});  // every word rounded below
-  round_all(poly.data(), n, n / 2, gap);
+  round_all(poly.data(), n);  // gap 1: slots = N / 2
   ntt::transform(ctx.plan(qp, ntt::Direction::Forward), poly.data());
   poly.set_domain(rns::Domain::Ntt);
   return poly;

@@ -188,6 +188,16 @@ void add_mul_shoup_words(uint64_t* acc, const uint64_t* a, const uint32_t* perm,
   for (std::size_t c = 0; c < n; ++c) acc[c] = add_mod(acc[c], mul_shoup(a[perm ? perm[c] : c], w, w_shoup, q), q);
 }
 
+void signed_residue_words(const int64_t* v, uint64_t* out, std::size_t n, const Modulus& q, Simd set) {
+  require_supported(set);
+#if defined(HNN_HAVE_AVX512)
+  // The vector kernel's quotient estimate is within 1 of floor(v / q) from 2^12 on (see there).
+  if (set == Simd::Avx512Ifma && n % 8 == 0 && q.bits >= 20 && q.bits <= 61)
+    return detail::signed_residue_words_avx512(v, out, n, q.value);
+#endif
+  for (std::size_t c = 0; c < n; ++c) out[c] = from_signed(v[c], q);
+}
+
 void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,
                       uint64_t* r1, uint64_t* r2, std::size_t n, const Modulus& q, Simd set) {
   require_supported(set);

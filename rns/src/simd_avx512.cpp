@@ -128,6 +128,24 @@ void sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* 
     store(out + c, mul.full(_mm512_sub_epi64(_mm512_add_epi64(load(x + c), qv), load(y + c)), qv));
 }
 
+// The quotient from doubles, then the remainder in exact integer arithmetic. fl(v) is within
+// 2^9 of v (|v| < 2^63) and fl(fl(v) fl(1/q)) within |v / q| 2^-52 of fl(v) / q, so the estimate
+// is within 2^9 / q + 2^11 / q < 1 of v / q for q >= 2^12: its floor k is floor(v / q) - 1, + 0
+// or + 1, and v - k q (exact modulo 2^64, and in [-q, 2q)) needs one correction each way.
+void signed_residue_words_avx512(const int64_t* v, uint64_t* out, std::size_t n, uint64_t q) {
+  const __m512d inv = _mm512_set1_pd(1.0 / static_cast<double>(q));
+  const V qv = set1(q), zero = _mm512_setzero_si512();
+  for (std::size_t c = 0; c < n; c += 8) {
+    const V x = load(reinterpret_cast<const uint64_t*>(v + c));
+    const __m512d est = _mm512_roundscale_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(x), inv),
+                                             _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    V r = _mm512_sub_epi64(x, _mm512_mullo_epi64(_mm512_cvtpd_epi64(est), qv));
+    r = _mm512_mask_add_epi64(r, _mm512_cmplt_epi64_mask(r, zero), r, qv);
+    r = _mm512_mask_sub_epi64(r, _mm512_cmpge_epi64_mask(r, qv), r, qv);
+    store(out + c, r);
+  }
+}
+
 void add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
                                 uint64_t w, uint64_t w_shoup, uint64_t q) {
   const ShoupMul mul(w, w_shoup);

@@ -49,6 +49,9 @@ void sub_mul_shoup_words_avx512(const uint64_t* x, const uint64_t* y, uint64_t* 
 void add_mul_shoup_words_avx512(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n,
                                 uint64_t w, uint64_t w_shoup, uint64_t q);
 
+// out = v mod q in [0, q) for signed v; 2^20 <= q < 2^62, n a multiple of 8.
+void signed_residue_words_avx512(const int64_t* v, uint64_t* out, std::size_t n, uint64_t q);
+
 // The block kernel for BaseConvertTables (above).
 // Target j is written at out + (j < gap_at ? j : j + gap) * out_stride.
 void base_convert_block_avx512(const BaseConvertTables& t, bool centered, const uint64_t* in, std::size_t in_stride,

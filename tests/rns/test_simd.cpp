@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <numeric>
+#include <random>
 
 #include "hnn/rns/primes.h"
 #include "hnn/rns/rns_base.h"
@@ -248,6 +250,35 @@ TEST(Simd, ElementWiseProductsGiveThePortableWords) {
       mul_add_mod_words(got_sum.data(), a.data(), b.data(), n, q, set);
       EXPECT_EQ(got, prod) << simd_name(set) << " " << bits << "-bit";
       EXPECT_EQ(got_sum, sum) << simd_name(set) << " " << bits << "-bit";
+    }
+  }
+}
+
+// A plaintext's rounded coefficients reduced limb by limb: against 128-bit arithmetic over the
+// whole int64 range, the extremes and the values next to multiples of q included, for every set.
+TEST(Simd, SignedResiduesAreTheRemaindersOfEveryInt64) {
+  const auto sets = vector_sets();
+  std::uniform_int_distribution<int64_t> any(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+  for (int bits : {14, 20, 30, 40, 45, 50, 58, 60, 61}) {  // 14: 12289, below the vector kernels' range
+    const Modulus q(bits == 14 ? uint64_t{12289} : generate_ntt_primes(bits, 1, 1024)[0]);
+    const int64_t qs = static_cast<int64_t>(q.value);
+    std::vector<int64_t> v = {0, 1, -1, qs, -qs, qs - 1, 1 - qs, qs + 1, -qs - 1,
+                              std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::min() + 1};
+    for (int64_t k : {int64_t{2}, int64_t{1} << 20, std::numeric_limits<int64_t>::max() / qs})
+      for (int64_t d : {-1, 0, 1}) v.push_back(k * qs + d), v.push_back(-(k * qs + d));
+    while (v.size() % 8 != 0 || v.size() < 4096) v.push_back(v.size() % 3 ? any(hnn::test::rng()) : any(hnn::test::rng()) >> 22);
+    std::vector<uint64_t> want(v.size()), got(v.size());
+    for (std::size_t c = 0; c < v.size(); ++c) {
+      const __int128 r = static_cast<__int128>(v[c]) % qs;
+      want[c] = static_cast<uint64_t>(r < 0 ? r + qs : r);
+    }
+    signed_residue_words(v.data(), got.data(), v.size(), q, Simd::Portable);
+    EXPECT_EQ(got, want) << bits << "-bit, portable";
+    for (Simd set : sets) {
+      std::fill(got.begin(), got.end(), ~uint64_t{0});
+      signed_residue_words(v.data(), got.data(), v.size(), q, set);
+      EXPECT_EQ(got, want) << bits << "-bit, " << simd_name(set);
     }
   }
 }

@@ -82,6 +82,11 @@ class Context {
   // Encoding: rotation group 5^j mod 2N (j < N/2) and the 2N-th complex roots of unity.
   const std::vector<uint32_t>& rot_group() const { return rot_group_; }
   const std::vector<std::complex<double>>& ksi_pows() const { return ksi_pows_; }
+  // The special FFT's twiddles in the order its butterflies read them: for the stage of blocks of
+  // len (len / 2 butterflies, len <= N / 2), entry len / 2 + j is ksi_pows[(rot_j mod 4 len) 2N / 4 len]
+  // (forward) and ksi_pows[(4 len - rot_j mod 4 len) 2N / 4 len] (inverse), copied from ksi_pows.
+  const std::vector<std::complex<double>>& fft_twiddles() const { return fft_twiddles_; }
+  const std::vector<std::complex<double>>& inverse_fft_twiddles() const { return inverse_fft_twiddles_; }
 
   // Galois elements: 5^step mod 2N for rotations (left by `step`, negative = right), 2N-1 for
   // conjugation. The NTT-domain permutation of an automorphism is cached on first use.
@@ -110,6 +115,7 @@ class Context {
   std::vector<uint64_t> half_power_of_psi_;
   std::vector<uint32_t> rot_group_;
   std::vector<std::complex<double>> ksi_pows_;
+  std::vector<std::complex<double>> fft_twiddles_, inverse_fft_twiddles_;
   mutable std::mutex galois_mutex_;
   mutable std::map<uint32_t, std::vector<uint32_t>> galois_perms_;
   mutable std::mutex subring_mutex_;

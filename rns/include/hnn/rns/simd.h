@@ -58,6 +58,9 @@ void sub_mul_shoup_words(const uint64_t* x, const uint64_t* y, uint64_t* out, st
 // acc = acc + a[pi(c)] w mod q for acc < q, pi = perm (nullptr: the identity); acc may not alias a.
 void add_mul_shoup_words(uint64_t* acc, const uint64_t* a, const uint32_t* perm, std::size_t n, uint64_t w,
                          uint64_t w_shoup, uint64_t q, Simd set = simd_level());
+// out = v mod q in [0, q) for signed words v (a plaintext's rounded coefficients, one limb's row);
+// any q < 2^62. `set` as for dot2_mod_with.
+void signed_residue_words(const int64_t* v, uint64_t* out, std::size_t n, const Modulus& q, Simd set = simd_level());
 // The tensor product of (x0, x1) and (y0, y1): r0 = x0 y0, r1 = x0 y1 + x1 y0, r2 = x1 y1 mod q
 // (outputs distinct from the inputs).
 void tensor_mod_words(const uint64_t* x0, const uint64_t* x1, const uint64_t* y0, const uint64_t* y1, uint64_t* r0,
