@@ -7,6 +7,7 @@
 #include <bit>
 #include <cmath>
 
+#include "encoder_kernels.h"
 #include "gpu/gpu_ops.h"
 #include "hnn/ckks/device.h"
 #include "hnn/rns/error.h"
@@ -68,27 +69,44 @@ void Encoder::special_fft(std::span<std::complex<double>> vals) const {
   }
 }
 
-void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
-  const std::size_t size = vals.size();
-  const std::complex<double>* tw = ctx_->inverse_fft_twiddles().data();
-  // Each stage's size / 2 butterflies are independent: butterfly b is j = b mod len/2 of the
-  // block at (b div len/2) len.
-  const auto butterflies = [&](std::size_t len, std::size_t b0, std::size_t b1) {
-    const std::size_t lenh = len >> 1, shift = static_cast<std::size_t>(std::countr_zero(lenh));
-    for (std::size_t b = b0; b < b1; ++b) {
+void detail::inverse_fft_butterflies(std::complex<double>* vals, const std::complex<double>* tw, std::size_t len,
+                                     std::size_t b0, std::size_t b1, rns::Simd set) {
+  const std::size_t lenh = len >> 1, shift = static_cast<std::size_t>(std::countr_zero(lenh));
+  const auto scalar = [&](std::size_t from, std::size_t to) {
+    for (std::size_t b = from; b < to; ++b) {
       const std::size_t j = b & (lenh - 1), i = (b >> shift) * len;
       const std::complex<double> u = vals[i + j] + vals[i + j + lenh];
-      const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * tw[lenh + j];
+      const std::complex<double> v = (vals[i + j] - vals[i + j + lenh]) * tw[j];
       vals[i + j] = u;
       vals[i + j + lenh] = v;
     }
+  };
+#if defined(HNN_HAVE_AVX512)
+  if (set == rns::Simd::Avx512Ifma && len >= 8) {  // whole groups of four in the vector kernel
+    HNN_REQUIRE(rns::simd_supported(set), "inverse_fft_butterflies: AVX-512 is not supported on this CPU");
+    const std::size_t a0 = std::min(b1, (b0 + 3) & ~std::size_t{3}), a1 = std::max(a0, b1 & ~std::size_t{3});
+    scalar(b0, a0);
+    detail::inverse_fft_butterflies_avx512(vals, tw, len, a0, a1);
+    scalar(a1, b1);
+    return;
+  }
+#endif
+  scalar(b0, b1);
+}
+
+void Encoder::special_inverse_fft(std::span<std::complex<double>> vals) const {
+  const std::size_t size = vals.size();
+  const std::complex<double>* tw = ctx_->inverse_fft_twiddles().data();
+  // Stage len reads its twiddles from entry len / 2 on.
+  const auto butterflies = [&](std::size_t len, std::size_t b0, std::size_t b1) {
+    detail::inverse_fft_butterflies(vals.data(), tw + len / 2, len, b0, b1);
   };
   const double inv = 1.0 / static_cast<double>(size);
   const int bits = std::countr_zero(size);
 #pragma omp parallel if (size >= 4096)
   {
-    // Stages longer than size / blocks are shared butterfly by butterfly, the threads meeting at
-    // each one's end; from there on each block's stages run on one thread, with no meeting.
+    // Stages longer than size / blocks are cut into one range of butterflies per thread, the
+    // threads meeting at each one's end; from there on each block's stages run on one thread.
     const std::size_t threads = static_cast<std::size_t>(omp_get_num_threads()),
                       me = static_cast<std::size_t>(omp_get_thread_num());
     const std::size_t blocks = std::bit_ceil(threads), half = size / 2;

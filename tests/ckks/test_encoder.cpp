@@ -3,9 +3,13 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
 #include <numbers>
 
 #include "ckks_fixture.h"
+#include "encoder_kernels.h"  // ckks/src: white-box
 
 using namespace hnn;
 using namespace hnn::ckks;
@@ -199,4 +203,32 @@ TEST(Encoder, WordsDoNotDependOnTheThreadCount) {
     EXPECT_EQ(words[0], words[2]) << slots << " slots, 3 threads";
   }
   omp_set_num_threads(before);
+}
+
+// The inverse FFT's butterflies with every vector set against the portable loop, double for double
+// (the CUDA encoder computes the portable doubles): every stage of an 8192-value FFT, each cut into
+// ranges that start and end off the vector kernel's groups of four.
+TEST(Encoder, InverseFftButterfliesGiveThePortableDoubles) {
+  auto ctx = small_context(14, 1);
+  const std::size_t size = 8192;
+  const auto* tw = ctx->inverse_fft_twiddles().data();
+  std::vector<rns::Simd> sets;
+  for (rns::Simd s : {rns::Simd::Avx512Ifma}) {
+    if (rns::simd_supported(s)) sets.push_back(s);
+    else std::printf("[encoder] %s: not on this CPU, not compared\n", rns::simd_name(s));
+  }
+  const auto start = test::random_complex(size);
+  std::vector<std::complex<double>> want = start;
+  for (std::size_t len = size; len >= 2; len >>= 1)
+    ckks::detail::inverse_fft_butterflies(want.data(), tw + len / 2, len, 0, size / 2, rns::Simd::Portable);
+  for (rns::Simd set : sets) {
+    std::vector<std::complex<double>> got = start;
+    for (std::size_t len = size; len >= 2; len >>= 1)
+      for (std::size_t b0 : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1366}, std::size_t{2733}}) {
+        static const std::map<std::size_t, std::size_t> next = {{0, 1}, {1, 7}, {7, 1366}, {1366, 2733}, {2733, 4096}};
+        ckks::detail::inverse_fft_butterflies(got.data(), tw + len / 2, len, b0, next.at(b0), set);
+      }
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), size * sizeof(std::complex<double>)), 0) << rns::simd_name(set);
+  }
 }
