@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "hnn/rns/error.h"
+#include "hnn/rns/parallel.h"
 #include "poly_ops.h"
 
 namespace hnn::ckks {
@@ -32,7 +33,7 @@ RnsPoly sample_secret(const Context& ctx, rns::Prng& prng) {
 // of a kept limb do not depend on which other limbs are kept.
 RnsPoly sample_uniform(const Context& ctx, rns::Prng& prng, const std::vector<std::size_t>& drawn,
                        const std::vector<std::size_t>& kept) {
-  RnsPoly out(ctx.n(), kept.size(), rns::Domain::Ntt);
+  RnsPoly out(ctx.n(), kept.size(), rns::Domain::Ntt, RnsPoly::Uninitialized{});  // every kept limb drawn below
   std::size_t next = 0;
   for (std::size_t idx : drawn) {
     const uint64_t q = ctx.modulus(idx).value;
@@ -66,16 +67,15 @@ RnsPoly sample_noise(const Context& ctx, rns::Prng& prng, const std::vector<std:
 // out = -a * s + e over the QP limbs listed (s holds all QP limbs).
 RnsPoly rlwe_b(const Context& ctx, const RnsPoly& a, const RnsPoly& s, const RnsPoly& e,
                const std::vector<std::size_t>& qp) {
-  RnsPoly b(ctx.n(), qp.size(), rns::Domain::Ntt);
-  for (std::size_t i = 0; i < qp.size(); ++i) {
+  RnsPoly b(ctx.n(), qp.size(), rns::Domain::Ntt, RnsPoly::Uninitialized{});  // every word written below
+  rns::for_each_limb_part(qp.size(), ctx.n(), [&](std::size_t i, std::size_t c0, std::size_t c1) {
     const rns::Modulus& q = ctx.modulus(qp[i]);
     const uint64_t* ai = a.limb(i);
     const uint64_t* si = s.limb(qp[i]);
     const uint64_t* ei = e.limb(i);
     uint64_t* bi = b.limb(i);
-    for (std::size_t c = 0; c < ctx.n(); ++c)
-      bi[c] = rns::sub_mod(ei[c], rns::mul_mod(ai[c], si[c], q), q.value);
-  }
+    for (std::size_t c = c0; c < c1; ++c) bi[c] = rns::sub_mod(ei[c], rns::mul_mod(ai[c], si[c], q), q.value);
+  });
   return b;
 }
 
@@ -152,14 +152,14 @@ SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_lev
     // + P * s' on the digit's Q limbs: the RNS gadget factor P * Qhat_j * [Qhat_j^{-1}]_{Q_j} is
     // P mod q_i on the digit's limbs and 0 elsewhere. Key limb i is q_i for i <= level.
     const std::size_t begin = j * alpha, end = std::min(kept_chain, (j + 1) * alpha);
-    for (std::size_t i = begin; i < end; ++i) {
+    rns::for_each_limb_part(end - begin, ctx.n(), [&](std::size_t k, std::size_t c0, std::size_t c1) {
+      const std::size_t i = begin + k;
       const rns::Modulus& q = ctx.modulus(i);
       const uint64_t pm = ctx.p_mod_q(i), pms = ctx.p_mod_q_shoup(i);
       const uint64_t* f = from.limb(i);
       uint64_t* bi = b.limb(i);
-      for (std::size_t c = 0; c < ctx.n(); ++c)
-        bi[c] = rns::add_mod(bi[c], rns::mul_shoup(f[c], pm, pms, q.value), q.value);
-    }
+      for (std::size_t c = c0; c < c1; ++c) bi[c] = rns::add_mod(bi[c], rns::mul_shoup(f[c], pm, pms, q.value), q.value);
+    });
     bs.push_back(std::move(b));
   }
   SwitchingKey key(ctx_, std::move(bs), std::move(as), level);

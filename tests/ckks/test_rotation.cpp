@@ -297,3 +297,35 @@ TEST(Evaluator, WordsDoNotDependOnTheThreadCount) {
   }
   omp_set_num_threads(before);
 }
+
+// Key generation shares its limb loops among the threads (the b = e - a s products and the gadget
+// term): from one seed, the keys' words must not depend on the thread count, restricted keys too.
+TEST(KeyGenerator, KeysDoNotDependOnTheThreadCount) {
+  const auto lit = test::deep_test_literal(12, 5);
+  const auto ctx = Context::create(Parameters::create(lit));
+  rns::Prng::Seed seed{};
+  seed[0] = 77;
+  auto words_of = [&] {
+    KeyGenerator kg = KeyGenerator::insecure_from_seed_for_testing(ctx, seed);
+    const RelinKey rk = kg.create_relin_key();
+    GaloisKeys gk(ctx);
+    kg.add_galois_keys(gk, {ctx->galois_element(1), ctx->galois_element(-3)}, ctx->max_level() - 2);
+    std::vector<uint64_t> words;
+    auto keep = [&](const SwitchingKey& k) {
+      for (std::size_t j = 0; j < k.digits(); ++j)
+        for (const rns::RnsPoly* p : {&k.b(j), &k.a(j)}) words.insert(words.end(), p->data(), p->data() + p->limbs() * p->n());
+    };
+    keep(rk.key());
+    keep(*gk.find(ctx->galois_element(1)));
+    keep(*gk.find(ctx->galois_element(-3)));
+    return words;
+  };
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = words_of();
+  for (int threads : {2, 3}) {
+    omp_set_num_threads(threads);
+    EXPECT_EQ(words_of(), one) << threads << " threads";
+  }
+  omp_set_num_threads(before);
+}
