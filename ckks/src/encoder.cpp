@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <memory>
 
 #include "encoder_kernels.h"
 #include "gpu/gpu_ops.h"
@@ -27,16 +28,6 @@ void bit_reverse_permute(std::span<std::complex<double>> v) {
     j ^= bit;
     if (i < j) std::swap(v[i], v[j]);
   }
-}
-
-// std::nearbyint in the default rounding mode (to nearest, ties to even), without a library call:
-// below 2^52 in magnitude, adding 2^52 of the same sign rounds the fraction away exactly as
-// nearbyint does (the sign of a zero result may differ; it is cast to an integer).
-double round_to_even(double x) {
-  constexpr double kShift = 4503599627370496.0;  // 2^52
-  if (!(std::fabs(x) < kShift)) return x;         // an integer already (or a non-finite value)
-  const double c = std::copysign(kShift, x);
-  return (x + c) - c;
 }
 
 void check_slots(std::size_t slots, std::size_t max_slots) {
@@ -153,19 +144,18 @@ rns::RnsPoly Encoder::encode_limbs(std::span<const std::complex<double>> values,
   // Each limb's row of coefficients is the real parts then the imaginary parts (slots words each):
   // rounded once to integers, then reduced limb by limb; values past the int64 range take the
   // exact path word by word.
-  std::vector<int64_t> rounded(2 * slots);
+  const auto rounded = std::make_unique_for_overwrite<int64_t[]>(2 * slots);
   bool small = true;
-  for (std::size_t i = 0; i < slots; ++i) {
-    const double re = round_to_even(w[i].real() * scale), im = round_to_even(w[i].imag() * scale);
-    small = small && std::fabs(re) < 9.0e18 && std::fabs(im) < 9.0e18;
-    rounded[i] = small ? static_cast<int64_t>(re) : 0;
-    rounded[slots + i] = small ? static_cast<int64_t>(im) : 0;
+  for (std::size_t i = 0; i < slots && small; ++i) {
+    const auto re = detail::rounded_int64(w[i].real() * scale), im = detail::rounded_int64(w[i].imag() * scale);
+    small = re && im;
+    if (small) rounded[i] = *re, rounded[slots + i] = *im;
   }
   const auto round_all = [&](uint64_t* out, std::size_t stride) {
     if (small) {
       const std::size_t row = 2 * slots;
       const auto reduce = [&](std::size_t l, std::size_t c0, std::size_t c1) {
-        rns::signed_residue_words(rounded.data() + c0, out + l * stride + c0, c1 - c0, ctx.modulus(qp[l]));
+        rns::signed_residue_words(rounded.get() + c0, out + l * stride + c0, c1 - c0, ctx.modulus(qp[l]));
       };
       if (row * limbs >= 4096) rns::for_each_limb_part(limbs, row, reduce);
       else

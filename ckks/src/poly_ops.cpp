@@ -220,14 +220,12 @@ template <class Index>
 void residues_of_rounded(const Context& ctx, double x, std::size_t count, Index index, uint64_t* out,
                          std::size_t stride) {
   HNN_REQUIRE(std::isfinite(x), "cannot encode a non-finite value (inf or NaN)");
-  const double r = std::nearbyint(x);
-  if (std::fabs(r) < 9.0e18) {
-    const int64_t v = static_cast<int64_t>(r);
-    for (std::size_t i = 0; i < count; ++i) out[i * stride] = rns::from_signed(v, ctx.modulus(index(i)));
+  if (const auto v = rounded_int64(x)) {
+    for (std::size_t i = 0; i < count; ++i) out[i * stride] = rns::from_signed(*v, ctx.modulus(index(i)));
     return;
   }
   mpz_class big, rem;
-  mpz_set_d(big.get_mpz_t(), r);
+  mpz_set_d(big.get_mpz_t(), x);  // an integer already (|x| >= 9.0e18 > 2^52)
   for (std::size_t i = 0; i < count; ++i) {
     mpz_fdiv_r_ui(rem.get_mpz_t(), big.get_mpz_t(), static_cast<unsigned long>(ctx.modulus(index(i)).value));
     out[i * stride] = rem.get_ui();

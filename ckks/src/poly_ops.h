@@ -1,7 +1,9 @@
 // Element-wise RNS polynomial arithmetic for the CPU backend (internal to ckks/).
 // Limb i of a polynomial at level l uses modulus q_i; extended polynomials pass their QP indices.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -48,6 +50,20 @@ void permute(const Context& ctx, const RnsPoly& a, const std::vector<uint32_t>& 
 
 // Residues of a signed 64-bit integer for each of the first `limbs` Q limbs.
 std::vector<uint64_t> residues_of(const Context& ctx, int64_t v, std::size_t limbs);
+
+// round(x) as an int64 when |round(x)| < 9.0e18 (the fast path of rounded_residues and of the
+// encoder's limb rows), nullopt beyond. round is std::nearbyint in the default rounding mode (to
+// nearest, ties to even), as the CUDA encoder rounds, without its library call: below 2^52 in
+// magnitude, adding 2^52 of the same sign rounds the fraction away exactly as nearbyint does.
+inline std::optional<int64_t> rounded_int64(double x) {
+  constexpr double kShift = 4503599627370496.0;  // 2^52; at or above it x is an integer already
+  if (std::fabs(x) < kShift) {
+    const double c = std::copysign(kShift, x);
+    x = (x + c) - c;
+  }
+  if (!(std::fabs(x) < 9.0e18)) return std::nullopt;
+  return static_cast<int64_t>(x);
+}
 
 // round(x) modulo each of the first `limbs` Q primes, written to out[i * stride]; x may exceed
 // 2^64 (exact through GMP: a double that large is an integer). Throws on inf/NaN.

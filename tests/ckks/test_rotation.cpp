@@ -3,7 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "ckks_fixture.h"
 
@@ -17,6 +19,19 @@ std::vector<std::complex<double>> rotated(const std::vector<std::complex<double>
   std::vector<std::complex<double>> r(v.size());
   for (int j = 0; j < n; ++j) r[j] = v[((j + step) % n + n) % n];
   return r;
+}
+
+// run() at each thread count in turn, the OpenMP setting restored afterwards: its results in order.
+template <class F>
+auto results_at_thread_counts(F run, std::initializer_list<int> counts) {
+  const int before = omp_get_max_threads();
+  std::vector<decltype(run())> out;
+  for (int threads : counts) {
+    omp_set_num_threads(threads);
+    out.push_back(run());
+  }
+  omp_set_num_threads(before);
+  return out;
 }
 }  // namespace
 
@@ -286,16 +301,14 @@ TEST(Evaluator, WordsDoNotDependOnTheThreadCount) {
     keep(w.eval->rotate(x, 1, gk));
     return out;
   };
-  const int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const auto one = run();
-  for (int threads : {2, 3}) {
-    omp_set_num_threads(threads);
-    const auto many = run();
+  const auto runs = results_at_thread_counts(run, {1, 2, 3});
+  const auto& one = runs[0];
+  for (std::size_t k = 1; k < runs.size(); ++k) {
+    const auto& many = runs[k];
+    const int threads = static_cast<int>(k) + 1;
     ASSERT_EQ(one.size(), many.size());
     for (std::size_t i = 0; i < one.size(); ++i) EXPECT_EQ(one[i], many[i]) << "result " << i << ", " << threads << " threads";
   }
-  omp_set_num_threads(before);
 }
 
 // Key generation shares its limb loops among the threads (the b = e - a s products and the gadget
@@ -320,12 +333,7 @@ TEST(KeyGenerator, KeysDoNotDependOnTheThreadCount) {
     keep(*gk.find(ctx->galois_element(-3)));
     return words;
   };
-  const int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-  const auto one = words_of();
-  for (int threads : {2, 3}) {
-    omp_set_num_threads(threads);
-    EXPECT_EQ(words_of(), one) << threads << " threads";
-  }
-  omp_set_num_threads(before);
+  const auto runs = results_at_thread_counts(words_of, {1, 2, 3});
+  EXPECT_EQ(runs[1], runs[0]) << "2 threads";
+  EXPECT_EQ(runs[2], runs[0]) << "3 threads";
 }
