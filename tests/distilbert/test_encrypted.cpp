@@ -238,6 +238,17 @@ TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
     const KeyFootprint planned = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, level);
     EXPECT_EQ(planned.keys, made.evaluation.key_count());
     EXPECT_EQ(planned.bytes, made.evaluation.size_bytes());
+    // Every layer rotation's key reaches `level`, those bootstrapping also makes included: a
+    // SlotToCoeff key stops below the top unless a layer needs it higher.
+    EXPECT_NO_THROW(require_evaluation_keys(made.evaluation, *e.boot, e.cal.rotation_steps, level));
+    std::size_t raised = 0;
+    for (int s : e.cal.rotation_steps) {
+      const uint32_t g = e.ctx->galois_element(s);
+      const auto boot_level = e.boot->galois_key_levels().find(g);
+      if (boot_level != e.boot->galois_key_levels().end() && boot_level->second < level) ++raised;
+      EXPECT_GE(made.evaluation.galois.find(g)->max_level(), level) << "step " << s;
+    }
+    if (level == e.ctx->max_level()) EXPECT_GT(raised, 0u) << "no layer step shares a key bootstrapping restricts";
     if (level == e.ctx->max_level()) {  // -1 reads as the full levels, as in add_galois_keys
       const KeyFootprint full = client_key_footprint(*e.ctx, *e.boot, e.cal.rotation_steps, -1);
       EXPECT_EQ(full.bytes, planned.bytes);

@@ -236,10 +236,46 @@ BootstrapKeys Bootstrapper::create_keys(KeyGenerator& keygen) const {
   return keys;
 }
 
+Bootstrapper::KeyLevels Bootstrapper::galois_key_levels() const {
+  KeyLevels levels;
+  const auto use_element = [&](uint32_t e, int level) {
+    auto [it, fresh] = levels.emplace(e, level);
+    if (!fresh) it->second = std::max(it->second, level);
+  };
+  const auto use = [&](int step, int level) { use_element(ctx_->galois_element(step), level); };
+  // LinearTransform::apply switches at the transform's level; the trace at the top level.
+  for (const auto* group : {&cts_, &stc_})
+    for (const auto& lt : *group)
+      for (int s : lt.rotation_steps()) use(s, lt.level());
+  for (std::size_t s = slots_; s < ctx_->n() / 2; s *= 2) use(static_cast<int>(s), ctx_->max_level());
+  // coeff_to_slot conjugates CoeffToSlot's output (its last factor rescales once); bootstrap and
+  // bootstrap_pair conjugate at output_level(), below it.
+  use_element(ctx_->conjugation_element(), cts_.back().level() - 1);
+  return levels;
+}
+
+// The levels create_keys will use: `levels`, checked to cover galois_key_levels().
+namespace {
+void require_key_levels(const Context& ctx, const Bootstrapper::KeyLevels& needed, const Bootstrapper::KeyLevels& levels) {
+  for (const auto& [e, level] : needed) {
+    const auto it = levels.find(e);
+    HNN_REQUIRE(it != levels.end(), "bootstrapping key levels lack Galois element ", e);
+    HNN_REQUIRE(it->second >= level && it->second <= ctx.max_level(), "the Galois key of element ", e, " is asked for levels <= ",
+                it->second, "; bootstrapping switches it at level ", level, " and the chain has ", ctx.max_level());
+  }
+}
+}  // namespace
+
 void Bootstrapper::create_keys(KeyGenerator& keygen, const KeyPartSink& sink) const {
+  create_keys(keygen, sink, galois_key_levels());
+}
+
+void Bootstrapper::create_keys(KeyGenerator& keygen, const KeyPartSink& sink, const KeyLevels& levels) const {
   HNN_REQUIRE(keygen.secret_key().context()->digest() == ctx_->digest(), "key generator belongs to another parameter set");
+  require_key_levels(*ctx_, galois_key_levels(), levels);
   sink(keygen.create_relin_key());
-  // Element by element in the order create_galois_keys(rotation_steps(), true) draws them.
+  // Element by element in the order create_galois_keys(rotation_steps(), true) draws them; a key
+  // restricted to fewer levels draws the same randomness as a full one (KeyGenerator).
   std::vector<uint32_t> elements;
   for (int s : rotation_steps()) elements.push_back(ctx_->galois_element(s));
   elements.push_back(ctx_->conjugation_element());
@@ -247,7 +283,7 @@ void Bootstrapper::create_keys(KeyGenerator& keygen, const KeyPartSink& sink) co
   for (uint32_t g : elements) {
     if (!made.insert(g).second) continue;
     GaloisKeys one(ctx_);
-    keygen.add_galois_keys(one, {g});
+    keygen.add_galois_keys(one, {g}, levels.at(g));
     sink(std::move(one));
   }
   sink(keygen.create_encapsulation_keys(config_.sparse_hamming_weight,
@@ -255,16 +291,20 @@ void Bootstrapper::create_keys(KeyGenerator& keygen, const KeyPartSink& sink) co
 }
 
 std::set<uint32_t> Bootstrapper::galois_elements() const {
-  std::set<uint32_t> elements{ctx_->conjugation_element()};
-  for (int s : rotation_steps()) elements.insert(ctx_->galois_element(s));
+  std::set<uint32_t> elements;
+  for (const auto& [e, level] : galois_key_levels()) elements.insert(e);
   return elements;
 }
 
-std::size_t Bootstrapper::key_count() const { return 1 + galois_elements().size() + 2; }
+std::size_t Bootstrapper::key_count() const { return 1 + galois_key_levels().size() + 2; }
 
-std::size_t Bootstrapper::key_bytes() const {
-  const std::size_t full = switching_key_bytes(*ctx_, ctx_->max_level());
-  return full * (1 + galois_elements().size()) + encapsulation_key_bytes();
+std::size_t Bootstrapper::key_bytes() const { return key_bytes(galois_key_levels()); }
+
+std::size_t Bootstrapper::key_bytes(const KeyLevels& levels) const {
+  require_key_levels(*ctx_, galois_key_levels(), levels);
+  std::size_t bytes = switching_key_bytes(*ctx_, ctx_->max_level()) + encapsulation_key_bytes();  // relin, encapsulation
+  for (const auto& [e, level] : galois_key_levels()) bytes += switching_key_bytes(*ctx_, levels.at(e));
+  return bytes;
 }
 
 std::size_t Bootstrapper::encapsulation_key_bytes() const {

@@ -73,7 +73,7 @@ std::vector<std::string> calibration_sentences(const std::filesystem::path& tsv,
 }
 
 namespace {
-// The layers' Galois elements that bootstrapping's full keys do not cover.
+// The layers' Galois elements that bootstrapping has no key for.
 std::set<uint32_t> layer_elements(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps) {
   const std::set<uint32_t> bootstrap_elements = boot.galois_elements();
@@ -82,6 +82,19 @@ std::set<uint32_t> layer_elements(const ckks::Context& ctx, const ckks::bootstra
     if (const uint32_t e = ctx.galois_element(s); !bootstrap_elements.count(e)) out.insert(e);
   return out;
 }
+
+// Bootstrapping's key levels, raised to the layers' max_level for the elements both rotate by (a
+// SlotToCoeff key stops at SlotToCoeff's levels, which may lie below max_level).
+ckks::bootstrap::Bootstrapper::KeyLevels bootstrap_key_levels(const ckks::Context& ctx,
+                                                             const ckks::bootstrap::Bootstrapper& boot,
+                                                             const std::set<int>& rotation_steps, int max_level) {
+  auto levels = boot.galois_key_levels();
+  for (int s : rotation_steps)
+    if (auto it = levels.find(ctx.galois_element(s)); it != levels.end()) it->second = std::max(it->second, max_level);
+  return levels;
+}
+
+int resolved_max_level(const ckks::Context& ctx, int max_level) { return max_level < 0 ? ctx.max_level() : max_level; }
 }  // namespace
 
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
@@ -100,7 +113,7 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
 void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Bootstrapper& boot,
                           const std::set<int>& rotation_steps, int max_level, const ckks::bootstrap::KeyPartSink& sink) {
   const ckks::ContextPtr& ctx = boot.context();
-  boot.create_keys(keygen, sink);
+  boot.create_keys(keygen, sink, bootstrap_key_levels(*ctx, boot, rotation_steps, resolved_max_level(*ctx, max_level)));
   for (uint32_t e : layer_elements(*ctx, boot, rotation_steps)) {
     ckks::GaloisKeys one(ctx);
     keygen.add_galois_keys(one, {e}, max_level);
@@ -111,7 +124,7 @@ void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Boo
 void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::bootstrap::Bootstrapper& boot,
                              const std::set<int>& rotation_steps, int max_level) {
   const ckks::Context& ctx = *boot.context();
-  if (max_level < 0) max_level = ctx.max_level();
+  max_level = resolved_max_level(ctx, max_level);
   HNN_REQUIRE(keys.relin.context(), "the keys lack the relinearization key");
   HNN_REQUIRE(keys.relin.key().is_full(), "the relinearization key stops at level ", keys.relin.key().max_level(),
               "; bootstrapping needs it up to level ", ctx.max_level());
@@ -121,8 +134,8 @@ void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::boo
     HNN_REQUIRE(k->max_level() >= level, "the Galois key of element ", e, " (", whose, ") stops at level ",
                 k->max_level(), "; it is needed up to level ", level);
   };
-  for (uint32_t e : boot.galois_elements()) require_element(e, ctx.max_level(), "bootstrapping");
-  for (uint32_t e : layer_elements(ctx, boot, rotation_steps)) require_element(e, max_level, "a layer rotation");
+  for (const auto& [e, level] : boot.galois_key_levels()) require_element(e, level, "bootstrapping");
+  for (int s : rotation_steps) require_element(ctx.galois_element(s), max_level, "a layer rotation");
   const auto& enc = keys.encapsulation;
   HNN_REQUIRE(enc.small, "the keys lack the encapsulation keys");
   HNN_REQUIRE(enc.hamming_weight == boot.config().sparse_hamming_weight &&
@@ -134,10 +147,12 @@ void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::boo
 
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level) {
-  if (max_level < 0) max_level = ctx.max_level();  // as add_galois_keys reads it: full keys
+  max_level = resolved_max_level(ctx, max_level);  // as add_galois_keys reads it: full keys
   const std::size_t layers = layer_elements(ctx, boot, rotation_steps).size();
   // The largest part is the encapsulation part: a full key and the small one.
-  return {boot.key_count() + layers, boot.key_bytes() + layers * ckks::switching_key_bytes(ctx, max_level),
+  return {boot.key_count() + layers,
+          boot.key_bytes(bootstrap_key_levels(ctx, boot, rotation_steps, max_level)) +
+              layers * ckks::switching_key_bytes(ctx, max_level),
           boot.key_count() - 1 + layers, boot.encapsulation_key_bytes()};
 }
 

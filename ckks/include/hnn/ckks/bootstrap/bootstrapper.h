@@ -23,6 +23,7 @@
 // Without encapsulation (a dense secret of weight ~2N/3) no small K exists: the bound would be ~N/3.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -115,6 +116,13 @@ class Bootstrapper {
   std::vector<int> rotation_steps() const;
   // The distinct Galois elements of create_keys' keys: the rotation steps' and the conjugation.
   std::set<uint32_t> galois_elements() const;
+  // Each of those elements with the highest level bootstrapping switches its key at: the top level
+  // for the trace and CoeffToSlot, SlotToCoeff's levels for its own steps, CoeffToSlot's output
+  // level for the conjugation. create_keys restricts each key to its level
+  // (SwitchingKey::max_level), which at logN 16 makes a SlotToCoeff-only key about a quarter of
+  // a full one; the words it switches to are the full key's.
+  using KeyLevels = std::map<uint32_t, int>;
+  KeyLevels galois_key_levels() const;
   // The scale slot_to_coeff's factors were encoded for (its output then has the default scale).
   double slot_to_coeff_input_scale() const { return stc_input_scale_; }
   // The DFT plaintexts' bytes where they are (on the CPU in their subring form: slots < N/2
@@ -127,11 +135,15 @@ class Bootstrapper {
   // The same keys, from the same randomness in the same order, handed to `sink` one part at a
   // time as each is made: the relinearization key, one part per Galois element (the rotation
   // steps', then the conjugation), the encapsulation keys. key_count() - 1 parts (the
-  // encapsulation part holds two keys).
+  // encapsulation part holds two keys). `levels`: the Galois keys' levels, galois_key_levels()
+  // or higher ones for a caller that also rotates by those elements elsewhere (InvalidArgument
+  // for a missing element or a level below bootstrapping's or above the chain).
   void create_keys(KeyGenerator& keygen, const KeyPartSink& sink) const;
+  void create_keys(KeyGenerator& keygen, const KeyPartSink& sink, const KeyLevels& levels) const;
   // What create_keys' keys will occupy, without making them (their key_count() and size_bytes()).
   std::size_t key_count() const;
   std::size_t key_bytes() const;
+  std::size_t key_bytes(const KeyLevels& levels) const;
   // Of which the encapsulation keys (the largest part create_keys hands over: a full key and the
   // small s -> s' key).
   std::size_t encapsulation_key_bytes() const;

@@ -51,13 +51,15 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
                             const std::set<int>& rotation_steps, int max_level);
 // make_client_keys' evaluation keys, made one part at a time (ckks::bootstrap::KeyPart) and
 // handed to `sink` as each is made, so that a client sending them on holds one key at a time:
-// bootstrapping's (Bootstrapper::create_keys), then one Galois part per layer element that
-// bootstrapping's keys do not cover, restricted to levels <= max_level.
+// bootstrapping's (Bootstrapper::create_keys, each Galois key reaching the level bootstrapping
+// switches it at, or max_level where a layer rotates by it too), then one Galois part per layer
+// element that bootstrapping has no key for, restricted to levels <= max_level.
 void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Bootstrapper& boot,
                           const std::set<int>& rotation_steps, int max_level, const ckks::bootstrap::KeyPartSink& sink);
 // Throws InvalidArgument, naming what is missing or unfit, unless `keys` are what
 // make_client_keys makes for this plan: the relinearization key, bootstrapping's Galois elements
-// as full keys, the layers' elements with keys reaching max_level, and encapsulation keys of the
+// with keys reaching the levels it switches them at (Bootstrapper::galois_key_levels), every
+// layer element with a key reaching max_level, and encapsulation keys of the
 // bootstrapper's Hamming weight and special primes. Keys beyond those are not refused.
 void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::bootstrap::Bootstrapper& boot,
                              const std::set<int>& rotation_steps, int max_level);
