@@ -263,29 +263,36 @@ BootWorld& sparse_world() {
 }
 
 // Each Galois key stops at the level bootstrapping switches it at: SlotToCoeff's keys below the
-// top, the trace's and CoeffToSlot's first factor's at it. A bootstrap with those keys gives the
-// words of one with full keys from the same randomness, and wrong levels are refused.
+// top, the trace's and CoeffToSlot's first factor's at it, the conjugation at CoeffToSlot's
+// output. The levels are tight (one level less for any one key and the bootstrap refuses it), a
+// bootstrap with those keys gives the words of one with full keys from the same randomness, and
+// wrong levels are refused.
 TEST(Bootstrap, KeysStopAtTheLevelsTheyAreUsedAt) {
   BootWorld& b = sparse_world();
   const Context& ctx = *b.w->ctx;
+  const int top = ctx.max_level();
+  const uint32_t conj = ctx.conjugation_element();
   const Bootstrapper::KeyLevels levels = b.boot->galois_key_levels();
   ASSERT_EQ(levels.size(), b.boot->galois_elements().size());
-  std::size_t below_top = 0, at_top = 0;
+  std::size_t rotations_below_top = 0, at_top = 0;
   for (const auto& [e, level] : levels) {
     const SwitchingKey* key = b.keys.galois.find(e);
     ASSERT_NE(key, nullptr);
     EXPECT_EQ(key->max_level(), level);
-    below_top += level < ctx.max_level();
-    at_top += level == ctx.max_level();
+    // Every key reaches SlotToCoeff's last factor, above the layers' levels (<= output_level).
+    EXPECT_GT(level, b.boot->output_level());
+    if (e == conj) continue;
+    at_top += level == top;
+    rotations_below_top += level < top;
   }
-  EXPECT_GT(below_top, 0u);
+  EXPECT_GT(rotations_below_top, 0u);
   EXPECT_GT(at_top, 0u);
   // The trace's first rotation (by the slot count) is switched at the top level.
-  EXPECT_EQ(levels.at(ctx.galois_element(static_cast<int>(b.boot->slots()))), ctx.max_level());
-  EXPECT_GE(levels.at(ctx.conjugation_element()), b.boot->output_level());
+  EXPECT_EQ(levels.at(ctx.galois_element(static_cast<int>(b.boot->slots()))), top);
+  EXPECT_EQ(levels.at(conj), top - b.boot->config().coeff_to_slot_levels);
 
   Bootstrapper::KeyLevels full = levels;
-  for (auto& [e, level] : full) level = ctx.max_level();
+  for (auto& [e, level] : full) level = top;
   EXPECT_LT(b.boot->key_bytes(), b.boot->key_bytes(full));
   const rns::Prng::Seed seed{9, 9, 9};
   KeyGenerator gen_restricted = KeyGenerator::insecure_from_seed_for_testing(b.w->ctx, seed);
@@ -295,35 +302,41 @@ TEST(Bootstrap, KeysStopAtTheLevelsTheyAreUsedAt) {
   b.boot->create_keys(gen_full, [&](bootstrap::KeyPart&& p) { bootstrap::add_key_part(whole, std::move(p)); }, full);
   EXPECT_EQ(restricted.size_bytes(), b.boot->key_bytes());
   EXPECT_EQ(whole.size_bytes(), b.boot->key_bytes(full));
+  // Encrypted under the world's secret, not these keys' (seed 9): evaluation is deterministic, so
+  // the bytes compare the two key sets; what they decrypt to does not matter here.
   const Ciphertext ct = b.w->encrypt(random_complex(b.boot->slots()), 0);
   EXPECT_EQ(serialize(b.boot->bootstrap(ct, restricted)), serialize(b.boot->bootstrap(ct, whole)));
 
-  Bootstrapper::KeyLevels low = levels, missing = levels, high = levels;
+  Bootstrapper::KeyLevels low = levels, missing = levels, high = levels, extra = levels;
   low.begin()->second -= 1;
   missing.erase(missing.begin());
-  high.begin()->second = ctx.max_level() + 1;
-  for (const auto* bad : {&low, &missing, &high}) {
+  high.begin()->second = top + 1;
+  int unused = 1;  // a step bootstrapping does not rotate by
+  while (levels.count(ctx.galois_element(unused))) ++unused;
+  extra[ctx.galois_element(unused)] = top;
+  for (const auto* bad : {&low, &missing, &high, &extra}) {
     EXPECT_THROW(b.boot->key_bytes(*bad), InvalidArgument);
     EXPECT_THROW(b.boot->create_keys(gen_full, [](bootstrap::KeyPart&&) {}, *bad), InvalidArgument);
   }
-  // A key used above its level is refused, naming the step.
-  Bootstrapper::KeyLevels stc_low = levels;
-  for (auto& [e, level] : stc_low)
-    if (level < ctx.max_level() && e != ctx.conjugation_element()) level = b.boot->output_level();
-  bootstrap::BootstrapKeys short_keys;
-  KeyGenerator gen_short = KeyGenerator::insecure_from_seed_for_testing(b.w->ctx, seed);
-  // Below what bootstrapping needs: create_keys refuses; keys made by hand are refused at use.
-  EXPECT_THROW(b.boot->create_keys(gen_short, [](bootstrap::KeyPart&&) {}, stc_low), InvalidArgument);
-  short_keys.relin = gen_short.create_relin_key();
-  short_keys.galois = GaloisKeys(b.w->ctx);
-  for (const auto& [e, level] : stc_low) gen_short.add_galois_keys(short_keys.galois, {e}, level);
-  short_keys.encapsulation = gen_short.create_encapsulation_keys(b.boot->config().sparse_hamming_weight,
-                                                                 static_cast<std::size_t>(b.boot->config().encapsulation_special_primes));
-  try {
-    (void)b.boot->bootstrap(ct, short_keys);
-    ADD_FAILURE() << "a bootstrap with SlotToCoeff keys below their level ran";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("covers levels <="), std::string::npos) << e.what();
+
+  // Tight: each key in turn one level short, the others as made; the bootstrap names the key.
+  std::map<uint32_t, SwitchingKey> made = restricted.galois.take_keys();
+  for (const auto& [e, level] : levels) {
+    SCOPED_TRACE("Galois element " + std::to_string(e) + " at level " + std::to_string(level));
+    GaloisKeys shorter(b.w->ctx);
+    gen_restricted.add_galois_keys(shorter, {e}, level - 1);
+    for (auto& [k, key] : made)
+      if (k != e) shorter.insert(k, std::move(key));
+    restricted.galois = std::move(shorter);
+    try {
+      (void)b.boot->bootstrap(ct, restricted);
+      ADD_FAILURE() << "a bootstrap ran with a key one level below its use";
+    } catch (const InvalidArgument& err) {
+      EXPECT_NE(std::string(err.what()).find("covers levels <= " + std::to_string(level - 1)), std::string::npos)
+          << err.what();
+    }
+    for (auto& [k, key] : restricted.galois.take_keys())
+      if (k != e) made[k] = std::move(key);
   }
 }
 

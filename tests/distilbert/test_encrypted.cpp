@@ -242,11 +242,14 @@ TEST(EncryptedDistilBert, KeyFootprintIsThatOfTheKeysMade) {
     // SlotToCoeff key stops below the top unless a layer needs it higher.
     EXPECT_NO_THROW(require_evaluation_keys(made.evaluation, *e.boot, e.cal.rotation_steps, level));
     std::size_t raised = 0;
+    const auto boot_levels = e.boot->galois_key_levels();
     for (int s : e.cal.rotation_steps) {
       const uint32_t g = e.ctx->galois_element(s);
-      const auto boot_level = e.boot->galois_key_levels().find(g);
-      if (boot_level != e.boot->galois_key_levels().end() && boot_level->second < level) ++raised;
-      EXPECT_GE(made.evaluation.galois.find(g)->max_level(), level) << "step " << s;
+      const auto boot_level = boot_levels.find(g);
+      if (boot_level != boot_levels.end() && boot_level->second < level) ++raised;
+      const hnn::ckks::SwitchingKey* key = made.evaluation.galois.find(g);
+      ASSERT_NE(key, nullptr) << "step " << s;
+      EXPECT_GE(key->max_level(), level) << "step " << s;
     }
     if (level == e.ctx->max_level()) EXPECT_GT(raised, 0u) << "no layer step shares a key bootstrapping restricts";
     if (level == e.ctx->max_level()) {  // -1 reads as the full levels, as in add_galois_keys

@@ -254,9 +254,13 @@ Bootstrapper::KeyLevels Bootstrapper::galois_key_levels() const {
   return levels;
 }
 
-// The levels create_keys will use: `levels`, checked to cover galois_key_levels().
+// The levels create_keys will use: `levels`, checked to name exactly galois_key_levels()'s
+// elements, each at its level or above.
 namespace {
 void require_key_levels(const Context& ctx, const Bootstrapper::KeyLevels& needed, const Bootstrapper::KeyLevels& levels) {
+  for (const auto& [e, level] : levels)
+    HNN_REQUIRE(needed.count(e), "bootstrapping key levels name Galois element ", e,
+                ", which bootstrapping does not use: make its key apart (KeyGenerator::add_galois_keys)");
   for (const auto& [e, level] : needed) {
     const auto it = levels.find(e);
     HNN_REQUIRE(it != levels.end(), "bootstrapping key levels lack Galois element ", e);

@@ -127,7 +127,7 @@ void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::boo
   max_level = resolved_max_level(ctx, max_level);
   HNN_REQUIRE(keys.relin.context(), "the keys lack the relinearization key");
   HNN_REQUIRE(keys.relin.key().is_full(), "the relinearization key stops at level ", keys.relin.key().max_level(),
-              "; bootstrapping needs it up to level ", ctx.max_level());
+              "; a full key (level ", ctx.max_level(), ") is expected, as KeyGenerator::create_relin_key makes");
   const auto require_element = [&](uint32_t e, int level, const char* whose) {
     const ckks::SwitchingKey* k = keys.galois.context() ? keys.galois.find(e) : nullptr;
     HNN_REQUIRE(k, "the keys lack the Galois key of element ", e, " (", whose, ")");

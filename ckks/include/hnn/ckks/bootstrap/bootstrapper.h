@@ -120,7 +120,9 @@ class Bootstrapper {
   // for the trace and CoeffToSlot, SlotToCoeff's levels for its own steps, CoeffToSlot's output
   // level for the conjugation. create_keys restricts each key to its level
   // (SwitchingKey::max_level), which at logN 16 makes a SlotToCoeff-only key about a quarter of
-  // a full one; the words it switches to are the full key's.
+  // a full one; the words it switches to are the full key's. Every level is above output_level()
+  // (SlotToCoeff's last factor switches at output_level() + 1), so work between bootstraps may
+  // rotate with any of these keys; above that, a key serves only what bootstrapping does.
   using KeyLevels = std::map<uint32_t, int>;
   KeyLevels galois_key_levels() const;
   // The scale slot_to_coeff's factors were encoded for (its output then has the default scale).
@@ -137,7 +139,7 @@ class Bootstrapper {
   // steps', then the conjugation), the encapsulation keys. key_count() - 1 parts (the
   // encapsulation part holds two keys). `levels`: the Galois keys' levels, galois_key_levels()
   // or higher ones for a caller that also rotates by those elements elsewhere (InvalidArgument
-  // for a missing element or a level below bootstrapping's or above the chain).
+  // for a missing or an extra element, or a level below bootstrapping's or above the chain).
   void create_keys(KeyGenerator& keygen, const KeyPartSink& sink) const;
   void create_keys(KeyGenerator& keygen, const KeyPartSink& sink, const KeyLevels& levels) const;
   // What create_keys' keys will occupy, without making them (their key_count() and size_bytes()).
