@@ -5,6 +5,7 @@
 
 #include "hnn/rns/error.h"
 #include "hnn/rns/parallel.h"
+#include "hnn/rns/simd.h"
 #include "poly_ops.h"
 
 namespace hnn::ckks {
@@ -108,12 +109,6 @@ PublicKey KeyGenerator::create_public_key() {
   return PublicKey(ctx_, std::move(b), std::move(a));
 }
 
-int KeyGenerator::resolve_max_level(int max_level) const {
-  HNN_REQUIRE(max_level >= -1 && max_level <= ctx_->max_level(), "key max level ", max_level,
-              " must be -1 (full) or in 0..", ctx_->max_level());
-  return max_level < 0 ? ctx_->max_level() : max_level;
-}
-
 std::vector<RnsPoly> expand_switching_key_a(const Context& ctx, const rns::Prng::Seed& seed, int max_level) {
   HNN_REQUIRE(max_level >= 0 && max_level <= ctx.max_level(), "switching key max level ", max_level,
               " is outside 0..", ctx.max_level());
@@ -133,7 +128,7 @@ std::vector<RnsPoly> expand_switching_key_a(const Context& ctx, const rns::Prng:
 // product is spent on it.
 SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_level) {
   const Context& ctx = *ctx_;
-  const int level = resolve_max_level(max_level);
+  const int level = resolve_key_max_level(ctx, max_level);
   const std::vector<std::size_t> kept = ctx.extended_indices(level);  // the limbs this key keeps
   const std::size_t kept_chain = static_cast<std::size_t>(level) + 1;
   const std::size_t alpha = static_cast<std::size_t>(ctx.params().alpha());
@@ -154,11 +149,8 @@ SwitchingKey KeyGenerator::create_switching_key(const RnsPoly& from, int max_lev
     const std::size_t begin = j * alpha, end = std::min(kept_chain, (j + 1) * alpha);
     rns::for_each_limb_part(end - begin, ctx.n(), [&](std::size_t k, std::size_t c0, std::size_t c1) {
       const std::size_t i = begin + k;
-      const rns::Modulus& q = ctx.modulus(i);
-      const uint64_t pm = ctx.p_mod_q(i), pms = ctx.p_mod_q_shoup(i);
-      const uint64_t* f = from.limb(i);
-      uint64_t* bi = b.limb(i);
-      for (std::size_t c = c0; c < c1; ++c) bi[c] = rns::add_mod(bi[c], rns::mul_shoup(f[c], pm, pms, q.value), q.value);
+      rns::add_mul_shoup_words(b.limb(i) + c0, from.limb(i) + c0, nullptr, c1 - c0, ctx.p_mod_q(i), ctx.p_mod_q_shoup(i),
+                               ctx.modulus(i).value);
     });
     bs.push_back(std::move(b));
   }
@@ -185,7 +177,7 @@ RelinKey KeyGenerator::create_relin_key() {
 void KeyGenerator::add_galois_keys(GaloisKeys& keys, const std::vector<uint32_t>& elements, int max_level) {
   HNN_REQUIRE(keys.context() && keys.context()->digest() == ctx_->digest(),
               "Galois keys belong to another parameter set");
-  const int level = resolve_max_level(max_level);
+  const int level = resolve_key_max_level(*ctx_, max_level);
   for (uint32_t g : elements) {
     // One key per element, the one covering more levels: an existing key that reaches `level`
     // stays (a full key is never replaced by a restricted one); a narrower one is replaced.

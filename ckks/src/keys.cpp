@@ -53,6 +53,12 @@ std::size_t switching_key_bytes(const Context& ctx, int max_level) {
   return 2 * digits * limbs * ctx.n() * sizeof(uint64_t);
 }
 
+int resolve_key_max_level(const Context& ctx, int max_level) {
+  HNN_REQUIRE(max_level >= -1 && max_level <= ctx.max_level(), "key max level ", max_level,
+              " must be -1 (full) or in 0..", ctx.max_level());
+  return max_level < 0 ? ctx.max_level() : max_level;
+}
+
 std::size_t GaloisKeys::size_bytes() const {
   std::size_t total = 0;
   for (auto& [g, k] : keys_) total += k.size_bytes();

@@ -307,7 +307,7 @@ std::size_t Bootstrapper::key_bytes() const { return key_bytes(galois_key_levels
 std::size_t Bootstrapper::key_bytes(const KeyLevels& levels) const {
   require_key_levels(*ctx_, galois_key_levels(), levels);
   std::size_t bytes = switching_key_bytes(*ctx_, ctx_->max_level()) + encapsulation_key_bytes();  // relin, encapsulation
-  for (const auto& [e, level] : galois_key_levels()) bytes += switching_key_bytes(*ctx_, levels.at(e));
+  for (const auto& [e, level] : levels) bytes += switching_key_bytes(*ctx_, level);  // exactly the elements used
   return bytes;
 }
 

@@ -93,8 +93,6 @@ ckks::bootstrap::Bootstrapper::KeyLevels bootstrap_key_levels(const ckks::Contex
     if (auto it = levels.find(ctx.galois_element(s)); it != levels.end()) it->second = std::max(it->second, max_level);
   return levels;
 }
-
-int resolved_max_level(const ckks::Context& ctx, int max_level) { return max_level < 0 ? ctx.max_level() : max_level; }
 }  // namespace
 
 ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::Bootstrapper& boot,
@@ -113,7 +111,7 @@ ClientKeys make_client_keys(const ckks::ContextPtr& ctx, const ckks::bootstrap::
 void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Bootstrapper& boot,
                           const std::set<int>& rotation_steps, int max_level, const ckks::bootstrap::KeyPartSink& sink) {
   const ckks::ContextPtr& ctx = boot.context();
-  boot.create_keys(keygen, sink, bootstrap_key_levels(*ctx, boot, rotation_steps, resolved_max_level(*ctx, max_level)));
+  boot.create_keys(keygen, sink, bootstrap_key_levels(*ctx, boot, rotation_steps, ckks::resolve_key_max_level(*ctx, max_level)));
   for (uint32_t e : layer_elements(*ctx, boot, rotation_steps)) {
     ckks::GaloisKeys one(ctx);
     keygen.add_galois_keys(one, {e}, max_level);
@@ -124,7 +122,7 @@ void make_evaluation_keys(ckks::KeyGenerator& keygen, const ckks::bootstrap::Boo
 void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::bootstrap::Bootstrapper& boot,
                              const std::set<int>& rotation_steps, int max_level) {
   const ckks::Context& ctx = *boot.context();
-  max_level = resolved_max_level(ctx, max_level);
+  max_level = ckks::resolve_key_max_level(ctx, max_level);
   HNN_REQUIRE(keys.relin.context(), "the keys lack the relinearization key");
   HNN_REQUIRE(keys.relin.key().is_full(), "the relinearization key stops at level ", keys.relin.key().max_level(),
               "; a full key (level ", ctx.max_level(), ") is expected, as KeyGenerator::create_relin_key makes");
@@ -147,7 +145,7 @@ void require_evaluation_keys(const nn::he::EvaluationKeys& keys, const ckks::boo
 
 KeyFootprint client_key_footprint(const ckks::Context& ctx, const ckks::bootstrap::Bootstrapper& boot,
                                   const std::set<int>& rotation_steps, int max_level) {
-  max_level = resolved_max_level(ctx, max_level);  // as add_galois_keys reads it: full keys
+  max_level = ckks::resolve_key_max_level(ctx, max_level);  // -1: full keys, as add_galois_keys reads it
   const std::size_t layers = layer_elements(ctx, boot, rotation_steps).size();
   // The largest part is the encapsulation part: a full key and the small one.
   return {boot.key_count() + layers,

@@ -36,8 +36,6 @@ class KeyGenerator {
 
  private:
   KeyGenerator(ContextPtr ctx, rns::Prng prng);
-  // -1 -> the context's max level; anything outside -1..max level is an InvalidArgument.
-  int resolve_max_level(int max_level) const;
   ContextPtr ctx_;
   rns::Prng prng_;
   SecretKey sk_;

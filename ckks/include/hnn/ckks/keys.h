@@ -99,6 +99,10 @@ std::vector<rns::RnsPoly> expand_switching_key_a(const Context& ctx, const rns::
 // limbs. For memory plans (how many keys fit on a device); equals SwitchingKey::size_bytes().
 std::size_t switching_key_bytes(const Context& ctx, int max_level);
 
+// The level a key asked for with `max_level` covers, as KeyGenerator reads it: -1 is the
+// context's max level (a full key); InvalidArgument outside -1..max level.
+int resolve_key_max_level(const Context& ctx, int max_level);
+
 // Switches s^2 -> s after a multiplication.
 class RelinKey {
  public:
