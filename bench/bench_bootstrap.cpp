@@ -28,6 +28,7 @@
 #include <random>
 #include <string>
 
+#include "bench_context.h"
 #include "bench_device.h"
 #include "gpu/device_context.h"
 #include "hnn/ckks/bootstrap/bootstrapper.h"
@@ -188,8 +189,7 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("OMP_NUM_THREADS")) threads = std::atoi(env);
   for (int i = 1; i < argc; ++i)
     if (!std::strncmp(argv[i], "--threads=", 10)) threads = std::atoi(argv[i] + 10);
-  omp_set_num_threads(std::max(1, threads));
-  benchmark::AddCustomContext("omp_threads", std::to_string(std::max(1, threads)));
+  hnn::bench::set_threads_and_context(threads);
   benchmark::RegisterBenchmark("BM_Bootstrap/n12", BM_Bootstrap, std::string("n12"))->Unit(benchmark::kSecond)->Iterations(3);
   benchmark::RegisterBenchmark("BM_Bootstrap/n16chain_logn14", BM_Bootstrap, std::string("n16chain_logn14"))
       ->Unit(benchmark::kSecond)->Iterations(3);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_context.h"
 #include "hnn/ckks/ckks.h"
 #include "hnn/rns/primes.h"
 
@@ -218,8 +219,7 @@ int main(int argc, char** argv) {
     if (!std::strncmp(argv[i], "--threads=", 10)) threads = std::atoi(argv[i] + 10);
     else args.push_back(argv[i]);
   }
-  omp_set_num_threads(std::max(1, threads));
-  benchmark::AddCustomContext("omp_threads", std::to_string(std::max(1, threads)));
+  hnn::bench::set_threads_and_context(threads);
   for (const char* set : {"n15", "n15h", "n16"}) {
     const std::string s = set;
     benchmark::RegisterBenchmark(("HMultRelin/" + s).c_str(), BM_HMultRelin, s)->Unit(benchmark::kMillisecond);

@@ -3,8 +3,8 @@
 # {3, 3}, 9 levels left. OpenFHE twice: under its 128-bit check (the largest moduli it accepts there
 # keep 3 bits) and with the 59-bit moduli of its examples (no check). hnn twice too: with the
 # kernels it picks for this CPU (AVX-512 IFMA where present) and with HNN_SIMD=portable, its plain
-# C++ loops, since the openfhe wheel's libraries carry no AVX code (the table says what objdump
-# finds in them). Writes bench/results/compare_bootstrap_<date>.{md,json}.
+# C++ loops, since the openfhe wheel's libraries carry no AVX code (the table gives what objdump
+# finds in them: timing.vector_code). Writes bench/results/compare_bootstrap_<date>.{md,json}.
 # Usage: bench/compare/bootstrap.sh [--reps N]     (OpenFHE needs a Python 3.10; see run.sh)
 # Env: HNN_BOOTSTRAP_BIN (default build/bin/hnn-bench-bootstrap), OPENFHE_PYTHON.
 set -euo pipefail
@@ -26,22 +26,17 @@ echo "== hnn: $BIN --benchmark_filter='^BM_Bootstrap/n16/'" >&2
 echo "== hnn, portable kernels: HNN_SIMD=portable $BIN --benchmark_filter='^BM_Bootstrap/n16/'" >&2
 HNN_SIMD=portable "$BIN" --benchmark_filter='^BM_Bootstrap/n16/' --benchmark_out="$TMP/hnn_portable.json" \
   --benchmark_out_format=json >&2
-# Vector registers in OpenFHE's shared libraries: 0 ymm and 0 zmm means a plain x86-64 build.
-oflib=$("$OFPY" -c 'import os, openfhe; print(os.path.join(os.path.dirname(openfhe.__file__), "lib"))')
-ofsimd=$(if command -v objdump > /dev/null; then
-  objdump -d "$oflib"/libOPENFHE*.so* | awk '/ymm/ {y++} /zmm/ {z++} END {printf "%d ymm, %d zmm", y, z}'
-else echo "not checked (no objdump)"; fi)
 echo "== OpenFHE (128-bit check): openfhe_bootstrap.py --reps $REPS" >&2
 "$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" > "$TMP/openfhe.json"
 echo "== OpenFHE (59-bit moduli, no security check): openfhe_bootstrap.py --reps $REPS --security none ..." >&2
 "$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" --security none --scale-bits 59 --first-bits 60 --dnum 3 > "$TMP/openfhe59.json"
 out=$ROOT/bench/results/compare_bootstrap_$stamp
-python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$TMP/openfhe59.json" "$out" "$commit" "$TMP/hnn_portable.json" \
-  "$ofsimd" <<'PY'
+python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$TMP/openfhe59.json" "$out" "$commit" "$TMP/hnn_portable.json" <<'PY'
 import json, platform, subprocess, sys
 hnn = json.load(open(sys.argv[1])); of = json.load(open(sys.argv[2])); of59 = json.load(open(sys.argv[3]))
 out, commit = sys.argv[4], sys.argv[5]
-hnn_p = json.load(open(sys.argv[6])); ofsimd = sys.argv[7]
+hnn_p = json.load(open(sys.argv[6]))
+kernels = lambda run: f'simd {run["context"].get("simd", "?")}, NTT {run["context"].get("ntt_kernel", "?")}'
 n16 = lambda run: [x for x in run["benchmarks"] if x["name"].startswith("BM_Bootstrap/n16/")][0]
 b, bp = n16(hnn), n16(hnn_p)
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
@@ -55,8 +50,7 @@ rows = [  # (what, hnn, hnn portable, OpenFHE, OpenFHE 59-bit)
     ("security", "128-bit (log QP 1749)", "same", of["security"], of59["security"]),
     ("moduli", hnn_moduli, "same", f'first {of["first_bits"]}, scaling {of["scale_bits"]}, dnum {of["dnum"]}',
      f'first {of59["first_bits"]}, scaling {of59["scale_bits"]}, dnum {of59["dnum"]}'),
-    ("vector code", "AVX-512 IFMA kernels (run-time dispatch)", "none of its own (HNN_SIMD=portable)",
-     f"libraries: {ofsimd}", "same wheel"),
+    ("kernels / vector code", kernels(hnn), kernels(hnn_p), of.get("vector_code", "?"), "same wheel"),
     ("input", "random complex, |x| <= 1", "same", "random real in [-1, 1]", "random real in [-1, 1]"),
     ("levels left", f'{int(b["levels_left"])}', f'{int(bp["levels_left"])}', f'{of["levels_left_measured"]}',
      f'{of59["levels_left_measured"]}'),

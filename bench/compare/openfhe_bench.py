@@ -19,7 +19,7 @@ for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_v] = "1"
 
 import openfhe as fhe  # noqa: E402
-from timing import measure, minus  # noqa: E402
+from timing import measure, minus, vector_code  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,6 +89,7 @@ def main():
         "library": "OpenFHE",
         "package": "openfhe " + importlib.metadata.version("openfhe"),
         "python": sys.version.split()[0],
+        "vector_code": vector_code(fhe),
         "threads": 1,
         "timer": "median; ms = time.perf_counter (wall), cpu_ms = time.process_time",
         "reps": args.reps,

@@ -25,6 +25,7 @@ for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_v] = "1"
 
 import openfhe as fhe  # noqa: E402
+from timing import vector_code  # noqa: E402
 
 
 def main():
@@ -86,6 +87,7 @@ def main():
     times.sort()
     print(json.dumps({
         "library": "openfhe", "version": fhe.__version__ if hasattr(fhe, "__version__") else "",
+        "vector_code": vector_code(fhe),
         "log_n": args.log_n, "slots": slots, "depth": depth, "level_budget": budget,
         "levels_after": levels_after, "bootstrap_s": times[len(times) // 2], "samples_s": times,
         "setup_s": setup_s, "precision_mean_bits": sum(bits) / len(bits), "precision_min_bits": min(bits),

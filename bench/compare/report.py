@@ -159,12 +159,18 @@ def main():
         "openfhe": (f"{ofhe_doc['package']} (Python {ofhe_doc.get('python', '?')})" if ofhe_doc
                     else f"not run: {a.openfhe_skipped or 'no output'}"),
     }
+    # The kernels hnn ran (its benchmark context; HNN_SIMD=portable: plain C++ loops) and the vector
+    # code in the peers' libraries, so that a plain x86-64 peer build is set beside the right hnn run.
+    ctx = hnn_doc.get("context", {})
+    hnn_kernels = f"simd {ctx.get('simd', '?')}, NTT {ctx.get('ntt_kernel', '?')}"
+    vector = {"seal": (seal_doc or {}).get("vector_code", "?"), "openfhe": (ofhe_doc or {}).get("vector_code", "?")}
 
     md = [f"# hnn vs SEAL / OpenFHE ({a.mode} run, {now:%Y-%m-%d %H:%M %Z})", "",
           f"- machine: {mach['cpu']}, {mach['logical_cpus']} logical CPUs, {mach['os']}",
           f"- hnn: commit {commit}{' (working tree modified)' if dirty else ''}, {a.binary}"
-          f"{f' (CMAKE_BUILD_TYPE={build_type})' if build_type else ''}, Google Benchmark median",
-          f"- SEAL: {versions['seal']}", f"- OpenFHE: {versions['openfhe']}",
+          f"{f' (CMAKE_BUILD_TYPE={build_type})' if build_type else ''}, Google Benchmark median; kernels: {hnn_kernels}",
+          f"- SEAL: {versions['seal']}; vector code: {vector['seal']}",
+          f"- OpenFHE: {versions['openfhe']}; vector code: {vector['openfhe']}",
           "- all single-threaded (OMP_NUM_THREADS=1); times in ms per operation, median of repetitions; "
           + ("wall clock (hnn real_time, peers time.perf_counter)" if a.metric == "real"
              else "CPU time (hnn cpu_time, peers time.process_time)"),
@@ -180,14 +186,15 @@ def main():
     print(text)
 
     os.makedirs(a.out_dir, exist_ok=True)
-    stem = os.path.join(a.out_dir, f"compare_{now:%Y-%m-%d_%H%M%S}{'_quick' if a.mode == 'quick' else ''}")
+    portable = "_hnn-portable" if ctx.get("simd") == "portable" else ""
+    stem = os.path.join(a.out_dir, f"compare_{now:%Y-%m-%d_%H%M%S}{'_quick' if a.mode == 'quick' else ''}{portable}")
     with open(stem + ".md", "w") as f:
         f.write(text)
     with open(stem + ".json", "w") as f:
         json.dump({"date": now.isoformat(), "mode": a.mode, "metric": a.metric, "machine": mach,
                    "hnn": {"commit": commit, "working_tree_modified": dirty, "binary": a.binary,
-                           "cmake_build_type": build_type, "benchmark_json": hnn_doc},
-                   "versions": versions, "seal": seal_doc, "openfhe": ofhe_doc, "rows": table_rows}, f, indent=1)
+                           "cmake_build_type": build_type, "kernels": hnn_kernels, "benchmark_json": hnn_doc},
+                   "versions": versions, "vector_code": vector, "seal": seal_doc, "openfhe": ofhe_doc, "rows": table_rows}, f, indent=1)
     print(f"wrote {stem}.md and {stem}.json")
 
 

@@ -3,9 +3,11 @@
 # parameters, one run. Prints a markdown table (peer ms / hnn ms: > 1 means hnn is faster) and
 # writes it with the raw JSON to bench/results/compare_<date>.{md,json}. See README.md.
 #
-# Usage: bench/compare/run.sh [--quick] [--no-openfhe] [--reps N] [--cpu-time]
+# Usage: bench/compare/run.sh [--quick] [--no-openfhe] [--portable] [--reps N] [--cpu-time]
 #   --quick       NTT (logN 15), Relinearize/n15, Rotate/n15 (+ Relinearize/Rotate n16 vs OpenFHE)
 #   --no-openfhe  skip OpenFHE
+#   --portable    hnn with HNN_SIMD=portable (its plain C++ loops), beside peer wheels built for
+#                 plain x86-64 (the table's header gives each side's vector code)
 #   --reps N      repetitions per figure (median; default 5, 3 with --quick)
 #   --cpu-time    table of CPU time instead of wall clock (both are in the JSON either way)
 # Env: HNN_BENCH_BIN (default build/bin/hnn-bench-ckks), PYTHON (for SEAL, default python3),
@@ -24,9 +26,10 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1 ;;
     --no-openfhe) OPENFHE=0 ;;
+    --portable) export HNN_SIMD=portable ;;
     --reps) REPS=$2; shift ;;
     --cpu-time) METRIC=cpu ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -21,7 +21,7 @@ for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_v] = "1"
 
 import seal  # noqa: E402
-from timing import measure, minus  # noqa: E402
+from timing import measure, minus, vector_code  # noqa: E402
 
 SCALE = 2.0**40
 
@@ -168,6 +168,7 @@ def main():
         "library": "Microsoft SEAL",
         "package": "seal-python " + importlib.metadata.version("seal-python"),
         "seal_version": serialization_version(),
+        "vector_code": vector_code(seal),
         "threads": 1,
         "timer": "median; ms = time.perf_counter (wall), cpu_ms = time.process_time",
         "reps": args.reps,

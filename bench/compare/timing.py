@@ -1,5 +1,10 @@
-"""Timing helpers shared by seal_bench.py and openfhe_bench.py (standard library only)."""
+"""Helpers shared by the peer scripts (seal_bench.py, openfhe_bench.py, openfhe_bootstrap.py):
+timing, and what vector code a peer's libraries contain (standard library only)."""
+import glob
+import os
+import shutil
 import statistics
+import subprocess
 import time
 
 MIN_SAMPLE_S = 0.05  # a sample of a fast operation loops it until it lasts this long
@@ -37,3 +42,26 @@ def minus(a, b, scale=1.0):
     """(a - b) * scale for the ms and cpu_ms medians, keeping both measurements as detail."""
     return {"ms": (a["ms"] - b["ms"]) * scale, "cpu_ms": (a["cpu_ms"] - b["cpu_ms"]) * scale,
             "detail": {"minuend": a, "subtrahend": b}}
+
+
+def vector_code(module):
+    """How many instructions name a ymm (AVX2) or zmm (AVX-512) register in the shared libraries
+    of an imported package (objdump -d): '0 ymm, 0 zmm' is a build for plain x86-64, whose times
+    are to be set beside hnn's portable loops (HNN_SIMD=portable) as well as beside its kernels."""
+    if not shutil.which("objdump"):
+        return "not checked (no objdump)"
+    path = os.path.abspath(module.__file__)
+    if os.path.basename(path).startswith("__init__."):  # a package: every library under it
+        root = os.path.dirname(path)
+        libs = sorted(set(glob.glob(os.path.join(root, "**", "*.so*"), recursive=True)))
+    else:  # one extension module (seal-python's), not its neighbours in site-packages
+        libs = [path] if ".so" in os.path.basename(path) else []
+    if not libs:
+        return "not checked (no shared library at " + path + ")"
+    ymm = zmm = 0
+    for lib in libs:
+        text = subprocess.run(["objdump", "-d", lib], capture_output=True, text=True).stdout
+        for line in text.splitlines():
+            ymm += "%ymm" in line
+            zmm += "%zmm" in line
+    return f"{ymm} ymm, {zmm} zmm in {', '.join(os.path.basename(x) for x in libs)}"
