@@ -19,7 +19,6 @@
 // GPU cases run on the emulated device, host-timed, one iteration, labelled EMULATED (CI runs the n12
 // case so; the larger ones take hours there).
 #include <benchmark/benchmark.h>
-#include <omp.h>
 
 #include <chrono>
 #include <cmath>

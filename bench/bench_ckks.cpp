@@ -5,7 +5,6 @@
 // (15 x 55-bit Q + 56-bit P, dnum = 15); "n15h" = the same 881 bits split for hybrid key switching
 // (12 x 55-bit Q, 4 P primes, dnum = 3); "n16" = logN 16, 24 Q limbs, dnum = 3 (128-bit).
 #include <benchmark/benchmark.h>
-#include <omp.h>
 
 #include <cmath>
 #include <cstring>

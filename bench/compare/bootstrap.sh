@@ -20,37 +20,40 @@ OFPY=${OPENFHE_PYTHON:-$HERE/.venv/openfhe/bin/python}
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 stamp=$(date -u +%Y-%m-%d_%H%M%S)
 commit=$(git -C "$ROOT" rev-parse --short HEAD)
-# Anchored: BM_Bootstrap/n16chain_logn14 and n16_real8192 also start with "n16".
-echo "== hnn: $BIN --benchmark_filter='^BM_Bootstrap/n16/'" >&2
-"$BIN" --benchmark_filter='^BM_Bootstrap/n16/' --benchmark_out="$TMP/hnn.json" --benchmark_out_format=json >&2
-echo "== hnn, portable kernels: HNN_SIMD=portable $BIN --benchmark_filter='^BM_Bootstrap/n16/'" >&2
-HNN_SIMD=portable "$BIN" --benchmark_filter='^BM_Bootstrap/n16/' --benchmark_out="$TMP/hnn_portable.json" \
-  --benchmark_out_format=json >&2
+# hnn_run OUT [VAR=VALUE...]: the full-slot n16 case, anchored (n16chain_logn14 and n16_real8192
+# also start with "n16").
+hnn_run() {
+  local out=$1; shift
+  echo "== hnn: ${*:+$* }$BIN --benchmark_filter='^BM_Bootstrap/n16/'" >&2
+  env "$@" "$BIN" --benchmark_filter='^BM_Bootstrap/n16/' --benchmark_out="$out" --benchmark_out_format=json >&2
+}
+hnn_run "$TMP/hnn.json"
+hnn_run "$TMP/hnn_portable.json" HNN_SIMD=portable
 echo "== OpenFHE (128-bit check): openfhe_bootstrap.py --reps $REPS" >&2
 "$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" > "$TMP/openfhe.json"
 echo "== OpenFHE (59-bit moduli, no security check): openfhe_bootstrap.py --reps $REPS --security none ..." >&2
 "$OFPY" "$HERE/openfhe_bootstrap.py" --reps "$REPS" --security none --scale-bits 59 --first-bits 60 --dnum 3 > "$TMP/openfhe59.json"
 out=$ROOT/bench/results/compare_bootstrap_$stamp
-python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$TMP/openfhe59.json" "$out" "$commit" "$TMP/hnn_portable.json" <<'PY'
+python3 - "$TMP/hnn.json" "$TMP/openfhe.json" "$TMP/openfhe59.json" "$out" "$commit" "$TMP/hnn_portable.json" "$HERE" <<'PY'
 import json, platform, subprocess, sys
+sys.path.insert(0, sys.argv[7])
+from timing import hnn_kernels
 hnn = json.load(open(sys.argv[1])); of = json.load(open(sys.argv[2])); of59 = json.load(open(sys.argv[3]))
 out, commit = sys.argv[4], sys.argv[5]
 hnn_p = json.load(open(sys.argv[6]))
-kernels = lambda run: f'simd {run["context"].get("simd", "?")}, NTT {run["context"].get("ntt_kernel", "?")}'
 n16 = lambda run: [x for x in run["benchmarks"] if x["name"].startswith("BM_Bootstrap/n16/")][0]
 b, bp = n16(hnn), n16(hnn_p)
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
 bits = lambda r: f'{r["precision_mean_bits"]:.2f} / {r["precision_min_bits"]:.2f}'
-hnn_moduli = "q0 60, 40-bit user levels"
 rows = [  # (what, hnn, hnn portable, OpenFHE, OpenFHE 59-bit)
     ("bootstrap time (wall, one thread)", f'{b["real_time"]:.1f} s', f'{bp["real_time"]:.1f} s',
      f'{of["bootstrap_s"]:.1f} s', f'{of59["bootstrap_s"]:.1f} s'),
     ("first bootstrap of the process", f'{b["first_bootstrap_s"]:.1f} s', f'{bp["first_bootstrap_s"]:.1f} s', "", ""),
     ("precision mean / min (bits)", bits(b), bits(bp), bits(of), bits(of59)),
     ("security", "128-bit (log QP 1749)", "same", of["security"], of59["security"]),
-    ("moduli", hnn_moduli, "same", f'first {of["first_bits"]}, scaling {of["scale_bits"]}, dnum {of["dnum"]}',
+    ("moduli", "q0 60, 40-bit user levels", "same", f'first {of["first_bits"]}, scaling {of["scale_bits"]}, dnum {of["dnum"]}',
      f'first {of59["first_bits"]}, scaling {of59["scale_bits"]}, dnum {of59["dnum"]}'),
-    ("kernels / vector code", kernels(hnn), kernels(hnn_p), of.get("vector_code", "?"), "same wheel"),
+    ("kernels / vector code", hnn_kernels(hnn), hnn_kernels(hnn_p), of.get("vector_code", "?"), "same wheel"),
     ("input", "random complex, |x| <= 1", "same", "random real in [-1, 1]", "random real in [-1, 1]"),
     ("levels left", f'{int(b["levels_left"])}', f'{int(bp["levels_left"])}', f'{of["levels_left_measured"]}',
      f'{of59["levels_left_measured"]}'),

@@ -11,6 +11,8 @@ import os
 import platform
 import subprocess
 
+from timing import hnn_kernels
+
 UNIT_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 OPS = ["HMultRelin", "Relinearize", "Rescale", "Rotate", "Rotate16Hoisted", "Rotate16Sequential"]
 OP_LABEL = {
@@ -161,14 +163,13 @@ def main():
     }
     # The kernels hnn ran (its benchmark context; HNN_SIMD=portable: plain C++ loops) and the vector
     # code in the peers' libraries, so that a plain x86-64 peer build is set beside the right hnn run.
-    ctx = hnn_doc.get("context", {})
-    hnn_kernels = f"simd {ctx.get('simd', '?')}, NTT {ctx.get('ntt_kernel', '?')}"
+    kernels = hnn_kernels(hnn_doc)
     vector = {"seal": (seal_doc or {}).get("vector_code", "?"), "openfhe": (ofhe_doc or {}).get("vector_code", "?")}
 
     md = [f"# hnn vs SEAL / OpenFHE ({a.mode} run, {now:%Y-%m-%d %H:%M %Z})", "",
           f"- machine: {mach['cpu']}, {mach['logical_cpus']} logical CPUs, {mach['os']}",
           f"- hnn: commit {commit}{' (working tree modified)' if dirty else ''}, {a.binary}"
-          f"{f' (CMAKE_BUILD_TYPE={build_type})' if build_type else ''}, Google Benchmark median; kernels: {hnn_kernels}",
+          f"{f' (CMAKE_BUILD_TYPE={build_type})' if build_type else ''}, Google Benchmark median; kernels: {kernels}",
           f"- SEAL: {versions['seal']}; vector code: {vector['seal']}",
           f"- OpenFHE: {versions['openfhe']}; vector code: {vector['openfhe']}",
           "- all single-threaded (OMP_NUM_THREADS=1); times in ms per operation, median of repetitions; "
@@ -186,14 +187,14 @@ def main():
     print(text)
 
     os.makedirs(a.out_dir, exist_ok=True)
-    portable = "_hnn-portable" if ctx.get("simd") == "portable" else ""
+    portable = "_hnn-portable" if hnn_doc.get("context", {}).get("simd") == "portable" else ""
     stem = os.path.join(a.out_dir, f"compare_{now:%Y-%m-%d_%H%M%S}{'_quick' if a.mode == 'quick' else ''}{portable}")
     with open(stem + ".md", "w") as f:
         f.write(text)
     with open(stem + ".json", "w") as f:
         json.dump({"date": now.isoformat(), "mode": a.mode, "metric": a.metric, "machine": mach,
                    "hnn": {"commit": commit, "working_tree_modified": dirty, "binary": a.binary,
-                           "cmake_build_type": build_type, "kernels": hnn_kernels, "benchmark_json": hnn_doc},
+                           "cmake_build_type": build_type, "kernels": kernels, "benchmark_json": hnn_doc},
                    "versions": versions, "vector_code": vector, "seal": seal_doc, "openfhe": ofhe_doc, "rows": table_rows}, f, indent=1)
     print(f"wrote {stem}.md and {stem}.json")
 

@@ -1,5 +1,6 @@
-"""Helpers shared by the peer scripts (seal_bench.py, openfhe_bench.py, openfhe_bootstrap.py):
-timing, and what vector code a peer's libraries contain (standard library only)."""
+"""Helpers shared by the comparison scripts (standard library only): timing and the vector code in
+a peer's libraries for the peer scripts (seal_bench.py, openfhe_bench.py, openfhe_bootstrap.py),
+and the kernels an hnn benchmark ran for the reports (report.py, bootstrap.sh)."""
 import glob
 import os
 import shutil
@@ -53,7 +54,7 @@ def vector_code(module):
     path = os.path.abspath(module.__file__)
     if os.path.basename(path).startswith("__init__."):  # a package: every library under it
         root = os.path.dirname(path)
-        libs = sorted(set(glob.glob(os.path.join(root, "**", "*.so*"), recursive=True)))
+        libs = sorted(glob.glob(os.path.join(root, "**", "*.so*"), recursive=True))
     else:  # one extension module (seal-python's), not its neighbours in site-packages
         libs = [path] if ".so" in os.path.basename(path) else []
     if not libs:
@@ -65,3 +66,9 @@ def vector_code(module):
             ymm += "%ymm" in line
             zmm += "%zmm" in line
     return f"{ymm} ymm, {zmm} zmm in {', '.join(os.path.basename(x) for x in libs)}"
+
+
+def hnn_kernels(benchmark_json):
+    """The kernels an hnn benchmark run picked, from its JSON context (bench/bench_context.h)."""
+    ctx = benchmark_json.get("context", {})
+    return f"simd {ctx.get('simd', '?')}, NTT {ctx.get('ntt_kernel', '?')}"
