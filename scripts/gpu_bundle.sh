@@ -84,7 +84,8 @@ cat > "$B/run.sh" <<RUN
 #                       same decision, not the same bits), then the shipped model at logN 16 on the
 #                       GPU when models/distilbert/model/model.safetensors travelled (carry it)
 #   run.sh base         the shipped model widened to DistilBERT-base's shapes, 128 tokens, on the GPU
-#   run.sh agreement    200 SST-2 dev sentences encrypted on the GPU against the plaintext model
+#   run.sh agreement    200 SST-2 dev sentences (<= 32 tokens) encrypted on the GPU against the
+#                       plaintext model; resumes from agreement_gpu.jsonl beside this script
 # Results under \$OUT (at most 8 files): summary.txt first.
 set -uo pipefail
 t_start=\$(date +%s)
@@ -155,8 +156,10 @@ distilbert() {
 }
 # For a second lease (issue 6's GPU figures), one stage per call, each up to the command's limit:
 # DistilBERT-base's shapes (the shipped model widened twice, 128 tokens; ~25 GiB of keys, plaintexts
-# and working set), and the agreement run over the first 200 dev sentences of up to 16 tokens (the
-# JSON lines are appended as each sentence ends, so a run cut by the deadline keeps what it did).
+# and working set), and the agreement run over the first 200 dev sentences of up to 32 tokens (only
+# 197 of the 872 have at most 16; 467 more have 17-32, the T = 32 layout). The JSON lines are
+# appended as each sentence ends, so a run cut by the deadline keeps what it did, and a call resumes
+# the one before when its agreement_gpu.jsonl was copied into the bundle (carried with it).
 base() {
   need_model || return 0
   step base.log 585 "\$bin/hnn-distilbert" "\${shipped[@]}" --widen 2 --pad-to 128 --device cuda \\
@@ -164,8 +167,9 @@ base() {
 }
 agreement() {
   need_model || return 0
+  [ -f "\$here/agreement_gpu.jsonl" ] && cp "\$here/agreement_gpu.jsonl" "\$out/agreement_gpu.jsonl"
   step agreement.log 585 "\$bin/hnn-distilbert" "\${shipped[@]}" --device cuda --sst2 models/distilbert/data/sst2/dev.tsv \\
-    --count 200 --max-tokens 16 --results "\$out/agreement_gpu.jsonl" --tag $commit-gpu
+    --count 200 --max-tokens 32 --results "\$out/agreement_gpu.jsonl" --tag $commit-gpu
 }
 case "\${1:-}" in
   all) tests; bench; distilbert; racecheck ;;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -264,31 +265,48 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
            {"tag", tag}};
     std::ofstream(results, std::ios::app) << j.dump() << "\n";
   }
-  // summary over the whole file
+  // summary over the whole file, then per layout (T sets the keys, bootstraps and time)
+  struct Tally {
+    std::size_t n = 0, agree = 0, enc_correct = 0, plain_correct = 0;
+    double worst_bits = 1e9, sum_bits = 0, sum_server = 0, min_server = 1e300, max_server = 0;
+    void add(const json& j) {
+      ++n;
+      agree += j["agree"].get<bool>();
+      const int label = j["label"].get<int>();
+      enc_correct += (j["encrypted_score"].get<double>() > 0.5) == (label == 1);
+      plain_correct += (j["plain_score"].get<double>() > 0.5) == (label == 1);
+      worst_bits = std::min(worst_bits, j["error_bits"].get<double>());
+      sum_bits += j["error_bits"].get<double>();
+      const double server = j["server_s"].get<double>();
+      sum_server += server;
+      min_server = std::min(min_server, server);
+      max_server = std::max(max_server, server);
+    }
+    void print(const std::string& what) const {
+      const double d = static_cast<double>(n);
+      std::printf("[batch] %s: decisions agree on %zu (%.1f %%); accuracy encrypted %.4f, plain %.4f; score error mean "
+                  "%.1f bits, worst %.1f bits; server %.1f s per sentence (%.1f-%.1f)\n",
+                  what.c_str(), agree, 100.0 * static_cast<double>(agree) / d, static_cast<double>(enc_correct) / d,
+                  static_cast<double>(plain_correct) / d, sum_bits / d, worst_bits, sum_server / d, min_server,
+                  max_server);
+    }
+  };
+  Tally all;
+  std::map<std::size_t, Tally> by_layout;
   std::ifstream in(results);
   std::string line;
-  std::size_t n = 0, agree = 0, enc_correct = 0, plain_correct = 0;
-  double worst_bits = 1e9, sum_bits = 0, sum_server = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto j = json::parse(line);
-    ++n;
-    agree += j["agree"].get<bool>();
-    const int label = j["label"].get<int>();
-    enc_correct += (j["encrypted_score"].get<double>() > 0.5) == (label == 1);
-    plain_correct += (j["plain_score"].get<double>() > 0.5) == (label == 1);
-    worst_bits = std::min(worst_bits, j["error_bits"].get<double>());
-    sum_bits += j["error_bits"].get<double>();
-    sum_server += j["server_s"].get<double>();
+    all.add(j);
+    by_layout[j.value("T", std::size_t{0})].add(j);  // T = 0: a row without its layout
   }
-  HNN_REQUIRE(n > 0, results.string(), " has no results");
-  std::printf("[batch] %zu sentences: decisions agree on %zu (%.1f %%); accuracy encrypted %.4f, plain %.4f; score "
-              "error mean %.1f bits, worst %.1f bits; server %.1f s per sentence\n",
-              n, agree, 100.0 * static_cast<double>(agree) / static_cast<double>(n),
-              static_cast<double>(enc_correct) / static_cast<double>(n),
-              static_cast<double>(plain_correct) / static_cast<double>(n), sum_bits / static_cast<double>(n), worst_bits,
-              sum_server / static_cast<double>(n));
-  std::printf("agreement=%.4f\n", static_cast<double>(agree) / static_cast<double>(n));
+  HNN_REQUIRE(all.n > 0, results.string(), " has no results");
+  auto sentences = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " sentence" : " sentences"); };
+  all.print(sentences(all.n));
+  if (by_layout.size() > 1)
+    for (const auto& [t, tally] : by_layout) tally.print("T=" + std::to_string(t) + ", " + sentences(tally.n));
+  std::printf("agreement=%.4f\n", static_cast<double>(all.agree) / static_cast<double>(all.n));
   return 0;
 }
 
