@@ -22,7 +22,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -184,11 +183,7 @@ void BM_CudaBootstrap(benchmark::State& state, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 1;
-  if (const char* env = std::getenv("OMP_NUM_THREADS")) threads = std::atoi(env);
-  for (int i = 1; i < argc; ++i)
-    if (!std::strncmp(argv[i], "--threads=", 10)) threads = std::atoi(argv[i] + 10);
-  hnn::bench::set_threads_and_context(threads);
+  std::vector<char*> args = hnn::bench::threads_from_arguments(argc, argv);
   benchmark::RegisterBenchmark("BM_Bootstrap/n12", BM_Bootstrap, std::string("n12"))->Unit(benchmark::kSecond)->Iterations(3);
   benchmark::RegisterBenchmark("BM_Bootstrap/n16chain_logn14", BM_Bootstrap, std::string("n16chain_logn14"))
       ->Unit(benchmark::kSecond)->Iterations(3);
@@ -200,9 +195,6 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond)
         ->UseManualTime()
         ->Iterations(bench::emulated() ? 1 : std::string(name) == "n12" ? 20 : 10);
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i)
-    if (std::strncmp(argv[i], "--threads=", 10)) args.push_back(argv[i]);
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
   benchmark::RunSpecifiedBenchmarks();

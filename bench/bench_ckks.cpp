@@ -7,7 +7,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -210,15 +209,7 @@ void BM_Encode(benchmark::State& state, const std::string& name, std::size_t slo
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Single-threaded unless told otherwise (--threads=T or OMP_NUM_THREADS).
-  int threads = 1;
-  if (const char* env = std::getenv("OMP_NUM_THREADS")) threads = std::atoi(env);
-  std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (!std::strncmp(argv[i], "--threads=", 10)) threads = std::atoi(argv[i] + 10);
-    else args.push_back(argv[i]);
-  }
-  hnn::bench::set_threads_and_context(threads);
+  std::vector<char*> args = hnn::bench::threads_from_arguments(argc, argv);
   for (const char* set : {"n15", "n15h", "n16"}) {
     const std::string s = set;
     benchmark::RegisterBenchmark(("HMultRelin/" + s).c_str(), BM_HMultRelin, s)->Unit(benchmark::kMillisecond);
