@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <algorithm>
 #include <memory>
@@ -268,16 +269,17 @@ int run_batch(const Engine& e, double flood_sigma, const fs::path& tsv, std::siz
   // summary over the whole file, then per layout (T sets the keys, bootstraps and time)
   struct Tally {
     std::size_t n = 0, agree = 0, enc_correct = 0, plain_correct = 0;
-    double worst_bits = 1e9, sum_bits = 0, sum_server = 0, min_server = 1e300, max_server = 0;
+    double worst_bits = std::numeric_limits<double>::infinity(), sum_bits = 0, sum_server = 0,
+           min_server = std::numeric_limits<double>::infinity(), max_server = 0;
     void add(const json& j) {
       ++n;
       agree += j["agree"].get<bool>();
-      const int label = j["label"].get<int>();
-      enc_correct += (j["encrypted_score"].get<double>() > 0.5) == (label == 1);
-      plain_correct += (j["plain_score"].get<double>() > 0.5) == (label == 1);
-      worst_bits = std::min(worst_bits, j["error_bits"].get<double>());
-      sum_bits += j["error_bits"].get<double>();
-      const double server = j["server_s"].get<double>();
+      const bool positive = j["label"].get<int>() == 1;
+      enc_correct += (j["encrypted_score"].get<double>() > 0.5) == positive;
+      plain_correct += (j["plain_score"].get<double>() > 0.5) == positive;
+      const double bits = j["error_bits"].get<double>(), server = j["server_s"].get<double>();
+      worst_bits = std::min(worst_bits, bits);
+      sum_bits += bits;
       sum_server += server;
       min_server = std::min(min_server, server);
       max_server = std::max(max_server, server);
